@@ -1,0 +1,161 @@
+//! Finding codes: one per kind and field or reason, in the report's own words.
+//!
+//! `docs/findings.md` has one heading per code (a test checks it), so every code a report can
+//! carry is explained somewhere a web editor can read.
+
+use crate::report::{FindingField, FindingKind, Severity, StaleReason};
+
+/// Every code a finding can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FindingCode {
+    Undeclared,
+    StaleNotObserved,
+    StaleRetired,
+    MisdescribedExpiry,
+    MisdescribedPersistence,
+    MisdescribedDomain,
+    MisdescribedParty,
+    MisdescribedCategory,
+    MisdescribedNameCase,
+}
+
+impl FindingCode {
+    pub const ALL: [FindingCode; 9] = [
+        FindingCode::Undeclared,
+        FindingCode::StaleNotObserved,
+        FindingCode::StaleRetired,
+        FindingCode::MisdescribedExpiry,
+        FindingCode::MisdescribedPersistence,
+        FindingCode::MisdescribedDomain,
+        FindingCode::MisdescribedParty,
+        FindingCode::MisdescribedCategory,
+        FindingCode::MisdescribedNameCase,
+    ];
+
+    pub fn iter() -> impl Iterator<Item = FindingCode> {
+        Self::ALL.into_iter()
+    }
+
+    /// The code as written in reports and docs: `misdescribed:expiry`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::Undeclared => "undeclared",
+            FindingCode::StaleNotObserved => "stale:not_observed",
+            FindingCode::StaleRetired => "stale:retired",
+            FindingCode::MisdescribedExpiry => "misdescribed:expiry",
+            FindingCode::MisdescribedPersistence => "misdescribed:persistence",
+            FindingCode::MisdescribedDomain => "misdescribed:domain",
+            FindingCode::MisdescribedParty => "misdescribed:party",
+            FindingCode::MisdescribedCategory => "misdescribed:category",
+            FindingCode::MisdescribedNameCase => "misdescribed:name_case",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<FindingCode> {
+        Self::iter().find(|c| c.as_str() == code)
+    }
+
+    pub fn kind(self) -> FindingKind {
+        match self {
+            FindingCode::Undeclared => FindingKind::Undeclared,
+            FindingCode::StaleNotObserved | FindingCode::StaleRetired => FindingKind::Stale,
+            _ => FindingKind::Misdescribed,
+        }
+    }
+
+    pub fn field(self) -> Option<FindingField> {
+        Some(match self {
+            FindingCode::MisdescribedExpiry => FindingField::Expiry,
+            FindingCode::MisdescribedPersistence => FindingField::Persistence,
+            FindingCode::MisdescribedDomain => FindingField::Domain,
+            FindingCode::MisdescribedParty => FindingField::Party,
+            FindingCode::MisdescribedCategory => FindingField::Category,
+            FindingCode::MisdescribedNameCase => FindingField::NameCase,
+            _ => return None,
+        })
+    }
+
+    pub fn reason(self) -> Option<StaleReason> {
+        match self {
+            FindingCode::StaleNotObserved => Some(StaleReason::NotObserved),
+            FindingCode::StaleRetired => Some(StaleReason::Retired),
+            _ => None,
+        }
+    }
+
+    /// One line: what the code means.
+    pub fn description(self) -> &'static str {
+        match self {
+            FindingCode::Undeclared => "the site sets a cookie its cookie table does not list",
+            FindingCode::StaleNotObserved => {
+                "the cookie table lists a cookie the crawl never saw set"
+            }
+            FindingCode::StaleRetired => {
+                "the cookie table lists a cookie its vendor no longer sets"
+            }
+            FindingCode::MisdescribedExpiry => {
+                "the declared lifetime is far from the one the site asks for"
+            }
+            FindingCode::MisdescribedPersistence => {
+                "declared as a session cookie but persistent, or the reverse"
+            }
+            FindingCode::MisdescribedDomain => {
+                "the declared domain or provider is not where the cookie is set"
+            }
+            FindingCode::MisdescribedParty => {
+                "declared first-party but set by a third party, or the reverse"
+            }
+            FindingCode::MisdescribedCategory => {
+                "the declared category contradicts what the cookie is known to do"
+            }
+            FindingCode::MisdescribedNameCase => {
+                "the declared name differs from the real one only in letter case"
+            }
+        }
+    }
+
+    /// The severity most findings with this code get; rules may raise or lower it with a reason.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            FindingCode::Undeclared => Severity::Medium,
+            FindingCode::StaleNotObserved => Severity::Low,
+            FindingCode::StaleRetired => Severity::Medium,
+            FindingCode::MisdescribedExpiry => Severity::Medium,
+            FindingCode::MisdescribedPersistence => Severity::High,
+            FindingCode::MisdescribedDomain => Severity::Medium,
+            FindingCode::MisdescribedParty => Severity::Medium,
+            FindingCode::MisdescribedCategory => Severity::Medium,
+            FindingCode::MisdescribedNameCase => Severity::Low,
+        }
+    }
+}
+
+impl std::fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in FindingCode::iter() {
+            assert!(seen.insert(code.as_str()));
+            assert_eq!(FindingCode::parse(code.as_str()), Some(code));
+            let expected = match (code.field(), code.reason()) {
+                (Some(field), None) => format!("{}:{}", code.kind().as_str(), field.as_str()),
+                (None, Some(reason)) => format!("{}:{}", code.kind().as_str(), reason.as_str()),
+                _ => code.kind().as_str().to_string(),
+            };
+            assert_eq!(
+                code.as_str(),
+                expected,
+                "codes are built from the report's own words"
+            );
+        }
+    }
+}

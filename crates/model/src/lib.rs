@@ -1,0 +1,34 @@
+//! The data model every cookie-audit crate shares.
+//!
+//! - [`report`]: the wire format (schema v1), the contract other tools read.
+//! - [`set_cookie`]: the one Set-Cookie parser, RFC 6265bis as Chromium applies it.
+//! - [`domain`]: registrable domains and first/third party by the Public Suffix List.
+//! - [`url_norm`]: the one URL normaliser.
+//! - [`expiry`]: the one parser of human expiry text, and its inverse.
+//! - [`findings`]: finding codes.
+//! - [`redact`]: cookie values as fingerprints.
+//!
+//! Nothing here does I/O.
+
+pub mod cookie_date;
+pub mod domain;
+pub mod expiry;
+pub mod findings;
+pub mod redact;
+pub mod report;
+pub mod set_cookie;
+pub mod url_norm;
+
+pub use domain::Party;
+pub use expiry::Expiry;
+pub use findings::FindingCode;
+pub use report::*;
+pub use set_cookie::{CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext};
+
+/// The tool's name and version for `Report::tool`.
+pub fn tool() -> Tool {
+    Tool {
+        name: "cookie-audit".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}

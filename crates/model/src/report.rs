@@ -1,0 +1,691 @@
+//! The report: cookie-audit's wire format, schema version 1.
+//!
+//! These structs are the contract other tools build on. They are plain data, serialised and read
+//! back (`cookie-audit report <file>` renders saved reports), and `docs/report-schema.json` is
+//! generated from them (a test keeps it in sync). The contract grows by addition only: a new field
+//! gets `#[serde(default)]` so older reports still load, and keeps `schema_version` "1"; renaming
+//! or removing a field bumps it.
+//!
+//! Determinism: the pipeline sorts every array before writing (observed by name, domain, path;
+//! declared by source; findings by kind, cookie, field), and "first seen" means first in crawl
+//! order (depth, then URL), so the same site gives the same report.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Party;
+use crate::expiry::Expiry;
+use crate::redact::CookieValue;
+use crate::set_cookie::{Lifetime, Rejection, SameSite};
+
+/// The version of this wire format. Bumped only when a field is renamed or removed.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// A complete audit of one site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Report {
+    /// "1". Readers should refuse versions they do not know.
+    pub schema_version: String,
+    pub tool: Tool,
+    /// The start URL of the audit, normalised.
+    pub site: String,
+    /// The registrable domain of the site (`barnet.gov.uk`): its identity in history.
+    #[serde(default)]
+    pub registrable_domain: String,
+    /// The engine that produced the observations.
+    pub engine: EngineKind,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// The options in effect.
+    pub config: ScanConfig,
+    /// What this audit could not see, in plain words ("cookies set by JavaScript are not observed").
+    #[serde(default)]
+    pub limitations: Vec<String>,
+    /// The browser used by the browser engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<BrowserInfo>,
+    pub crawl: CrawlStats,
+    pub declaration: Declaration,
+    /// Every cookie the site's published table(s) declare.
+    pub declared: Vec<DeclaredCookie>,
+    /// Every cookie the site was seen to set, one per (name, domain, path).
+    pub observed: Vec<ObservedCookie>,
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// The corrected declaration: what the cookie table should say.
+    #[serde(default)]
+    pub suggested_table: Vec<SuggestedRow>,
+    /// What changed since the previous complete audit of the same site (audit job only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    Http,
+    Browser,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Http => "http",
+            EngineKind::Browser => "browser",
+        }
+    }
+}
+
+/// The engine the user asked for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineChoice {
+    Http,
+    Browser,
+    /// The browser when Chromium is found, else the HTTP engine.
+    #[default]
+    Auto,
+}
+
+/// Which hosts the crawl may visit as pages.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every host under the start URL's registrable domain (by the Public Suffix List).
+    #[default]
+    Registrable,
+    /// Only the start URL's host.
+    Host,
+}
+
+/// When the command exits with status 1.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOn {
+    #[default]
+    None,
+    Undeclared,
+    Any,
+}
+
+/// A `--resolve HOST=ADDR` rule: connect to ADDR whenever HOST is requested, on any port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ResolveRule {
+    pub host: String,
+    pub addr: std::net::IpAddr,
+}
+
+/// The effective options of an audit, after defaults, config file and flags were merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScanConfig {
+    /// The engine asked for (`auto` resolves to the one in `Report::engine`).
+    pub engine: EngineChoice,
+    pub max_pages: u32,
+    pub max_depth: u32,
+    pub concurrency: u32,
+    /// Requests per second per host; 0 means no limit.
+    pub rate: f64,
+    /// Per-request timeout in seconds.
+    pub timeout_secs: u64,
+    /// Budget of embedded third-party/first-party resources fetched (HTTP engine).
+    pub max_resources: u32,
+    /// Largest body read, in bytes; longer bodies are cut and noted.
+    pub max_body_bytes: u64,
+    pub max_redirects: u32,
+    /// Distinct query strings followed per path (calendar traps).
+    pub max_query_variants: u32,
+    pub scope: Scope,
+    /// Privacy/cookie pages given by the user; discovery is skipped when set.
+    #[serde(default)]
+    pub privacy_urls: Vec<String>,
+    #[serde(default)]
+    pub resolve: Vec<ResolveRule>,
+    /// Accept invalid TLS certificates.
+    pub insecure: bool,
+    /// Resolve only `--resolve` names; everything else fails without a DNS query.
+    #[serde(default)]
+    pub offline: bool,
+    /// Allow private, loopback and link-local addresses (off: the SSRF guard refuses them).
+    #[serde(default)]
+    pub allow_private: bool,
+    pub user_agent: String,
+    pub ignore_robots: bool,
+    /// Cookie values are in the report (otherwise only length and fingerprint).
+    pub show_values: bool,
+    pub fail_on: FailOn,
+    /// Browser engine: tabs working in parallel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tabs: Option<u32>,
+    /// Browser engine: quiet network time that counts as "settled", in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_ms: Option<u64>,
+}
+
+/// The browser behind a browser-engine report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BrowserInfo {
+    /// e.g. "Chromium/156.0.8078.79".
+    pub version: String,
+    /// The third-party cookie policy the browser ran with, in words.
+    pub cookie_policy: String,
+}
+
+/// What the crawl did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CrawlStats {
+    pub pages_visited: u32,
+    pub pages_failed: u32,
+    pub resources_fetched: u32,
+    pub robots_disallowed: u32,
+    /// Every page or resource that could not be fetched or read, with why.
+    pub errors: Vec<CrawlError>,
+    /// Every limit that cut the crawl short (max pages, body cap, query variants, …).
+    pub limits_hit: Vec<LimitHit>,
+    /// Pages visited, in crawl order.
+    #[serde(default)]
+    pub pages: Vec<VisitedPage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct CrawlError {
+    pub url: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LimitHit {
+    /// The option that set the limit (`max_pages`, `max_body_bytes`, `max_query_variants`, …).
+    pub limit: String,
+    /// What was cut, in words.
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VisitedPage {
+    pub url: String,
+    pub depth: u32,
+    /// Final HTTP status, `null` when no response arrived.
+    pub status: Option<u16>,
+}
+
+/// Where the site's cookie declaration was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Declaration {
+    pub status: DeclarationStatus,
+    pub pages: Vec<DeclarationPage>,
+    /// Cookie names and vendors the privacy pages mention in prose (outside tables).
+    #[serde(default)]
+    pub prose_mentions: Vec<ProseMention>,
+    /// Things the extractor was unsure of.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclarationStatus {
+    Found,
+    NotFound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DeclarationPage {
+    pub url: String,
+    /// Why this page was read: `--privacy-url`, the link text that led to it, …
+    pub found_by: String,
+    /// Cookie tables (or table-like structures) read on the page.
+    pub tables: u32,
+    /// Declared cookies read from this page.
+    #[serde(default)]
+    pub cookies: u32,
+    /// Set when the page could not be fetched or read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ProseMention {
+    /// The cookie name or vendor as written ("Google Analytics", "_ga").
+    pub term: String,
+    pub kind: MentionKind,
+    /// Where it was read.
+    pub url: String,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MentionKind {
+    Cookie,
+    Vendor,
+}
+
+/// One row of a published cookie table (one name: a cell with several names gives several).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DeclaredCookie {
+    /// The name as published, trimmed of surrounding punctuation, case kept.
+    pub name: String,
+    /// The name stands for a family (`_ga_*`, `_gat_UA-xxxx`).
+    pub pattern: bool,
+    /// The normalised pattern, `*` standing for any run of characters (`_gat_UA-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glob: Option<String>,
+    /// The name has spaces or other signs of being a description rather than a cookie name.
+    #[serde(default)]
+    pub suspicious_name: bool,
+    pub provider: Option<String>,
+    pub domain: Option<String>,
+    pub purpose: Option<String>,
+    pub category: Option<String>,
+    pub expiry: Option<Expiry>,
+    pub source: DeclaredSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DeclaredSource {
+    pub url: String,
+    /// 0-based index of the table on the page.
+    pub table: u32,
+    /// 0-based index of the data row in that table.
+    pub row: u32,
+    /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+}
+
+/// How a cookie came to be observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSource {
+    /// A `Set-Cookie` response header.
+    Http,
+    /// JavaScript (`document.cookie`, CookieStore) — seen only by the browser engine.
+    Script,
+}
+
+/// A cookie the site set, one per (name, domain, path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ObservedCookie {
+    pub name: String,
+    /// The `Domain` attribute without its leading dot, or the host for host-only cookies.
+    pub domain: String,
+    pub host_only: bool,
+    pub path: String,
+    /// What the site asked for (`Max-Age`, or `Expires` relative to the response's `Date`).
+    pub lifetime: Lifetime,
+    pub secure: bool,
+    pub http_only: bool,
+    /// `null` when absent or unrecognised (browsers then treat it as `lax`).
+    pub same_site: Option<SameSite>,
+    pub partitioned: bool,
+    /// First party when the cookie's registrable domain is the site's.
+    pub party: Party,
+    pub source: CookieSource,
+    /// The response (a redirect hop's own URL) or script that first set it.
+    pub set_by_url: String,
+    /// The page being visited when it was first set (crawl order).
+    pub first_seen_page: String,
+    /// On how many visited pages it was set.
+    pub pages: u32,
+    pub value: CookieValue,
+    /// A browser would not store it; why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<Rejection>,
+    /// The header could not be read as a cookie; its raw text with the value redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub malformed: Option<Malformed>,
+    /// Attributes a browser ignored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Where it was seen: the page, the response, the script.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Malformed {
+    pub error: String,
+    /// The `Set-Cookie` line with the value redacted.
+    pub raw: String,
+}
+
+/// One piece of evidence: a URL and what it is.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    pub url: String,
+    /// HTTP status of the response, for `response` evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// For `declared_row`: the table and row on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// Anything else worth saying ("redirect hop 1 of 2").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// The page being visited.
+    Page,
+    /// The HTTP response whose `Set-Cookie` set it.
+    Response,
+    /// The script that set it.
+    Script,
+    /// The row of the published table.
+    DeclaredRow,
+}
+
+impl Evidence {
+    pub fn new(kind: EvidenceKind, url: impl Into<String>) -> Evidence {
+        Evidence {
+            kind,
+            url: url.into(),
+            status: None,
+            table: None,
+            row: None,
+            note: None,
+        }
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Set by the site, not in its table.
+    Undeclared,
+    /// In the table, not set (or retired by its vendor).
+    Stale,
+    /// In the table, but described wrongly.
+    Misdescribed,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Undeclared => "undeclared",
+            FindingKind::Stale => "stale",
+            FindingKind::Misdescribed => "misdescribed",
+        }
+    }
+}
+
+/// What a `misdescribed` finding is about.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingField {
+    Expiry,
+    Persistence,
+    Domain,
+    Party,
+    Category,
+    NameCase,
+}
+
+impl FindingField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingField::Expiry => "expiry",
+            FindingField::Persistence => "persistence",
+            FindingField::Domain => "domain",
+            FindingField::Party => "party",
+            FindingField::Category => "category",
+            FindingField::NameCase => "name_case",
+        }
+    }
+}
+
+/// Why a `stale` finding is stale.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StaleReason {
+    NotObserved,
+    Retired,
+}
+
+impl StaleReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaleReason::NotObserved => "not_observed",
+            StaleReason::Retired => "retired",
+        }
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// A mismatch between the declaration and what was observed. Data with evidence, never an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Finding {
+    /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
+    pub code: String,
+    pub kind: FindingKind,
+    /// The observed cookie's name; for `stale`, the declared name.
+    pub cookie: String,
+    /// The observed cookie's domain, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<FindingField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<StaleReason>,
+    pub severity: Severity,
+    /// One sentence a web editor understands.
+    pub message: String,
+    /// What the declaration says (for the field in question), in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<String>,
+    /// What was observed, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<String>,
+    pub evidence: Vec<Evidence>,
+    /// The table row that fixes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<SuggestedRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Summary {
+    pub declared: u32,
+    pub observed: u32,
+    pub undeclared: u32,
+    pub stale: u32,
+    pub misdescribed: u32,
+    #[serde(default)]
+    pub high: u32,
+    #[serde(default)]
+    pub medium: u32,
+    #[serde(default)]
+    pub low: u32,
+}
+
+impl Summary {
+    /// Counts everything from the report's own lists, so the summary can never disagree with them.
+    pub fn tally(
+        declared: &[DeclaredCookie],
+        observed: &[ObservedCookie],
+        findings: &[Finding],
+    ) -> Summary {
+        let mut summary = Summary {
+            declared: declared.len() as u32,
+            observed: observed.len() as u32,
+            ..Summary::default()
+        };
+        for finding in findings {
+            match finding.kind {
+                FindingKind::Undeclared => summary.undeclared += 1,
+                FindingKind::Stale => summary.stale += 1,
+                FindingKind::Misdescribed => summary.misdescribed += 1,
+            }
+            match finding.severity {
+                Severity::High => summary.high += 1,
+                Severity::Medium => summary.medium += 1,
+                Severity::Low => summary.low += 1,
+            }
+        }
+        summary
+    }
+}
+
+/// A row of the corrected cookie table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SuggestedRow {
+    pub name: String,
+    pub provider: Option<String>,
+    /// One plain sentence.
+    pub purpose: Option<String>,
+    /// The lifetime in words ("2 years", "Session").
+    pub expiry: String,
+    pub domain: String,
+    pub category: Option<String>,
+    pub status: SuggestedStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestedStatus {
+    /// A cookie the table is missing.
+    New,
+    /// A declared row with corrections.
+    Corrected,
+    /// A declared row that is right as it is.
+    Kept,
+}
+
+/// What changed since the previous complete audit of the same site.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Changes {
+    /// When the previous run finished; `null` for the first run.
+    pub previous_run_at: Option<DateTime<Utc>>,
+    pub new_cookies: Vec<CookieKey>,
+    pub gone_cookies: Vec<CookieKey>,
+    pub new_findings: Vec<FindingKey>,
+    pub resolved_findings: Vec<FindingKey>,
+    pub declaration_changed: bool,
+}
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct CookieKey {
+    pub name: String,
+    pub domain: String,
+    pub path: String,
+}
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct FindingKey {
+    pub code: String,
+    pub cookie: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}

@@ -1,0 +1,519 @@
+//! The one Set-Cookie parser: RFC 6265bis as Chromium applies it.
+//!
+//! Both engines and the diff interpret a `Set-Cookie` line only through [`interpret_set_cookie`],
+//! so the HTTP engine, the browser engine and the report agree on what a site asked for and on
+//! what a browser would refuse. Recording is done on the raw header, not on what a jar kept: a
+//! rejected cookie is still a finding ("your server sets `Domain=gov.uk`, browsers drop it").
+//!
+//! Rules taken from Chromium (`net/cookies/parsed_cookie.cc`, `canonical_cookie.cc`):
+//! - a line with a control character other than HTAB is refused entirely;
+//! - `name=value` longer than 4096 bytes is refused; attribute values longer than 1024 bytes are
+//!   ignored;
+//! - a line without `=` is a nameless cookie whose value is the whole pair; empty name and value
+//!   is "no cookie content";
+//! - attribute names are case-insensitive; the last `Domain`, `Path`, `Expires`, `Max-Age`,
+//!   `SameSite` wins; an empty `Domain` is ignored;
+//! - `Max-Age` beats `Expires`; `Expires` is taken relative to the response's `Date` header
+//!   (Chromium corrects for server clock skew the same way); lifetimes above 400 days are capped
+//!   by the browser, which we keep as a separate note, not as the site's request;
+//! - `Domain` must domain-match the request host and must not be a public suffix (unless it is the
+//!   host itself, then the cookie becomes host-only); IP hosts only accept their own address;
+//! - `Secure` from an insecure origin is refused (`localhost` and loopback IPs count as secure);
+//! - `__Secure-` needs `Secure`; `__Host-` needs `Secure`, no `Domain` and `Path=/` (prefixes
+//!   are matched case-insensitively, and a nameless cookie may not fake one in its value);
+//! - `SameSite=None` without `Secure` is refused; `Partitioned` without `Secure` is refused.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::cookie_date::parse_cookie_date;
+use crate::domain::{canonical_host, domain_match, is_ip_literal, is_public_suffix};
+use crate::expiry::SECONDS_PER_DAY;
+
+/// Chromium refuses a cookie whose name plus value exceed this many bytes.
+pub const MAX_NAME_VALUE_BYTES: usize = 4096;
+/// Chromium ignores an attribute whose value exceeds this many bytes.
+pub const MAX_ATTRIBUTE_VALUE_BYTES: usize = 1024;
+/// Chromium caps every expiry at 400 days after creation (RFC 6265bis §5.5).
+pub const BROWSER_MAX_LIFETIME_SECONDS: i64 = 400 * SECONDS_PER_DAY;
+
+/// Where and when a `Set-Cookie` line arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct SetCookieContext<'a> {
+    /// The URL of the response that carried the header (a redirect hop's own URL).
+    pub request_url: &'a Url,
+    /// The response's `Date` header, when it had a valid one.
+    pub server_date: Option<DateTime<Utc>>,
+    /// When we received the response.
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SameSite {
+    Strict,
+    Lax,
+    None,
+}
+
+/// How long a cookie asked to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Lifetime {
+    /// A session cookie: no `Max-Age` and no valid `Expires`.
+    pub session: bool,
+    /// What the site asked for, in seconds from receipt (`null` for session cookies). Zero or
+    /// negative means the header deletes the cookie.
+    pub seconds: Option<i64>,
+    /// Set when a browser stores it for less than asked: Chromium caps lifetimes at 400 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_capped_seconds: Option<i64>,
+}
+
+impl Lifetime {
+    pub const SESSION: Lifetime = Lifetime {
+        session: true,
+        seconds: None,
+        browser_capped_seconds: None,
+    };
+
+    /// A persistent lifetime of `seconds` as asked, with the browser cap noted when it applies.
+    pub fn persistent(seconds: i64) -> Lifetime {
+        Lifetime {
+            session: false,
+            seconds: Some(seconds),
+            browser_capped_seconds: (seconds > BROWSER_MAX_LIFETIME_SECONDS)
+                .then_some(BROWSER_MAX_LIFETIME_SECONDS),
+        }
+    }
+
+    /// True when the header removes the cookie rather than setting it.
+    pub fn is_deletion(&self) -> bool {
+        self.seconds.is_some_and(|s| s <= 0)
+    }
+}
+
+/// Why a browser would not store a cookie. The names follow Chromium's
+/// `CookieInclusionStatus` / DevTools `SetCookieBlockedReason` where one exists.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The line holds a control character (other than tab).
+    DisallowedCharacter,
+    /// Neither a name nor a value.
+    NoCookieContent,
+    /// Name plus value exceed 4096 bytes.
+    NameValuePairExceedsMaxSize,
+    /// The `Domain` attribute does not domain-match the host that set it.
+    InvalidDomain,
+    /// The `Domain` attribute is a public suffix such as `gov.uk`.
+    PublicSuffixDomain,
+    /// `Secure` set from an insecure (http) origin.
+    SecureOnly,
+    /// A `__Secure-` or `__Host-` name without what the prefix requires.
+    InvalidPrefix,
+    /// `SameSite=None` without `Secure`.
+    SameSiteNoneInsecure,
+    /// `Partitioned` without `Secure`.
+    InvalidPartitioned,
+    /// The browser blocked it for a reason of its own (third-party cookie settings, …); the
+    /// browser's reason is in the message.
+    BlockedByBrowser,
+}
+
+impl RejectReason {
+    /// Reasons that mean the line itself is malformed, not just unacceptable from this origin.
+    pub fn is_malformed(self) -> bool {
+        matches!(
+            self,
+            RejectReason::DisallowedCharacter
+                | RejectReason::NoCookieContent
+                | RejectReason::NameValuePairExceedsMaxSize
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::DisallowedCharacter => "disallowed_character",
+            RejectReason::NoCookieContent => "no_cookie_content",
+            RejectReason::NameValuePairExceedsMaxSize => "name_value_pair_exceeds_max_size",
+            RejectReason::InvalidDomain => "invalid_domain",
+            RejectReason::PublicSuffixDomain => "public_suffix_domain",
+            RejectReason::SecureOnly => "secure_only",
+            RejectReason::InvalidPrefix => "invalid_prefix",
+            RejectReason::SameSiteNoneInsecure => "same_site_none_insecure",
+            RejectReason::InvalidPartitioned => "invalid_partitioned",
+            RejectReason::BlockedByBrowser => "blocked_by_browser",
+        }
+    }
+
+    /// Maps a DevTools `SetCookieBlockedReason` onto ours, so both engines speak one language.
+    pub fn from_devtools(reason: &str) -> RejectReason {
+        match reason {
+            "DisallowedCharacter" => RejectReason::DisallowedCharacter,
+            "NoCookieContent" => RejectReason::NoCookieContent,
+            "NameValuePairExceedsMaxSize" => RejectReason::NameValuePairExceedsMaxSize,
+            "InvalidDomain" => RejectReason::InvalidDomain,
+            "SecureOnly" => RejectReason::SecureOnly,
+            "InvalidPrefix" => RejectReason::InvalidPrefix,
+            "SameSiteNoneInsecure" => RejectReason::SameSiteNoneInsecure,
+            _ => RejectReason::BlockedByBrowser,
+        }
+    }
+}
+
+/// A browser's refusal of a cookie, with a sentence a web editor understands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Rejection {
+    pub reason: RejectReason,
+    pub message: String,
+}
+
+/// One `Set-Cookie` line, interpreted as Chromium would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieRecord {
+    pub name: String,
+    pub value: String,
+    /// The cookie's domain without a leading dot: the `Domain` attribute, or the host.
+    pub domain: String,
+    pub host_only: bool,
+    pub path: String,
+    pub lifetime: Lifetime,
+    pub secure: bool,
+    pub http_only: bool,
+    /// `None` when the attribute is absent or has an unknown value (Chromium: unspecified, which
+    /// it treats as `Lax`).
+    pub same_site: Option<SameSite>,
+    pub partitioned: bool,
+    pub rejected: Option<Rejection>,
+    /// Things a browser silently ignored (an unreadable `Expires`, an unknown `SameSite`).
+    pub warnings: Vec<String>,
+}
+
+/// Interprets one `Set-Cookie` line. Never fails and never panics: a malformed line comes back
+/// with `rejected` set and as much of the cookie as could be read.
+pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieRecord {
+    let host = crate::url_norm::host_of(ctx.request_url);
+    let mut record = CookieRecord {
+        name: String::new(),
+        value: String::new(),
+        domain: canonical_host(&host),
+        host_only: true,
+        path: default_path(ctx.request_url),
+        lifetime: Lifetime::SESSION,
+        secure: false,
+        http_only: false,
+        same_site: None,
+        partitioned: false,
+        rejected: None,
+        warnings: Vec::new(),
+    };
+
+    let mut pairs = raw.split(';');
+    let first = pairs.next().unwrap_or("");
+    let (name, value) = match first.find('=') {
+        Some(eq) => (trim_ws(&first[..eq]), trim_ws(&first[eq + 1..])),
+        // RFC 6265bis: a pair without '=' is a nameless cookie whose value is the whole pair.
+        None => ("", trim_ws(first)),
+    };
+    record.name = name.to_string();
+    record.value = value.to_string();
+
+    // Attributes first, so a rejected cookie still reports its domain and flags.
+    let mut domain_attr: Option<String> = None;
+    let mut path_attr: Option<String> = None;
+    let mut expires_attr: Option<String> = None;
+    let mut max_age_attr: Option<String> = None;
+    let mut same_site_attr: Option<String> = None;
+    for pair in pairs {
+        let (key, val) = match pair.find('=') {
+            Some(eq) => (trim_ws(&pair[..eq]), trim_ws(&pair[eq + 1..])),
+            None => (trim_ws(pair), ""),
+        };
+        if key.is_empty() {
+            continue;
+        }
+        if val.len() > MAX_ATTRIBUTE_VALUE_BYTES {
+            record.warnings.push(format!(
+                "attribute {key} ignored: its value is longer than {MAX_ATTRIBUTE_VALUE_BYTES} bytes"
+            ));
+            continue;
+        }
+        match key.to_ascii_lowercase().as_str() {
+            "domain" if !val.is_empty() => domain_attr = Some(val.to_string()),
+            "domain" => {}
+            "path" => path_attr = Some(val.to_string()),
+            "expires" => expires_attr = Some(val.to_string()),
+            "max-age" => max_age_attr = Some(val.to_string()),
+            "secure" => record.secure = true,
+            "httponly" => record.http_only = true,
+            "samesite" => same_site_attr = Some(val.to_string()),
+            "partitioned" => record.partitioned = true,
+            "priority" | "sameparty" | "version" | "comment" => {}
+            other => record.warnings.push(format!(
+                "unknown attribute `{}` ignored",
+                truncate_for_message(other)
+            )),
+        }
+    }
+
+    if let Some(domain) = &domain_attr {
+        record.domain = canonical_host(domain);
+        record.host_only = false;
+    }
+    if let Some(path) = path_attr.filter(|p| p.starts_with('/')) {
+        record.path = path;
+    }
+    record.same_site = match same_site_attr
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => None,
+        Some("strict") => Some(SameSite::Strict),
+        Some("lax") => Some(SameSite::Lax),
+        Some("none") => Some(SameSite::None),
+        Some(other) => {
+            record.warnings.push(format!(
+                "SameSite={} is not a known value; browsers treat the cookie as Lax",
+                truncate_for_message(other)
+            ));
+            None
+        }
+    };
+    record.lifetime = lifetime(
+        max_age_attr.as_deref(),
+        expires_attr.as_deref(),
+        ctx,
+        &mut record.warnings,
+    );
+
+    record.rejected = check_line(raw, name, value)
+        .or_else(|| check_domain(&mut record, &host, domain_attr.as_deref()))
+        .or_else(|| check_security(&record, ctx.request_url));
+    record
+}
+
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+fn trim_ws(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+fn truncate_for_message(s: &str) -> String {
+    let cleaned: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
+    cleaned
+}
+
+/// The default-path of RFC 6265 §5.1.4: the request path up to (not including) its last `/`.
+fn default_path(url: &Url) -> String {
+    let path = url.path();
+    if !path.starts_with('/') {
+        return "/".into();
+    }
+    match path.rfind('/') {
+        Some(0) | None => "/".into(),
+        Some(i) => path[..i].to_string(),
+    }
+}
+
+fn lifetime(
+    max_age: Option<&str>,
+    expires: Option<&str>,
+    ctx: &SetCookieContext<'_>,
+    warnings: &mut Vec<String>,
+) -> Lifetime {
+    if let Some(max_age) = max_age {
+        let digits = max_age.strip_prefix('-').unwrap_or(max_age);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // Saturate absurd values rather than overflow: the browser cap applies anyway.
+            let seconds = max_age
+                .parse::<i64>()
+                .unwrap_or(if max_age.starts_with('-') {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                });
+            return Lifetime::persistent(seconds.max(0));
+        }
+        warnings.push(format!(
+            "Max-Age={} is not a number and is ignored",
+            truncate_for_message(max_age)
+        ));
+    }
+    if let Some(expires) = expires {
+        match parse_cookie_date(expires) {
+            Some(at) => {
+                let reference = ctx.server_date.unwrap_or(ctx.received_at);
+                let seconds = (at - reference).num_seconds();
+                return Lifetime::persistent(seconds.max(0));
+            }
+            None => warnings.push(format!(
+                "Expires={} is not a date browsers read; the cookie is a session cookie",
+                truncate_for_message(expires)
+            )),
+        }
+    }
+    Lifetime::SESSION
+}
+
+/// Checks that make the whole line unusable.
+fn check_line(raw: &str, name: &str, value: &str) -> Option<Rejection> {
+    if let Some(c) = raw.chars().find(|c| (c.is_ascii_control() && *c != '\t')) {
+        return Some(Rejection {
+            reason: RejectReason::DisallowedCharacter,
+            message: format!(
+                "the header contains the control character U+{:04X}, so browsers ignore the whole line",
+                c as u32
+            ),
+        });
+    }
+    if name.is_empty() && value.is_empty() {
+        return Some(Rejection {
+            reason: RejectReason::NoCookieContent,
+            message: "the header has neither a cookie name nor a value".into(),
+        });
+    }
+    if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
+        return Some(Rejection {
+            reason: RejectReason::NameValuePairExceedsMaxSize,
+            message: format!(
+                "name and value are {} bytes long; browsers refuse more than {MAX_NAME_VALUE_BYTES}",
+                name.len() + value.len()
+            ),
+        });
+    }
+    None
+}
+
+fn check_domain(
+    record: &mut CookieRecord,
+    host: &str,
+    domain_attr: Option<&str>,
+) -> Option<Rejection> {
+    let Some(domain_attr) = domain_attr else {
+        return None;
+    };
+    let host = canonical_host(host);
+    let domain = canonical_host(domain_attr);
+    if is_ip_literal(&host) {
+        let same = domain.parse::<IpAddr>().ok() == host.parse::<IpAddr>().ok();
+        if same {
+            record.domain = host;
+            record.host_only = true;
+            return None;
+        }
+        return Some(Rejection {
+            reason: RejectReason::InvalidDomain,
+            message: format!(
+                "Domain={domain_attr} was set by the IP address {host}, which can only set cookies for itself"
+            ),
+        });
+    }
+    if is_public_suffix(&domain) {
+        if domain == host {
+            // A public-suffix host may set a cookie for itself: browsers make it host-only.
+            record.host_only = true;
+            return None;
+        }
+        return Some(Rejection {
+            reason: RejectReason::PublicSuffixDomain,
+            message: format!(
+                "Domain={domain_attr} is a public suffix shared by unrelated sites, so browsers refuse the cookie"
+            ),
+        });
+    }
+    if !domain_match(&host, &domain) {
+        return Some(Rejection {
+            reason: RejectReason::InvalidDomain,
+            message: format!(
+                "{host} may not set a cookie for Domain={domain_attr}, which is not its own domain"
+            ),
+        });
+    }
+    None
+}
+
+/// Whether cookies from this URL count as coming from a secure origin. Chromium treats
+/// `localhost` and loopback addresses as potentially trustworthy even over http.
+fn is_secure_origin(url: &Url) -> bool {
+    if url.scheme() == "https" || url.scheme() == "wss" {
+        return true;
+    }
+    let host = crate::url_norm::host_of(url);
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn check_security(record: &CookieRecord, url: &Url) -> Option<Rejection> {
+    let secure_origin = is_secure_origin(url);
+    if record.secure && !secure_origin {
+        return Some(Rejection {
+            reason: RejectReason::SecureOnly,
+            message:
+                "the cookie is marked Secure but was set over plain http, so browsers refuse it"
+                    .into(),
+        });
+    }
+    // A nameless cookie may not smuggle a prefix in its value (RFC 6265bis §5.7 step 21).
+    let prefixed = if record.name.is_empty() {
+        &record.value
+    } else {
+        &record.name
+    };
+    let secure_prefix = starts_with_ignore_case(prefixed, "__secure-");
+    let host_prefix = starts_with_ignore_case(prefixed, "__host-");
+    if record.name.is_empty() && (secure_prefix || host_prefix) {
+        return Some(Rejection {
+            reason: RejectReason::InvalidPrefix,
+            message: "a cookie without a name may not start its value with __Secure- or __Host-"
+                .into(),
+        });
+    }
+    if secure_prefix && !(record.secure && secure_origin) {
+        return Some(Rejection {
+            reason: RejectReason::InvalidPrefix,
+            message: "a __Secure- cookie must be set with the Secure attribute over https".into(),
+        });
+    }
+    if host_prefix && !(record.secure && secure_origin && record.host_only && record.path == "/") {
+        return Some(Rejection {
+            reason: RejectReason::InvalidPrefix,
+            message: "a __Host- cookie must be Secure, set over https, without a Domain attribute and with Path=/".into(),
+        });
+    }
+    if record.same_site == Some(SameSite::None) && !record.secure {
+        return Some(Rejection {
+            reason: RejectReason::SameSiteNoneInsecure,
+            message: "SameSite=None cookies must also be Secure; browsers refuse this one".into(),
+        });
+    }
+    if record.partitioned && !record.secure {
+        return Some(Rejection {
+            reason: RejectReason::InvalidPartitioned,
+            message: "Partitioned cookies must also be Secure; browsers refuse this one".into(),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;
