@@ -248,7 +248,7 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
                         {
                             Some(tens + units)
                         }
-                        (Some(whole), half) if half == 0.5 => Some(whole + 0.5),
+                        (Some(whole), 0.5) => Some(whole + 0.5),
                         _ => Some(n),
                     };
                 } else if let Some(unit) = unit_seconds(w) {
