@@ -1,0 +1,1 @@
+//! Integration tests of the diff engine, gathered in one binary so linking stays fast.
