@@ -23,8 +23,25 @@ pub(crate) fn category_words(category: CookieCategory) -> &'static str {
     }
 }
 
+/// "a" or "an" by sound for the words messages use: "a OneTrust", "a Unicode", "an X",
+/// "an analytics".
 fn article(word: &str) -> &'static str {
-    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+    let lower = word.to_lowercase();
+    if ["one", "uni", "use", "eu"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return "a";
+    }
+    // A lone letter is read by its name: "an X cookie", "an F", but "a B".
+    if lower.chars().count() == 1 {
+        return if "aefhilmnorsx".contains(lower.as_str()) {
+            "an"
+        } else {
+            "a"
+        };
+    }
+    match lower.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
         _ => "a",
     }
