@@ -1,15 +1,16 @@
 //! The diff engine: what a site's cookie table says against what the site really sets.
 //!
-//! [`diff`] pairs every observed cookie with the declaration that fits it best
-//! ([`matching`]: exact name, a declared pattern, a knowledge-base family, letter case; then the
-//! best-fitting domain), applies the rules of docs/findings.md ([`rules`]) and writes the
-//! corrected table ([`suggest`]). The [`KnowledgeBase`] says what cookies are: a curated file
+//! [`diff`] pairs every observed cookie with the declaration that fits it best (`matching.rs`:
+//! exact name, a declared pattern, a knowledge-base family, letter case; then the best-fitting
+//! domain), applies the rules of docs/findings.md (`rules.rs`) and writes the corrected table
+//! (`suggest.rs`), in sentences from `messages.rs`. The [`KnowledgeBase`] says what cookies are: a curated file
 //! compiled in, plus an optional Open Cookie Database CSV (`--cookie-db`).
 //!
 //! Pure: no I/O (except [`KnowledgeBase::load_cookie_db`], which reads the file it is given),
 //! no panics, no errors for odd input. Odd input gives findings and warnings.
 
 mod cookie_db;
+mod family;
 mod kb;
 mod matching;
 mod messages;

@@ -47,8 +47,18 @@ fn article(word: &str) -> &'static str {
     }
 }
 
+/// The name as a sentence can carry it: a malformed header may have none.
+fn display_name(name: &str) -> &str {
+    if name.trim().is_empty() {
+        "A cookie without a name"
+    } else {
+        name
+    }
+}
+
 /// "_ga (a Google Analytics analytics cookie)" or just "_ga".
 pub(crate) fn describe_cookie(name: &str, entry: Option<&Entry>) -> String {
+    let name = display_name(name);
     match entry {
         Some(entry) => format!(
             "{name} ({} {} {} cookie)",
