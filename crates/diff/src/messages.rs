@@ -98,7 +98,7 @@ pub(crate) fn undeclared(
         describe_cookie(&cookie.name, entry),
         where_set(cookie),
         if notes.no_table {
-            "the site publishes no cookie table"
+            "no cookie table on the site lists it"
         } else {
             "your cookie table does not list it"
         }

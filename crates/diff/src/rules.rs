@@ -48,8 +48,28 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     let mut used = vec![false; declared.len()];
     let mut declared_rows: Vec<Option<SuggestedRow>> = vec![None; declared.len()];
 
-    for o in observed.iter().filter(|o| o.set) {
-        match best_pair(o, &declared) {
+    let set: Vec<&ObservedView<'_>> = observed.iter().filter(|o| o.set).collect();
+    let mut pairs: Vec<Option<Pair>> = set.iter().map(|o| best_pair(o, &declared)).collect();
+    // A row that fits one cookie's domain does not also describe the same name on another site:
+    // with `_ga` declared for barnet.gov.uk, a `_ga` on twitter.com is undeclared, not a wrong
+    // domain. Only rows no cookie fits by domain can pair across sites (the nmstat case).
+    let fitting: Vec<usize> = pairs
+        .iter()
+        .flatten()
+        .filter(|p| p.fit != DomainFit::Mismatch)
+        .flat_map(|p| std::iter::once(p.declared).chain(p.also.iter().copied()))
+        .collect();
+    for pair in &mut pairs {
+        if pair
+            .as_ref()
+            .is_some_and(|p| p.fit == DomainFit::Mismatch && fitting.contains(&p.declared))
+        {
+            *pair = None;
+        }
+    }
+
+    for (o, pair) in set.into_iter().zip(pairs) {
+        match pair {
             Some(pair) => {
                 used[pair.declared] = true;
                 for &i in &pair.also {

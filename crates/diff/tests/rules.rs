@@ -504,6 +504,19 @@ fn the_same_name_for_two_domains_is_two_declarations() {
         "_ga is listed in your cookie table for twitter.com but was not set on any of the 25 pages crawled; it may be set only after login, consent or interaction, so check whether it is still used."
     );
 
+    // Declared only for barnet.gov.uk: a `_ga` on twitter.com is another, undeclared cookie,
+    // not a wrong domain for the row that already fits.
+    let out = run(
+        &declared[1..],
+        &[
+            observed("_ga", ".barnet.gov.uk", persistent(2 * YEAR)),
+            observed("_ga", ".twitter.com", persistent(2 * YEAR)),
+        ],
+    );
+    let f = only(&out, "undeclared");
+    assert_eq!(f.domain.as_deref(), Some("twitter.com"));
+    assert_eq!(out.findings.len(), 1, "{:#?}", out.findings);
+
     // Observed on both: each pairs with its own row.
     let out = run(
         &declared,
@@ -610,7 +623,7 @@ fn no_declaration_makes_every_cookie_undeclared_plus_one_summary() {
     let ga = out.findings.iter().find(|f| f.cookie == "_ga").unwrap();
     assert_eq!(
         ga.message,
-        "_ga (a Google Analytics analytics cookie) is set on barnet.gov.uk but the site publishes no cookie table; your privacy page mentions Google Analytics in its text, but not this cookie."
+        "_ga (a Google Analytics analytics cookie) is set on barnet.gov.uk but no cookie table on the site lists it; your privacy page mentions Google Analytics in its text, but not this cookie."
     );
     assert!(ga.evidence.iter().any(|e| e.url == COOKIE_PAGE));
 
