@@ -492,12 +492,7 @@ fn stale(
             FindingCode::StaleRetired.default_severity(),
             messages::stale_retired(name, &retired.note),
         );
-        f.declared = d
-            .row
-            .expiry
-            .as_ref()
-            .map(|e| e.text.clone())
-            .or(Some(name.to_string()));
+        f.declared = Some(name.to_string());
         f.observed = Some(format!("retired {}", retired.date.format("%-d %B %Y")));
         evidence.push(reference_evidence(&retired.source, &retired.note));
         f.evidence = evidence;
