@@ -1,7 +1,7 @@
 //! The rules: each finding code's condition and severity (docs/findings.md explains them with
 //! examples). Every threshold is a named constant here.
 
-use cookie_audit_model::expiry::SECONDS_PER_DAY;
+use cookie_audit_model::expiry::{SECONDS_PER_DAY, describe_seconds};
 use cookie_audit_model::{
     CookieCategory, DeclarationStatus, Evidence, EvidenceKind, Finding, FindingCode, MentionKind,
     ObservedCookie, Party, Severity, SuggestedRow,
@@ -277,10 +277,13 @@ fn check_pair(
                 if let (Some(declared), Some(asked)) = (expiry.seconds, cookie.lifetime.seconds) {
                     let verdict = compare_lifetimes(declared, asked);
                     if let Some((severity, longer)) = verdict {
+                        // The declared duration in the same words as the observed one, so
+                        // "Persistent. 50 years." reads "50 years".
+                        let declared_words = describe_seconds(declared);
                         let message = if longer {
-                            messages::expiry_longer(name, &expiry.text, &cookie.lifetime)
+                            messages::expiry_longer(name, &declared_words, &cookie.lifetime)
                         } else {
-                            messages::expiry_shorter(name, &expiry.text, &cookie.lifetime)
+                            messages::expiry_shorter(name, &declared_words, &cookie.lifetime)
                         };
                         push(
                             finding(

@@ -66,7 +66,7 @@ pub(crate) fn kept_row(
         expiry: row
             .expiry
             .as_ref()
-            .map(|e| e.text.trim().to_string())
+            .map(|e| e.text.trim().trim_end_matches('.').trim().to_string())
             .filter(|t| !t.is_empty())
             .or_else(|| cookie.map(|c| lifetime_words(&c.lifetime)))
             .unwrap_or_default(),

@@ -179,6 +179,14 @@ fn barking_and_dagenham() {
             .iter()
             .all(|f| !f.message.is_empty() && f.message.ends_with('.'))
     );
+    if std::env::var_os("SHOW").is_some() {
+        for f in &out.findings {
+            eprintln!("{:<26} {:<7?} {}", f.code, f.severity, f.message);
+        }
+        for r in &out.suggested_table {
+            eprintln!("{r:?}");
+        }
+    }
 }
 
 /// Barnet today (seed 001): Used for | Name | Domain, `_ga` for two domains.
