@@ -179,6 +179,8 @@ fn barking_and_dagenham() {
             .iter()
             .all(|f| !f.message.is_empty() && f.message.ends_with('.'))
     );
+    // `SHOW=1 cargo test -p cookie-audit-diff barking -- --nocapture` prints the messages and
+    // the corrected table, to read them as a web editor would.
     if std::env::var_os("SHOW").is_some() {
         for f in &out.findings {
             eprintln!("{:<26} {:<7?} {}", f.code, f.severity, f.message);
