@@ -272,6 +272,8 @@ impl Recorder {
                     }),
                     warnings: r.warnings.clone(),
                     evidence: agg.evidence.iter().map(|(_, e)| e.clone()).collect(),
+                    // Filled by the diff, which owns the knowledge base.
+                    classification: None,
                 }
             })
             .collect();

@@ -365,6 +365,121 @@ pub struct ObservedCookie {
     /// Where it was seen: the page, the response, the script.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// What the cookie is known to be (vendor, category) and which knowledge source said so.
+    /// Filled by the diff; `null` when no source knows the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<Classification>,
+}
+
+/// What a cookie is known to be, and which source says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Classification {
+    /// The product or company that sets it ("Google Analytics", "Cloudflare").
+    pub vendor: String,
+    pub category: CookieCategory,
+    /// The knowledge source that classified it.
+    pub source: ClassificationSource,
+    /// The entry that matched: a name (`_ga`), a family (`_ga_{id}`) or a prefix (`ARRAffinity*`).
+    pub matched: String,
+    /// What it is for, in one plain sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// How long it usually lives, in words ("2 years", "Session").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<String>,
+    /// The party it usually is on the sites that use it; `null` when that varies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+    /// Set when the vendor no longer sets this cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retirement>,
+    /// Where the facts come from (the vendor's documentation for built-in entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// The four cookie categories of UK guidance: only `strictly_necessary` is exempt from consent.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieCategory {
+    StrictlyNecessary,
+    Functional,
+    Analytics,
+    Marketing,
+}
+
+impl CookieCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieCategory::StrictlyNecessary => "strictly_necessary",
+            CookieCategory::Functional => "functional",
+            CookieCategory::Analytics => "analytics",
+            CookieCategory::Marketing => "marketing",
+        }
+    }
+
+    /// The category as a cookie table would head it ("Strictly necessary").
+    pub fn label(self) -> &'static str {
+        match self {
+            CookieCategory::StrictlyNecessary => "Strictly necessary",
+            CookieCategory::Functional => "Functional",
+            CookieCategory::Analytics => "Analytics",
+            CookieCategory::Marketing => "Marketing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CookieCategory> {
+        [
+            CookieCategory::StrictlyNecessary,
+            CookieCategory::Functional,
+            CookieCategory::Analytics,
+            CookieCategory::Marketing,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == text)
+    }
+}
+
+/// Which knowledge source classified a cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassificationSource {
+    /// cookie-audit's curated knowledge base, compiled in.
+    Builtin,
+    /// A cookie database loaded with `--cookie-db` (Open Cookie Database format).
+    CookieDb,
+}
+
+impl ClassificationSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassificationSource::Builtin => "builtin",
+            ClassificationSource::CookieDb => "cookie_db",
+        }
+    }
+}
+
+/// The vendor stopped setting a cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Retirement {
+    /// From when it is no longer set (or no longer does anything).
+    pub date: chrono::NaiveDate,
+    /// What happened, in one sentence.
+    pub note: String,
+    /// The vendor's announcement.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -417,6 +532,8 @@ pub enum EvidenceKind {
     Script,
     /// The row of the published table.
     DeclaredRow,
+    /// A published source the knowledge base cites (a vendor's cookie list or announcement).
+    Reference,
 }
 
 impl Evidence {
@@ -453,6 +570,8 @@ pub enum FindingKind {
     Stale,
     /// In the table, but described wrongly.
     Misdescribed,
+    /// The site publishes no cookie table that could be read: one finding for the whole site.
+    NoDeclaration,
 }
 
 impl FindingKind {
@@ -461,6 +580,7 @@ impl FindingKind {
             FindingKind::Undeclared => "undeclared",
             FindingKind::Stale => "stale",
             FindingKind::Misdescribed => "misdescribed",
+            FindingKind::NoDeclaration => "no_declaration",
         }
     }
 }
@@ -567,7 +687,7 @@ pub struct Finding {
     /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
     pub code: String,
     pub kind: FindingKind,
-    /// The observed cookie's name; for `stale`, the declared name.
+    /// The observed cookie's name; for `stale`, the declared name; empty for `no_declaration`.
     pub cookie: String,
     /// The observed cookie's domain, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -623,6 +743,8 @@ impl Summary {
                 FindingKind::Undeclared => summary.undeclared += 1,
                 FindingKind::Stale => summary.stale += 1,
                 FindingKind::Misdescribed => summary.misdescribed += 1,
+                // A site-level finding: counted by severity only, not as a cookie.
+                FindingKind::NoDeclaration => {}
             }
             match finding.severity {
                 Severity::High => summary.high += 1,
