@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
     Changes, CookieKey, CookieSource, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind,
-    Finding, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity,
-    SuggestedRow, SuggestedStatus, Summary,
+    Finding, FindingCode, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite,
+    Severity, SuggestedRow, SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
@@ -81,6 +81,8 @@ pub(crate) struct FindingGroup {
 #[derive(Debug, Serialize)]
 pub(crate) struct FindingView {
     pub code: String,
+    /// What the code means in one line, when it is a code this build knows.
+    pub code_description: Option<&'static str>,
     pub severity: &'static str,
     pub cookie: String,
     pub domain: Option<String>,
@@ -405,6 +407,7 @@ fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
 fn finding(f: &Finding) -> FindingView {
     FindingView {
         code: clean(&f.code),
+        code_description: FindingCode::parse(&f.code).map(FindingCode::description),
         severity: f.severity.as_str(),
         cookie: clean(&f.cookie),
         domain: f.domain.as_deref().map(clean),
