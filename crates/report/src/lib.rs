@@ -176,8 +176,9 @@ pub fn read_report(json: &str) -> Result<Report, ReportError> {
             return Err(ReportError::UnsupportedVersion { found: v.clone() });
         }
         Some(other) => {
-            return Err(ReportError::UnsupportedVersion {
-                found: other.to_string(),
+            // A number would print as `"1"` in the version message and read as a contradiction.
+            return Err(ReportError::NotAReport {
+                reason: format!("its schema_version is {other}, not a string"),
             });
         }
     }
