@@ -116,8 +116,6 @@ pub(crate) struct DeclarationPageView {
     pub url: String,
     pub href: Option<String>,
     pub found_by: String,
-    pub tables: u32,
-    pub cookies: u32,
     /// "1 table, 5 cookies".
     pub counts: String,
     pub error: Option<String>,
@@ -127,10 +125,6 @@ pub(crate) struct DeclarationPageView {
 pub(crate) struct CrawlView {
     /// "42 pages visited, 1 failed, 17 resources fetched, 2 disallowed by robots.txt".
     pub summary: String,
-    pub pages_visited: u32,
-    pub pages_failed: u32,
-    pub resources_fetched: u32,
-    pub robots_disallowed: u32,
     pub errors: Vec<CrawlErrorView>,
     pub limits_hit: Vec<String>,
 }
@@ -146,14 +140,9 @@ pub(crate) struct CrawlErrorView {
 pub(crate) struct ObservedRow {
     pub name: String,
     pub domain: String,
-    pub host_only: bool,
     pub path: String,
     pub lifetime: String,
-    pub secure: bool,
-    pub http_only: bool,
-    pub same_site: &'static str,
-    pub partitioned: bool,
-    /// "Secure, HttpOnly, SameSite=Lax": the attributes in one cell.
+    /// "Secure, HttpOnly, SameSite=Lax, host-only": the attributes in one cell.
     pub flags: String,
     pub party: &'static str,
     pub source: &'static str,
@@ -227,8 +216,6 @@ impl View {
                         url: clean(&p.url),
                         href: href(&p.url),
                         found_by: clean(&p.found_by),
-                        tables: p.tables,
-                        cookies: p.cookies,
                         counts: format!(
                             "{}, {}",
                             count(p.tables, "table", "tables"),
@@ -262,10 +249,6 @@ impl View {
                         "pages skipped"
                     ),
                 ),
-                pages_visited: report.crawl.pages_visited,
-                pages_failed: report.crawl.pages_failed,
-                resources_fetched: report.crawl.resources_fetched,
-                robots_disallowed: report.crawl.robots_disallowed,
                 errors: report
                     .crawl
                     .errors
@@ -522,13 +505,8 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
             clean(&o.name)
         },
         domain: clean(&o.domain),
-        host_only: o.host_only,
         path: clean(&o.path),
         lifetime: lifetime_words(&o.lifetime),
-        secure: o.secure,
-        http_only: o.http_only,
-        same_site,
-        partitioned: o.partitioned,
         flags: flags.join(", "),
         party: o.party.as_str(),
         source: match o.source {
