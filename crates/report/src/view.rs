@@ -375,9 +375,7 @@ fn kind_blurb(kind: FindingKind) -> &'static str {
         FindingKind::Misdescribed => {
             "Cookies the table lists, but describes differently from what the site does."
         }
-        FindingKind::NoDeclaration => {
-            "The site publishes no cookie table the audit could read."
-        }
+        FindingKind::NoDeclaration => "The site publishes no cookie table the audit could read.",
     }
 }
 

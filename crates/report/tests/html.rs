@@ -299,4 +299,3 @@ fn chromium_renders_the_page_without_errors() {
         .collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
 }
-}
