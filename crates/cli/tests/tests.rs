@@ -1,1 +1,6 @@
+//! End-to-end tests of the `cookie-audit` binary. One test binary: linking once keeps CI fast.
 
+mod support;
+
+mod declared;
+mod scan;

@@ -192,8 +192,9 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         depth += 1;
     }
 
-    let declaration_sources =
-        read_declaration_pages(&engine, &ctx, &candidates, kept_html, &mut pages).await;
+    // Declaration pages are read outside the page budget and listed in the report's
+    // `declaration.pages`, not among the crawled pages.
+    let declaration_sources = read_declaration_pages(&engine, &ctx, &candidates, kept_html).await;
 
     pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
     let (errors, limits_hit) = ctx.take_problems();
@@ -288,7 +289,6 @@ async fn read_declaration_pages<E: Engine>(
     ctx: &Arc<CrawlContext>,
     candidates: &Candidates,
     mut kept_html: HashMap<Url, String>,
-    pages: &mut Vec<VisitedPage>,
 ) -> Vec<DeclarationSource> {
     let start = ctx.site.start_url.clone();
     let mut wanted: Vec<(Url, String, Option<CandidateKind>)> = Vec::new();
@@ -348,11 +348,6 @@ async fn read_declaration_pages<E: Engine>(
                     keep_html: true,
                 };
                 let visit = engine.visit(task, ctx).await;
-                pages.push(VisitedPage {
-                    url: url.to_string(),
-                    depth: 0,
-                    status: visit.status,
-                });
                 let error = match &visit.outcome {
                     VisitStatus::Loaded => None,
                     VisitStatus::NotHtml { content_type } => {
