@@ -3,4 +3,5 @@
 mod support;
 
 mod declared;
+mod docs;
 mod scan;
