@@ -5,3 +5,4 @@ mod support;
 
 mod crawl_fixture;
 mod network;
+mod politeness;
