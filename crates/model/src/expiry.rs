@@ -255,9 +255,13 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
                     // A bare single-letter unit only counts right after a number ("24h", "30 d"),
                     // so the "s" of "it's" or the "a" of prose never becomes a duration.
                     if let Some(n) = pending_number.take() {
+                        // `as` saturates, and so does the sum: "9999999999999999 years 1 hour"
+                        // is absurd text, not a reason to overflow (found by fuzzing).
                         let secs = (n * unit as f64).round() as i64;
                         current = match current {
-                            Some((sum, smallest)) if unit < smallest => Some((sum + secs, unit)),
+                            Some((sum, smallest)) if unit < smallest => {
+                                Some((sum.saturating_add(secs), unit))
+                            }
                             Some((sum, _)) => {
                                 durations.push(sum);
                                 Some((secs, unit))
@@ -352,6 +356,18 @@ mod tests {
         assert_eq!((e.session, e.seconds), (None, None));
         check("", None, None);
         check("It's set", None, None);
+    }
+
+    #[test]
+    fn fuzz_overflow_huge_durations_saturate() {
+        // The fuzzer's input: a sum of two durations past i64::MAX panicked with overflow.
+        let e = parse_expiry_text(",999999e9999999999999999y9999`9]\u{e7}h");
+        assert_eq!(e.seconds, Some(i64::MAX));
+        check(
+            "9999999999999999999 years 1 hour",
+            Some(false),
+            Some(i64::MAX),
+        );
     }
 
     #[test]
