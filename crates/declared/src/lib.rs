@@ -1,6 +1,8 @@
 //! Reads the cookie tables a site publishes: an HTML `<table>` whose header row names a cookie
 //! column (name/cookie) and at least one of purpose, expiry, domain or provider.
 
+pub mod guard;
+
 use cookie_audit_model::expiry::parse_expiry_text;
 use cookie_audit_model::{
     Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, DeclaredSource, ProseMention,
@@ -61,8 +63,20 @@ fn cell_text(cell: ElementRef<'_>) -> String {
         .join(" ")
 }
 
-/// Reads every cookie table on one page.
+/// Reads every cookie table on one page. Markup that would take the tree builder minutes (nested
+/// past [`guard::MAX_NESTING_DEPTH`], a tag with thousands of attributes) is refused or cut first,
+/// with a warning.
 pub fn extract_declarations(html: &str, page_url: &Url) -> PageExtraction {
+    let guarded = guard::guard(html);
+    let mut out = match guarded.html {
+        Some(html) => extract_tables(html, page_url),
+        None => PageExtraction::default(),
+    };
+    out.warnings.extend(guarded.warnings);
+    out
+}
+
+fn extract_tables(html: &str, page_url: &Url) -> PageExtraction {
     let table_sel = Selector::parse("table").expect("valid selector");
     let row_sel = Selector::parse("tr").expect("valid selector");
     let cell_sel = Selector::parse("th, td").expect("valid selector");
