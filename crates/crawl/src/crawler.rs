@@ -5,7 +5,7 @@
 //! level makes the set of pages a budget admits deterministic (the first N in depth, URL order),
 //! so two runs over the same site report the same thing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
@@ -14,9 +14,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::context::CrawlContext;
-use crate::discover::{
-    CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS, score_link,
-};
+use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS};
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::frontier::{Admission, Frontier};
 use crate::record::PageRef;
@@ -24,6 +22,10 @@ use crate::scope::CrawlScope;
 
 /// Page URLs taken from sitemaps, at most this many times `--max-pages`.
 pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
+/// URLs the frontier remembers, this many times `--max-pages` (and at least
+/// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
+pub const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
+pub const MIN_FRONTIER_URLS: usize = 10_000;
 
 /// A page that may declare cookies, handed to the table extractor.
 #[derive(Debug, Clone)]
@@ -56,7 +58,11 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     let config = ctx.config.clone();
     let start = ctx.site.start_url.clone();
     let mut scope = CrawlScope::new(config.scope, &start);
-    let mut frontier = Frontier::new(config.max_query_variants);
+    let mut frontier = Frontier::new(config.max_query_variants).max_urls(
+        (config.max_pages as usize)
+            .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
+            .max(MIN_FRONTIER_URLS),
+    );
     let mut candidates = Candidates::default();
     let mut kept_html: HashMap<Url, String> = HashMap::new();
     let mut pages: Vec<VisitedPage> = Vec::new();
@@ -123,7 +129,8 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             );
             allowed.truncate(remaining);
         }
-        let visited = visit_all(&engine, &ctx, &candidates, allowed, depth).await;
+        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
+        let visited = visit_all(&engine, &ctx, &keep, allowed, depth).await;
         for Visited { task, visit } in visited {
             let url = task.page.url.clone();
             pages.push(VisitedPage {
@@ -185,10 +192,21 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                         ),
                         Some(&path_only(&link.url)),
                     ),
+                    Admission::Full => ctx.limit(
+                        "frontier_urls",
+                        format!(
+                            "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
+                            config.max_pages
+                        ),
+                        None,
+                    ),
                     Admission::Seen => {}
                 }
             }
         }
+        // Only pages that can still be chosen keep their HTML.
+        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
+        kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
     }
 
@@ -218,6 +236,25 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     }
 }
 
+/// The pages whose HTML is worth keeping for the declaration reader: the best candidates so far,
+/// `--privacy-url` pages and the well-known paths — a handful, however many pages say "cookie"
+/// (200 of them at 5 MiB each would be a gigabyte). A page that becomes a best candidate later is
+/// fetched again when the declarations are read.
+fn html_to_keep(candidates: &Candidates, privacy_urls: &[String], start: &Url) -> HashSet<Url> {
+    let mut keep: HashSet<Url> = candidates.best().into_iter().map(|c| c.url).collect();
+    keep.extend(
+        privacy_urls
+            .iter()
+            .filter_map(|raw| cookie_audit_model::url_norm::parse_start_url(raw).ok()),
+    );
+    keep.extend(
+        WELL_KNOWN_PATHS
+            .iter()
+            .filter_map(|path| start.join(path).ok()),
+    );
+    keep
+}
+
 fn path_only(url: &Url) -> Url {
     let mut url = url.clone();
     url.set_query(None);
@@ -239,7 +276,7 @@ async fn sitemap_seeds(ctx: &CrawlContext, start: &Url) -> Vec<Url> {
 async fn visit_all<E: Engine>(
     engine: &Arc<E>,
     ctx: &Arc<CrawlContext>,
-    candidates: &Candidates,
+    keep: &HashSet<Url>,
     urls: Vec<Url>,
     depth: u32,
 ) -> Vec<Visited> {
@@ -251,7 +288,7 @@ async fn visit_all<E: Engine>(
         let Some(url) = queue.next() else {
             return false;
         };
-        let keep_html = score_link("", &url).is_some() || candidates.contains(&url);
+        let keep_html = keep.contains(&url);
         let task = PageTask {
             page: PageRef { url, depth },
             keep_html,
@@ -406,4 +443,35 @@ fn links_of(html: &str, url: &Url) -> Vec<(Url, String)> {
         .into_iter()
         .map(|l| (l.url, l.text))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::{MAX_COOKIE_PAGES, MAX_PRIVACY_PAGES};
+
+    #[test]
+    fn only_a_handful_of_pages_keep_their_html() {
+        let start = Url::parse("https://www.council.test/").unwrap();
+        let mut candidates = Candidates::default();
+        for i in 0..200 {
+            let url = start.join(&format!("/cookie-notice-{i:03}")).unwrap();
+            candidates.offer(&start, 0, "Cookies", &url);
+            let url = start.join(&format!("/privacy-{i:03}")).unwrap();
+            candidates.offer(&start, 0, "Privacy", &url);
+        }
+        let keep = html_to_keep(
+            &candidates,
+            &["https://www.council.test/legal".into()],
+            &start,
+        );
+        assert_eq!(
+            keep.len(),
+            MAX_COOKIE_PAGES + MAX_PRIVACY_PAGES + 1 + WELL_KNOWN_PATHS.len()
+        );
+        assert!(keep.contains(&start.join("/cookie-notice-000").unwrap()));
+        assert!(!keep.contains(&start.join("/cookie-notice-199").unwrap()));
+        assert!(keep.contains(&start.join("/legal").unwrap()));
+        assert!(keep.contains(&start.join("/cookies").unwrap()));
+    }
 }

@@ -75,6 +75,12 @@ pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetc
             Err(error) => return Err(FetchFailure { hops, error }),
         };
         let status = response.status;
+        if response.invalid_headers_skipped {
+            ctx.error(
+                &url,
+                "the response has header lines HTTP forbids (a control character); they were skipped, so a cookie set in one of them is not recorded",
+            );
+        }
         let lines = response.set_cookie_lines();
         if let Some(page) = request.page {
             let note = (!hops.is_empty() || response.is_redirect())

@@ -16,6 +16,8 @@ pub enum Admission {
     Seen,
     /// Its path already had the maximum number of query variants.
     QueryCapped,
+    /// The frontier holds as many URLs as it may; nothing new is queued.
+    Full,
 }
 
 #[derive(Debug)]
@@ -23,6 +25,7 @@ pub struct Frontier {
     seen: HashSet<Url>,
     query_variants: HashMap<(String, String), u32>,
     max_query_variants: u32,
+    max_urls: usize,
 }
 
 impl Frontier {
@@ -31,7 +34,15 @@ impl Frontier {
             seen: HashSet::new(),
             query_variants: HashMap::new(),
             max_query_variants: max_query_variants.max(1),
+            max_urls: usize::MAX,
         }
+    }
+
+    /// Caps the URLs the frontier remembers. Link farms otherwise fill memory with URLs the page
+    /// budget could never visit.
+    pub fn max_urls(mut self, max_urls: usize) -> Frontier {
+        self.max_urls = max_urls;
+        self
     }
 
     /// Marks a URL as seen without counting it against any cap (the start URL, redirect targets).
@@ -42,6 +53,9 @@ impl Frontier {
     pub fn admit(&mut self, url: &Url) -> Admission {
         if self.seen.contains(url) {
             return Admission::Seen;
+        }
+        if self.seen.len() >= self.max_urls {
+            return Admission::Full;
         }
         if url.query().is_some() {
             let key = (
@@ -81,5 +95,15 @@ mod tests {
         );
         assert_eq!(f.admit(&u("https://x.test/cal?m=1")), Admission::Seen);
         assert_eq!(f.admit(&u("https://x.test/other?m=4")), Admission::New);
+    }
+
+    #[test]
+    fn a_full_frontier_queues_nothing_new() {
+        let mut f = Frontier::new(10).max_urls(2);
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(f.admit(&u("https://x.test/1")), Admission::New);
+        assert_eq!(f.admit(&u("https://x.test/2")), Admission::New);
+        assert_eq!(f.admit(&u("https://x.test/3")), Admission::Full);
+        assert_eq!(f.admit(&u("https://x.test/1")), Admission::Seen);
     }
 }

@@ -4,7 +4,7 @@
 //! so a page nested 100,000 elements deep costs what a flat page of the same size costs. (The
 //! declared-table extractor needs the tree and uses `scraper`, which wraps the same parser.)
 
-use cookie_audit_model::url_norm::resolve_link;
+use cookie_audit_model::url_norm::{LinkSkip, resolve_link};
 use encoding_rs::Encoding;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -44,6 +44,15 @@ pub struct PageLinks {
     pub resources: Vec<Resource>,
     /// `<meta name="robots" content="nofollow">`: links are reported but not followed.
     pub nofollow: bool,
+    /// The page was read only up to this byte: a tag there has more attributes than
+    /// [`cookie_audit_model::markup::MAX_ATTRIBUTES_PER_TAG`].
+    pub truncated_at: Option<usize>,
+    /// Links and resources past [`MAX_LINKS_PER_PAGE`] and [`MAX_RESOURCES_PER_PAGE`], not kept.
+    pub links_dropped: usize,
+    pub resources_dropped: usize,
+    /// Links and resources with a scheme of [`REPORTED_SCHEMES`] (`file:///etc/passwd`): never
+    /// fetched, listed in the report.
+    pub refused: Vec<Url>,
 }
 
 /// Whether a Content-Type is a document we parse.
@@ -99,6 +108,18 @@ fn sniff_meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 
 /// Longest link text kept: discovery only needs the words.
 const MAX_LINK_TEXT: usize = 200;
+/// Links kept per page. A real "A to Z of services" has a few hundred; a link farm has millions,
+/// and each kept link costs memory here and in the frontier.
+pub const MAX_LINKS_PER_PAGE: usize = 10_000;
+/// Embedded resources kept per page (`--max-resources` bounds what is fetched across the crawl).
+pub const MAX_RESOURCES_PER_PAGE: usize = 1_000;
+/// Links with a refused scheme listed per page.
+const MAX_REFUSED_PER_PAGE: usize = 20;
+/// Schemes that reach files or other protocols: never fetched, and listed in the report when a
+/// page points at them. (`mailto:`, `tel:`, `javascript:` and the like are skipped silently.)
+pub const REPORTED_SCHEMES: [&str; 12] = [
+    "file", "ftp", "ftps", "sftp", "ssh", "gopher", "dict", "ldap", "ldaps", "smb", "tftp", "jar",
+];
 
 #[derive(Debug, Default)]
 struct Collected {
@@ -108,12 +129,30 @@ struct Collected {
     resources: Vec<(ResourceKind, String)>,
     refresh: Vec<String>,
     nofollow: bool,
+    links_dropped: usize,
+    resources_dropped: usize,
 }
 
 impl Collected {
     fn close_anchor(&mut self) {
         if let Some((href, text)) = self.open_anchor.take() {
+            self.add_anchor(href, text);
+        }
+    }
+
+    fn add_anchor(&mut self, href: String, text: String) {
+        if self.anchors.len() < MAX_LINKS_PER_PAGE {
             self.anchors.push((href, text));
+        } else {
+            self.links_dropped += 1;
+        }
+    }
+
+    fn add_resource(&mut self, resource: (ResourceKind, String)) {
+        if self.resources.len() < MAX_RESOURCES_PER_PAGE {
+            self.resources.push(resource);
+        } else {
+            self.resources_dropped += 1;
         }
     }
 }
@@ -156,7 +195,7 @@ impl TokenSink for LinkSink {
                     "area" => {
                         if let Some(href) = attr(&tag, "href") {
                             let text = attr(&tag, "alt").unwrap_or_default().to_string();
-                            c.anchors.push((href.to_string(), text));
+                            c.add_anchor(href.to_string(), text);
                         }
                     }
                     "base" if c.base.is_none() => c.base = attr(&tag, "href").map(str::to_string),
@@ -185,24 +224,24 @@ impl TokenSink for LinkSink {
                             text.push(' ');
                         }
                         if let Some(src) = attr(&tag, "src") {
-                            c.resources.push((ResourceKind::Image, src.to_string()));
+                            c.add_resource((ResourceKind::Image, src.to_string()));
                         }
                     }
                     "input"
                         if attr(&tag, "type").is_some_and(|t| t.eq_ignore_ascii_case("image")) =>
                     {
                         if let Some(src) = attr(&tag, "src") {
-                            c.resources.push((ResourceKind::Image, src.to_string()));
+                            c.add_resource((ResourceKind::Image, src.to_string()));
                         }
                     }
                     "iframe" | "frame" => {
                         if let Some(src) = attr(&tag, "src") {
-                            c.resources.push((ResourceKind::Iframe, src.to_string()));
+                            c.add_resource((ResourceKind::Iframe, src.to_string()));
                         }
                     }
                     "script" => {
                         if let Some(src) = attr(&tag, "src") {
-                            c.resources.push((ResourceKind::Script, src.to_string()));
+                            c.add_resource((ResourceKind::Script, src.to_string()));
                         }
                     }
                     "link" => {
@@ -217,12 +256,12 @@ impl TokenSink for LinkSink {
                     }
                     "source" | "embed" | "video" | "audio" | "track" => {
                         if let Some(src) = attr(&tag, "src") {
-                            c.resources.push((ResourceKind::Media, src.to_string()));
+                            c.add_resource((ResourceKind::Media, src.to_string()));
                         }
                     }
                     "object" => {
                         if let Some(data) = attr(&tag, "data") {
-                            c.resources.push((ResourceKind::Media, data.to_string()));
+                            c.add_resource((ResourceKind::Media, data.to_string()));
                         }
                     }
                     _ => {}
@@ -260,6 +299,8 @@ impl TokenSink for LinkSink {
 /// Collects links and embedded resources from a page's HTML. Linear in the input, whatever its
 /// nesting, and never fails.
 pub fn extract(html: &str, page_url: &Url) -> PageLinks {
+    let truncated_at = cookie_audit_model::markup::first_overloaded_tag(html);
+    let html = &html[..truncated_at.unwrap_or(html.len())];
     let tokenizer = Tokenizer::new(LinkSink::default(), TokenizerOpts::default());
     let input = BufferQueue::default();
     input.push_back(StrTendril::from_slice(html));
@@ -274,15 +315,31 @@ pub fn extract(html: &str, page_url: &Url) -> PageLinks {
         .unwrap_or_else(|| page_url.clone());
     let mut out = PageLinks {
         nofollow: collected.nofollow,
+        truncated_at,
+        links_dropped: collected.links_dropped,
+        resources_dropped: collected.resources_dropped,
         ..PageLinks::default()
     };
+    let refuse = |href: &str, refused: &mut Vec<Url>| {
+        if let Ok(url) = base.join(href.trim())
+            && REPORTED_SCHEMES.contains(&url.scheme())
+            && refused.len() < MAX_REFUSED_PER_PAGE
+            && !refused.contains(&url)
+        {
+            refused.push(url);
+        }
+    };
     for (href, text) in collected.anchors {
-        if let Ok(url) = resolve_link(&base, &href) {
-            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            out.links.push(Link {
-                url,
-                text: truncate_chars(&text, MAX_LINK_TEXT),
-            });
+        match resolve_link(&base, &href) {
+            Ok(url) => {
+                let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.links.push(Link {
+                    url,
+                    text: truncate_chars(&text, MAX_LINK_TEXT),
+                });
+            }
+            Err(LinkSkip::Scheme { .. }) => refuse(&href, &mut out.refused),
+            Err(_) => {}
         }
     }
     for target in collected.refresh {
@@ -294,8 +351,10 @@ pub fn extract(html: &str, page_url: &Url) -> PageLinks {
         }
     }
     for (kind, raw) in collected.resources {
-        if let Ok(url) = resolve_link(&base, &raw) {
-            out.resources.push(Resource { url, kind });
+        match resolve_link(&base, &raw) {
+            Ok(url) => out.resources.push(Resource { url, kind }),
+            Err(LinkSkip::Scheme { .. }) => refuse(&raw, &mut out.refused),
+            Err(_) => {}
         }
     }
     out
@@ -422,6 +481,46 @@ mod tests {
         assert!(is_html(None));
         assert!(!is_html(Some("application/pdf")));
         assert!(!is_html(Some("image/png")));
+    }
+
+    #[test]
+    fn attribute_bomb_cuts_the_page_before_the_tag() {
+        let bomb: String = (0..200_000).map(|i| format!(" a{i}")).collect();
+        let html = format!(r#"<a href="/before">b</a><div{bomb}>x</div><a href="/after">a</a>"#);
+        let started = std::time::Instant::now();
+        let found = extract(&html, &page());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let links: Vec<&str> = found.links.iter().map(|l| l.url.path()).collect();
+        assert_eq!(links, ["/before"]);
+        assert_eq!(found.truncated_at, Some(html.find("<div").unwrap()));
+    }
+
+    #[test]
+    fn link_farms_are_capped_per_page() {
+        let html: String = (0..MAX_LINKS_PER_PAGE + 500)
+            .map(|i| format!("<a href=/f/{i}>{i}</a><img src=/i/{i}.gif>"))
+            .collect();
+        let found = extract(&html, &page());
+        assert_eq!(found.links.len(), MAX_LINKS_PER_PAGE);
+        assert_eq!(found.links_dropped, 500);
+        assert_eq!(found.resources.len(), MAX_RESOURCES_PER_PAGE);
+        assert_eq!(
+            found.resources_dropped,
+            MAX_LINKS_PER_PAGE + 500 - MAX_RESOURCES_PER_PAGE
+        );
+    }
+
+    #[test]
+    fn file_and_other_protocol_links_are_refused_and_listed() {
+        let html = r#"<a href="file:///etc/passwd">p</a><img src="FILE:///etc/shadow">
+            <a href="ftp://x.test/">f</a><a href="mailto:a@b.c">m</a><a href="javascript:x()">j</a>"#;
+        let found = extract(html, &page());
+        let refused: Vec<&str> = found.refused.iter().map(Url::as_str).collect();
+        assert_eq!(
+            refused,
+            ["file:///etc/passwd", "ftp://x.test/", "file:///etc/shadow"]
+        );
+        assert!(found.links.is_empty() && found.resources.is_empty());
     }
 
     #[test]

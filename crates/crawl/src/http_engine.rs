@@ -2,12 +2,17 @@
 //! but blind to cookies set by JavaScript — the report says so in `limitations`.
 
 use cookie_audit_model::EngineKind;
+use cookie_audit_model::markup::MAX_ATTRIBUTES_PER_TAG;
 use futures::StreamExt;
+use url::Url;
 
 use crate::context::CrawlContext;
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::fetch::{ACCEPT_ANY, ACCEPT_HTML, BodyPolicy, FetchRequest, fetch};
-use crate::html::{self, Resource, ResourceKind};
+use crate::html::{
+    self, MAX_LINKS_PER_PAGE, MAX_RESOURCES_PER_PAGE, PageLinks, Resource, ResourceKind,
+};
+use crate::net::ip_literal;
 use crate::record::PageRef;
 
 /// Embedded resources of one page fetched at once (the global in-flight cap still applies).
@@ -64,9 +69,15 @@ impl Engine for HttpEngine {
             };
             return visit;
         };
-        let text = html::decode(&body.bytes, fetched.content_type.as_deref());
-        drop(body);
-        let found = html::extract(&text, &fetched.final_url);
+        let Some((text, mut found)) =
+            read_off_the_runtime(body.bytes, fetched.content_type, &fetched.final_url).await
+        else {
+            visit.outcome = VisitStatus::Failed {
+                error: "the page could not be read".into(),
+            };
+            return visit;
+        };
+        screen_page(ctx, &fetched.final_url, &mut found);
         visit.links = if found.nofollow {
             Vec::new()
         } else {
@@ -84,6 +95,84 @@ impl Engine for HttpEngine {
     fn limitations(&self) -> Vec<String> {
         vec![HTTP_LIMITATION.to_string()]
     }
+}
+
+/// Decodes and reads a page on the blocking pool: a 5 MiB page takes a while to tokenize, and
+/// on a runtime worker it would stall every other request's timers and I/O (a fixture served from
+/// the same runtime times out). `None` only if the reader panicked.
+async fn read_off_the_runtime(
+    bytes: bytes::Bytes,
+    content_type: Option<String>,
+    url: &Url,
+) -> Option<(String, PageLinks)> {
+    let url = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let text = html::decode(&bytes, content_type.as_deref());
+        drop(bytes);
+        let found = html::extract(&text, &url);
+        (text, found)
+    })
+    .await
+    .ok()
+}
+
+/// Reports what a page's markup held that was cut or refused, and drops its links to addresses
+/// the guard refuses (listing them): a page linking to `http://169.254.169.254/` is worth saying.
+/// Every engine calls it on every document it reads.
+pub fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
+    if let Some(at) = found.truncated_at {
+        ctx.limit(
+            "html_attributes",
+            format!(
+                "a tag has more than {MAX_ATTRIBUTES_PER_TAG} attributes; the page was read up to byte {at} only"
+            ),
+            Some(page_url),
+        );
+    }
+    if found.links_dropped > 0 {
+        ctx.limit(
+            "links_per_page",
+            format!(
+                "{} links past the first {MAX_LINKS_PER_PAGE} on the page were not followed",
+                found.links_dropped
+            ),
+            Some(page_url),
+        );
+    }
+    if found.resources_dropped > 0 {
+        ctx.limit(
+            "resources_per_page",
+            format!(
+                "{} embedded resources past the first {MAX_RESOURCES_PER_PAGE} on the page were not fetched",
+                found.resources_dropped
+            ),
+            Some(page_url),
+        );
+    }
+    for url in found.refused.drain(..) {
+        ctx.error(
+            &url,
+            format!(
+                "not fetched: `{}:` URLs are never fetched (found on {page_url})",
+                url.scheme()
+            ),
+        );
+    }
+    found.links.retain(|link| {
+        let Some(ip) = ip_literal(&link.url) else {
+            return true;
+        };
+        match ctx.http.policy().check(ip) {
+            Ok(()) => true,
+            Err(forbidden) => {
+                ctx.error(
+                    &link.url,
+                    format!("link on {page_url} not followed: {forbidden}"),
+                );
+                false
+            }
+        }
+    });
 }
 
 /// Fetches a page's embedded resources once each, within `--max-resources`, recording their
@@ -143,8 +232,13 @@ async fn fetch_resource(
             }
             match f.body {
                 Some(body) if f.status < 400 => {
-                    let text = html::decode(&body.bytes, f.content_type.as_deref());
-                    html::extract(&text, &f.final_url).resources
+                    match read_off_the_runtime(body.bytes, f.content_type, &f.final_url).await {
+                        Some((_, mut found)) => {
+                            screen_page(ctx, &f.final_url, &mut found);
+                            found.resources
+                        }
+                        None => Vec::new(),
+                    }
                 }
                 _ => Vec::new(),
             }

@@ -92,7 +92,17 @@ async fn load(ctx: &CrawlContext, url: &Url) -> Arc<OriginRules> {
                     Some(&robots_url),
                 );
             }
-            parse(&bytes[..bytes.len().min(MAX_ROBOTS_BYTES)])
+            let read = &bytes[..bytes.len().min(MAX_ROBOTS_BYTES)];
+            if let Some(bad) = unreadable_lines(read) {
+                ctx.error(
+                    &robots_url,
+                    format!(
+                        "robots.txt has {} lines that are not rules and were ignored (line {}: `{}`)",
+                        bad.count, bad.first_line, bad.first_text
+                    ),
+                );
+            }
+            parse(read)
         }
         // RFC 9309 §2.3.1.3: a 4xx means no rules.
         Ok(f) if (400..500).contains(&f.status) => parse(b""),
@@ -114,6 +124,56 @@ async fn load(ctx: &CrawlContext, url: &Url) -> Arc<OriginRules> {
         }
     };
     Arc::new(rules)
+}
+
+/// Lines of a robots.txt that are neither blank, a comment, nor `key: value`.
+#[derive(Debug, PartialEq, Eq)]
+struct Unreadable {
+    count: usize,
+    first_line: usize,
+    first_text: String,
+}
+
+fn unreadable_lines(bytes: &[u8]) -> Option<Unreadable> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut found: Option<Unreadable> = None;
+    for (index, line) in text.lines().enumerate() {
+        let line = line
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('\u{feff}')
+            .trim();
+        if line.is_empty() {
+            continue;
+        }
+        let readable = line.split_once(':').is_some_and(|(key, _)| {
+            let key = key.trim();
+            !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_')
+        });
+        if readable {
+            continue;
+        }
+        match &mut found {
+            Some(bad) => bad.count += 1,
+            None => {
+                let shown: String = line
+                    .chars()
+                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                    .take(60)
+                    .collect();
+                found = Some(Unreadable {
+                    count: 1,
+                    first_line: index + 1,
+                    first_text: shown,
+                })
+            }
+        }
+    }
+    found
 }
 
 fn parse(bytes: &[u8]) -> OriginRules {
@@ -148,5 +208,20 @@ mod tests {
         let big = "Disallow: /x\n".repeat(100_000);
         let rules = parse(big.as_bytes());
         assert!(rules.allows(&u));
+    }
+
+    #[test]
+    fn lines_that_are_not_rules_are_counted() {
+        let bad = unreadable_lines(
+            b"# comment\nUser-agent: *\n\nDisallow /no-colon\n<html>\x00\n:::\nCrawl-delay: 5 # ok\n",
+        )
+        .unwrap();
+        assert_eq!(bad.count, 3);
+        assert_eq!(bad.first_line, 4);
+        assert_eq!(bad.first_text, "Disallow /no-colon");
+        assert_eq!(
+            unreadable_lines(b"\xef\xbb\xbfUser-agent: *\r\nAllow: /\r\n"),
+            None
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! `--resolve` map, timeouts, the TLS policy and the user agent. `clippy.toml` forbids building a
 //! `reqwest::Client` anywhere else.
 
+mod connector;
 pub mod guard;
 mod resolver;
 
@@ -92,10 +93,20 @@ pub fn install_crypto_provider() {
     });
 }
 
+/// Headers accepted in one HTTP/1 response. hyper refuses more than 100 by default, and a page
+/// setting 200 cookies would fail outright; browsers accept far more.
+pub const MAX_RESPONSE_HEADERS: usize = 1_000;
+/// Size of one HTTP/2 response's header list, as Chromium allows (hyper's default, 16 KiB, fails
+/// on a page with a few large cookies).
+pub const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
+
 /// The guarded HTTP client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// The same client, but skipping header lines hyper cannot parse (a Set-Cookie with a control
+    /// character): used only to re-read a response the strict client refused.
+    lenient: reqwest::Client,
     policy: Arc<AddressPolicy>,
     timeout: Duration,
 }
@@ -107,31 +118,9 @@ impl HttpClient {
             allow_private: options.allow_private,
             allowed: options.resolve.values().copied().collect(),
         });
-        let resolver =
-            GuardedResolver::new(options.resolve.clone(), options.offline, policy.clone());
-        #[allow(
-            clippy::disallowed_methods,
-            reason = "this is the one place a client is built"
-        )]
-        let builder = reqwest::Client::builder();
-        let inner = builder
-            // We follow redirects ourselves: every hop is rate limited, guarded and recorded.
-            .redirect(reqwest::redirect::Policy::none())
-            // A proxy from the environment would bypass the address guard.
-            .no_proxy()
-            .dns_resolver(Arc::new(resolver))
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .user_agent(options.user_agent.clone())
-            .tls_danger_accept_invalid_certs(options.insecure)
-            .pool_max_idle_per_host(16)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| FetchError::Other {
-                reason: error_chain(&e),
-            })?;
         Ok(HttpClient {
-            inner,
+            inner: build_client(options, &policy, false)?,
+            lenient: build_client(options, &policy, true)?,
             policy,
             timeout: options.timeout,
         })
@@ -169,12 +158,31 @@ impl HttpClient {
         if let Some(cookie) = cookie_header {
             request = request.header(http::header::COOKIE, cookie);
         }
-        let response = request.send().await.map_err(|e| self.classify(e, url))?;
+        let (response, invalid_headers_skipped) = match request.send().await {
+            Ok(response) => (response, false),
+            Err(error) if is_invalid_header(&error) => {
+                // Browsers read such a response and drop the bad line; so do we, on a second
+                // request, and the fetch reports that a line was skipped.
+                tracing::debug!(%url, "invalid header line; reading the response leniently");
+                let mut retry = self
+                    .lenient
+                    .get(url.clone())
+                    .header(http::header::ACCEPT, accept)
+                    .header(http::header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9");
+                if let Some(cookie) = cookie_header {
+                    retry = retry.header(http::header::COOKIE, cookie);
+                }
+                let response = retry.send().await.map_err(|e| self.classify(e, url))?;
+                (response, true)
+            }
+            Err(error) => return Err(self.classify(error, url)),
+        };
         Ok(Response {
             url: url.clone(),
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             received_at: Utc::now(),
+            invalid_headers_skipped,
             inner: response,
             timeout_secs: self.timeout.as_secs(),
         })
@@ -183,6 +191,47 @@ impl HttpClient {
     fn classify(&self, error: reqwest::Error, url: &Url) -> FetchError {
         classify_error(error, url, self.timeout.as_secs())
     }
+}
+
+/// Builds a client: the one place a `reqwest::Client` is made (`clippy.toml` forbids others).
+fn build_client(
+    options: &ClientOptions,
+    policy: &Arc<AddressPolicy>,
+    lenient: bool,
+) -> Result<reqwest::Client, FetchError> {
+    let resolver = GuardedResolver::new(options.resolve.clone(), options.offline, policy.clone());
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "this is the one place a client is built"
+    )]
+    let builder = reqwest::Client::builder();
+    builder
+        // We follow redirects ourselves: every hop is rate limited, guarded and recorded.
+        .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would bypass the address guard.
+        .no_proxy()
+        // Names are judged after resolution, by the resolver...
+        .dns_resolver(Arc::new(resolver))
+        // ...and every connection again on the address it reached, names and IP literals alike.
+        .connector_layer(connector::GuardLayer::new(policy.clone()))
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+        .user_agent(options.user_agent.clone())
+        .tls_danger_accept_invalid_certs(options.insecure)
+        .http1_max_headers(MAX_RESPONSE_HEADERS)
+        .http1_ignore_invalid_headers_in_responses(lenient)
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
+        .pool_max_idle_per_host(if lenient { 1 } else { 16 })
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| FetchError::Other {
+            reason: error_chain(&e),
+        })
+}
+
+/// hyper's error for a header line it cannot parse (a control character in a value).
+fn is_invalid_header(error: &reqwest::Error) -> bool {
+    error_chain(error).contains("invalid HTTP header parsed")
 }
 
 fn classify_error(error: reqwest::Error, url: &Url, timeout_secs: u64) -> FetchError {
@@ -237,7 +286,8 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn ip_literal(url: &Url) -> Option<IpAddr> {
+/// The address of an IP-literal URL (`http://127.0.0.2/`, `http://[::1]/`); `None` for names.
+pub fn ip_literal(url: &Url) -> Option<IpAddr> {
     match url.host()? {
         url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
         url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
@@ -252,6 +302,8 @@ pub struct Response {
     pub status: u16,
     pub headers: HeaderMap,
     pub received_at: DateTime<Utc>,
+    /// Header lines hyper could not parse were skipped (the strict read failed on them).
+    pub invalid_headers_skipped: bool,
     inner: reqwest::Response,
     timeout_secs: u64,
 }
