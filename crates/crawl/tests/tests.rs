@@ -4,5 +4,6 @@
 mod support;
 
 mod crawl_fixture;
+mod hostile;
 mod network;
 mod politeness;
