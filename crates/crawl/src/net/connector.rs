@@ -83,3 +83,53 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+    use tower::{Layer, Service};
+
+    /// A connector that dials one address, whatever the request: a stand-in for a code path
+    /// that skipped the resolver and the IP-literal check.
+    #[derive(Clone)]
+    struct DialAnyway(SocketAddr);
+
+    impl Service<()> for DialAnyway {
+        type Response = tokio::net::TcpStream;
+        type Error = std::io::Error;
+        type Future = Pin<Box<dyn Future<Output = std::io::Result<tokio::net::TcpStream>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: ()) -> Self::Future {
+            let addr = self.0;
+            Box::pin(async move { tokio::net::TcpStream::connect(addr).await })
+        }
+    }
+
+    fn policy_allowing(addr: &str) -> Arc<AddressPolicy> {
+        let mut policy = AddressPolicy::default();
+        policy.allowed.insert(addr.parse().unwrap());
+        Arc::new(policy)
+    }
+
+    #[tokio::test]
+    async fn connections_are_judged_on_the_peer_they_reached() {
+        let allowed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let trap = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+        let layer = GuardLayer::new(policy_allowing("127.0.0.1"));
+
+        let mut ok = layer.layer(DialAnyway(allowed.local_addr().unwrap()));
+        assert!(ok.call(()).await.is_ok());
+
+        let mut refused = layer.layer(DialAnyway(trap.local_addr().unwrap()));
+        let error = refused.call(()).await.unwrap_err();
+        let forbidden = error
+            .downcast_ref::<super::super::ForbiddenAddress>()
+            .expect("the guard's own error");
+        assert_eq!(forbidden.addr.to_string(), "127.0.0.2");
+    }
+}

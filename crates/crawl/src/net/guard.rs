@@ -217,6 +217,85 @@ mod tests {
         }
     }
 
+    /// The host of a URL as the client would connect to it, judged without connecting.
+    fn url_verdict(url: &str) -> Option<AddressClass> {
+        let url = url::Url::parse(url).unwrap();
+        classify(crate::net::ip_literal(&url).expect("an IP literal"))
+    }
+
+    #[test]
+    fn numeric_url_forms_are_canonicalised_and_refused() {
+        use AddressClass::*;
+        for (url, class) in [
+            ("http://2130706433/", Loopback),
+            ("http://0x7f.1/", Loopback),
+            ("http://127.1/", Loopback),
+            ("http://0177.0.0.1/", Loopback),
+            ("http://0x7f000001/", Loopback),
+            ("http://2130706434:8080/latest/meta-data/", Loopback),
+            ("http://0xa9fea9fe/", LinkLocal),
+            ("http://169.254.43518/", LinkLocal),
+            ("http://0/", Unspecified),
+            ("http://10.1/", Private),
+            ("http://0300.0250.1.1/", Private),
+            ("http://[::ffff:127.0.0.1]/", Loopback),
+            ("http://[::ffff:7f00:1]/", Loopback),
+            ("http://[::ffff:a9fe:a9fe]/", LinkLocal),
+            ("http://[0:0:0:0:0:ffff:192.168.0.1]/", Private),
+            ("http://[fe80::1%25eth0]/", LinkLocal),
+            ("http://[::]/", Unspecified),
+        ] {
+            let parsed = url::Url::parse(url);
+            match parsed {
+                // `url` refuses zone ids outright: nothing to connect to.
+                Err(_) => assert!(url.contains('%'), "{url} should parse"),
+                Ok(_) => assert_eq!(url_verdict(url), Some(class), "{url}"),
+            }
+        }
+        assert_eq!(url_verdict("http://8.8.8.8/"), None);
+        assert_eq!(
+            url_verdict("http://134744072/"),
+            None,
+            "8.8.8.8 in decimal is public"
+        );
+    }
+
+    #[test]
+    fn the_rest_of_the_reserved_space() {
+        use AddressClass::*;
+        for (addr, class) in [
+            ("172.20.1.1", Private),
+            ("192.168.255.255", Private),
+            ("169.254.0.1", LinkLocal),
+            ("100.100.100.200", SharedCgnat),
+            ("240.0.0.1", Reserved),
+            ("192.0.0.8", Reserved),
+            ("198.18.0.1", Reserved),
+            ("192.0.2.1", Documentation),
+            ("198.51.100.7", Documentation),
+            ("203.0.113.9", Documentation),
+            ("fec0::1", Private),
+            ("2001:db8::1", Documentation),
+            ("::ffff:0.0.0.0", Unspecified),
+            ("::ffff:100.64.0.1", SharedCgnat),
+            ("::ffff:224.0.0.1", Multicast),
+            ("::ffff:192.168.1.1", Private),
+            ("::ffff:172.16.0.1", Private),
+            ("64:ff9b::10.0.0.1", Private),
+            ("64:ff9b::127.0.0.1", Loopback),
+        ] {
+            assert_eq!(verdict(addr), Some(class), "{addr}");
+        }
+        for addr in [
+            "1.1.1.1",
+            "81.2.69.142",
+            "2606:4700:4700::1111",
+            "64:ff9b::8.8.8.8",
+        ] {
+            assert_eq!(verdict(addr), None, "{addr}");
+        }
+    }
+
     #[test]
     fn policy_allows_only_the_resolve_targets() {
         let mut policy = AddressPolicy::default();
