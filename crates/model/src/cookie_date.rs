@@ -13,29 +13,29 @@ pub fn parse_cookie_date(text: &str) -> Option<DateTime<Utc>> {
     let mut year: Option<i32> = None;
 
     for token in text.split(is_delimiter).filter(|t| !t.is_empty()) {
-        if time.is_none() {
-            if let Some(t) = parse_time(token) {
-                time = Some(t);
-                continue;
-            }
+        if time.is_none()
+            && let Some(t) = parse_time(token)
+        {
+            time = Some(t);
+            continue;
         }
-        if day.is_none() {
-            if let Some(d) = leading_digits(token, 1, 2) {
-                day = Some(d as u32);
-                continue;
-            }
+        if day.is_none()
+            && let Some(d) = leading_digits(token, 1, 2)
+        {
+            day = Some(d as u32);
+            continue;
         }
-        if month.is_none() {
-            if let Some(m) = parse_month(token) {
-                month = Some(m);
-                continue;
-            }
+        if month.is_none()
+            && let Some(m) = parse_month(token)
+        {
+            month = Some(m);
+            continue;
         }
-        if year.is_none() {
-            if let Some(y) = leading_digits(token, 2, 4) {
-                year = Some(y as i32);
-                continue;
-            }
+        if year.is_none()
+            && let Some(y) = leading_digits(token, 2, 4)
+        {
+            year = Some(y as i32);
+            continue;
         }
     }
 

@@ -375,7 +375,7 @@ fn lifetime(
 
 /// Checks that make the whole line unusable.
 fn check_line(raw: &str, name: &str, value: &str) -> Option<Rejection> {
-    if let Some(c) = raw.chars().find(|c| (c.is_ascii_control() && *c != '\t')) {
+    if let Some(c) = raw.chars().find(|c| c.is_ascii_control() && *c != '\t') {
         return Some(Rejection {
             reason: RejectReason::DisallowedCharacter,
             message: format!(
@@ -407,9 +407,7 @@ fn check_domain(
     host: &str,
     domain_attr: Option<&str>,
 ) -> Option<Rejection> {
-    let Some(domain_attr) = domain_attr else {
-        return None;
-    };
+    let domain_attr = domain_attr?;
     let host = canonical_host(host);
     let domain = canonical_host(domain_attr);
     if is_ip_literal(&host) {
