@@ -1,0 +1,134 @@
+//! Reads the cookie declaration a site publishes — the cookie table of its privacy or cookie
+//! page, however its CMS renders it — into [`DeclaredCookie`]s.
+//!
+//! A pure crate: HTML text in, data out. No I/O, never a panic, never an `Err` for bad input;
+//! what it is unsure of becomes a warning. Nothing recurses over the DOM (see [`dom`]), so any
+//! nesting depth is safe on any thread.
+//!
+//! - [`extract_declarations`] reads one page: every cookie table (or table-like structure),
+//!   the cookies it declares, and the cookie names and vendors mentioned in prose.
+//! - [`read_declaration`] reads every page the crawler handed over and builds the report's
+//!   [`Declaration`].
+//!
+//! The shapes handled, the header synonym table, the name and expiry rules are documented in
+//! `docs/declared.md`.
+
+mod depth;
+mod dom;
+mod extract;
+mod fields;
+mod headers;
+mod lexicon;
+mod names;
+mod prose;
+mod shapes;
+mod text;
+
+use cookie_audit_model::{
+    Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, ProseMention,
+};
+
+pub use extract::extract_declarations;
+
+/// Everything read from one page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageExtraction {
+    /// In page order: by structure (table), then row, then position in the name cell.
+    /// `source.url` is the page's URL, `source.table`/`row`/`shape` say where each was read.
+    pub cookies: Vec<DeclaredCookie>,
+    /// Cookie tables (or table-like structures) found.
+    pub tables: u32,
+    /// Cookie names and vendors mentioned outside the declaration, once each, in page order.
+    pub prose_mentions: Vec<ProseMention>,
+    /// What the extractor was unsure of ("table 1: row 4: not read as a cookie name: …").
+    pub warnings: Vec<String>,
+}
+
+/// A page handed over by the crawler for reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredPage {
+    pub url: url::Url,
+    /// Why the page was read: `--privacy-url`, the link text that led to it, …
+    pub found_by: String,
+    /// The decoded page, when it could be fetched.
+    pub html: Option<String>,
+    /// Why it could not be fetched or read.
+    pub error: Option<String>,
+}
+
+/// Reads every page, merges duplicates across pages, and builds the report's [`Declaration`].
+///
+/// Pages are read in the order given. A declaration repeated word for word on a later page (or
+/// in a later table of the same page — the same table served on the privacy page and on the
+/// cookie page) is kept once, with the source where it was first read; each page still reports
+/// how many cookies it declared itself. `status` is `found` when at least one cookie was
+/// declared.
+pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCookie>) {
+    let mut declared: Vec<DeclaredCookie> = Vec::new();
+    let mut page_entries = Vec::with_capacity(pages.len());
+    let mut prose_mentions = Vec::new();
+    let mut warnings = Vec::new();
+    for page in pages {
+        let url = cookie_audit_model::url_norm::normalize(page.url.clone()).to_string();
+        let mut entry = DeclarationPage {
+            url: url.clone(),
+            found_by: page.found_by.clone(),
+            tables: 0,
+            cookies: 0,
+            error: page.error.clone(),
+        };
+        match &page.html {
+            Some(html) => {
+                let extraction = extract_declarations(html, &page.url);
+                entry.tables = extraction.tables;
+                entry.cookies = extraction.cookies.len() as u32;
+                warnings.extend(
+                    extraction
+                        .warnings
+                        .into_iter()
+                        .map(|w| format!("{url}: {w}")),
+                );
+                prose_mentions.extend(extraction.prose_mentions);
+                for cookie in extraction.cookies {
+                    let duplicate = declared.iter().any(|d| {
+                        same_declaration(d, &cookie)
+                            && (d.source.url != cookie.source.url
+                                || d.source.table != cookie.source.table)
+                    });
+                    if !duplicate {
+                        declared.push(cookie);
+                    }
+                }
+            }
+            None if entry.error.is_none() => {
+                entry.error = Some("the page was not read".to_string());
+            }
+            None => {}
+        }
+        page_entries.push(entry);
+    }
+    let declaration = Declaration {
+        status: if declared.is_empty() {
+            DeclarationStatus::NotFound
+        } else {
+            DeclarationStatus::Found
+        },
+        pages: page_entries,
+        prose_mentions,
+        warnings,
+    };
+    (declaration, declared)
+}
+
+/// The same declaration: every field but where it was read.
+fn same_declaration(a: &DeclaredCookie, b: &DeclaredCookie) -> bool {
+    a.name == b.name
+        && a.pattern == b.pattern
+        && a.glob == b.glob
+        && a.suspicious_name == b.suspicious_name
+        && a.provider == b.provider
+        && a.domain == b.domain
+        && a.purpose == b.purpose
+        && a.category == b.category
+        && a.expiry == b.expiry
+}

@@ -1,0 +1,5 @@
+//! The shapes a declaration takes on a page, each in its own module.
+
+pub(crate) mod flattened;
+pub(crate) mod records;
+pub(crate) mod table;

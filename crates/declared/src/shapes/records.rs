@@ -1,0 +1,534 @@
+//! Declarations written one cookie at a time rather than as a table:
+//! - a heading (or accordion `<summary>`) per cookie — `<h3>_ga</h3>`, or "1P_JAR, NID and
+//!   CONSENT" — followed by paragraphs or lists ("Purpose: …", "Expires: …");
+//! - definition lists (`<dt>_ga</dt><dd>…</dd>`);
+//! - "Label: value" lines, or a label/value run in one line ("Name nmstat Type Other Domain
+//!   Expires 1000 days"), each "Name" starting the next cookie;
+//! - list items such as "CFID – Persistent cookie", and lists of bare names.
+//!
+//! Prose must never yield a name, so every record needs evidence besides looking like a name:
+//! labelled fields, or (in a section about cookies) a name that reads as a code identifier and a
+//! description that speaks of cookies. A capitalised word ("Analytics", "Consent") is never
+//! enough on its own.
+
+use std::collections::{HashMap, HashSet};
+
+use cookie_audit_model::DeclaredCookie;
+use cookie_audit_model::expiry::parse_expiry_text;
+
+use crate::dom::{Block, BlockKind};
+use crate::fields::{Origin, Values, declare, dropped_warning};
+use crate::headers::{Role, classify_exact, resolve_type};
+use crate::names::{NameCell, identifier_like, is_sentence, read_name_cell};
+use crate::prose::vendor_in;
+use crate::text::word_count;
+
+/// Cookies read from consecutive records of one shape: one structure on the page.
+#[derive(Debug)]
+pub(crate) struct RecordGroup {
+    pub start_block: usize,
+    pub blocks: Vec<usize>,
+    pub cookies: Vec<DeclaredCookie>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Record {
+    shape: &'static str,
+    names: String,
+    fields: Vec<(Role, String)>,
+    free: Vec<String>,
+    blocks: Vec<usize>,
+    cookie_context: bool,
+    provider_context: Option<String>,
+}
+
+impl Record {
+    fn new(shape: &'static str, names: &str, block: usize, ctx: &Ctx) -> Record {
+        Record {
+            shape,
+            names: names.to_string(),
+            fields: Vec::new(),
+            free: Vec::new(),
+            blocks: vec![block],
+            cookie_context: ctx.cookie_context,
+            provider_context: ctx.vendor.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Ctx {
+    cookie_context: bool,
+    /// A vendor named by the heading above ("Google Analytics"), for records below it.
+    vendor: Option<String>,
+}
+
+/// Accepted records, grouped into structures.
+#[derive(Debug)]
+struct Collector<'a> {
+    url: &'a str,
+    groups: Vec<RecordGroup>,
+    last_shape: &'static str,
+    last_block: Option<usize>,
+}
+
+impl Collector<'_> {
+    fn accept(&mut self, rec: Record) {
+        let Some(names) = accepted_names(&rec) else {
+            return;
+        };
+        let first = *rec.blocks.first().expect("a record has a block");
+        let continues = self.last_shape == rec.shape
+            && self.last_block.is_some_and(|last| first <= last + 2)
+            && !self.groups.is_empty();
+        if !continues {
+            self.groups.push(RecordGroup {
+                start_block: first,
+                blocks: Vec::new(),
+                cookies: Vec::new(),
+                warnings: Vec::new(),
+            });
+        }
+        let group = self.groups.last_mut().expect("a group was just ensured");
+        let row = group.cookies.last().map_or(0, |c| c.source.row + 1);
+        let origin = Origin {
+            url: self.url,
+            table: 0,
+            row,
+            shape: rec.shape,
+        };
+        for line in &names.dropped {
+            group
+                .warnings
+                .push(dropped_warning(&origin, "not read as a cookie name:", line));
+        }
+        let values = record_values(&rec);
+        declare(
+            &names,
+            &values,
+            &origin,
+            &mut group.cookies,
+            &mut group.warnings,
+        );
+        group.blocks.extend(&rec.blocks);
+        self.last_shape = rec.shape;
+        self.last_block = rec.blocks.iter().max().copied();
+    }
+}
+
+/// The record's names, when there is enough evidence that it declares cookies.
+fn accepted_names(rec: &Record) -> Option<NameCell> {
+    let names = read_name_cell(&rec.names);
+    if names.names.is_empty() || names.names.iter().any(|n| n.suspicious) {
+        return None;
+    }
+    if rec.shape == "label_value" || rec.shape == "list" {
+        return Some(names);
+    }
+    let has_fields = rec.fields.iter().any(|(role, _)| *role != Role::Name);
+    if has_fields {
+        return Some(names);
+    }
+    let free = rec.free.join(" ").to_lowercase();
+    let speaks_of_cookies = free.contains("cookie")
+        || free.contains("expire")
+        || free.contains("session")
+        || free.contains("persistent");
+    let identifiers = names.names.iter().all(|n| {
+        identifier_like(&n.name) && vendor_in(&n.name).is_none() && n.name.chars().count() >= 2
+    });
+    (rec.cookie_context && identifiers && speaks_of_cookies).then_some(names)
+}
+
+fn record_values(rec: &Record) -> Values {
+    let mut values = Values::default();
+    let types: Vec<&str> = rec
+        .fields
+        .iter()
+        .filter(|(r, _)| *r == Role::Type)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let type_role = resolve_type(types.iter().copied());
+    for (role, value) in &rec.fields {
+        let role = match role {
+            Role::Type => type_role,
+            Role::Cookie => Role::Provider,
+            r => *r,
+        };
+        values.set(role, value);
+    }
+    if values.purpose.is_none() && !rec.free.is_empty() {
+        values.purpose = Some(rec.free.join(" "));
+    }
+    if values.expiry.is_none() && values.persistence.is_none() {
+        values.expiry = expiry_sentence(&rec.free.join(" "));
+    }
+    if values.provider.is_none() {
+        values.provider = rec.provider_context.clone();
+    }
+    values
+}
+
+/// The sentence of a description that states the expiry ("It expires after 2 years.").
+fn expiry_sentence(text: &str) -> Option<String> {
+    const CUES: &[&str] = &[
+        "expire",
+        "expiry",
+        "lasts",
+        "last for",
+        "session",
+        "persistent",
+        "deleted",
+        "stored for",
+        "kept for",
+        "retained",
+        "duration",
+    ];
+    text.split(". ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .find(|s| {
+            let lower = s.to_lowercase();
+            let e = parse_expiry_text(s);
+            CUES.iter().any(|c| lower.contains(c)) && (e.session.is_some() || e.seconds.is_some())
+        })
+        .map(|s| s.trim_end_matches('.').to_string())
+}
+
+/// "Purpose: …" (or `<b>Purpose</b> …`): a known label and its value.
+fn label_value(line: &str, lead: Option<usize>) -> Option<(Role, &str)> {
+    if let Some((label, value)) = line.split_once(':') {
+        let label = label.trim();
+        if !label.is_empty()
+            && word_count(label) <= 4
+            && let Some(role) = classify_exact(label)
+        {
+            return Some((role, value.trim()));
+        }
+    }
+    let lead = lead?;
+    let (label, value) = line.split_at(lead.min(line.len()));
+    let label = label.trim().trim_end_matches([':', '-', '–']).trim();
+    let role = classify_exact(label)?;
+    Some((role, value.trim_start_matches([':', ' ', '-', '–']).trim()))
+}
+
+/// A line that is only a label ("Name"), its value on the next line.
+fn label_only(line: &str) -> Option<Role> {
+    let t = line.trim().trim_end_matches(':').trim();
+    if t.is_empty() || word_count(t) > 3 {
+        return None;
+    }
+    classify_exact(t)
+}
+
+/// "Name nmstat Type Other Domain Expires 1000 days": labels (capitalised, from the synonym
+/// table) alternating with values in one line. Starts with a name label; three labels at least.
+fn label_run(line: &str) -> Option<Vec<(Role, String)>> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 4 {
+        return None;
+    }
+    // (word index, words the label takes, role)
+    let mut labels: Vec<(usize, usize, Role)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let capitalised = words[i].chars().next().is_some_and(char::is_uppercase);
+        if capitalised {
+            let two = (i + 1 < words.len())
+                .then(|| format!("{} {}", words[i], words[i + 1]))
+                .and_then(|p| classify_exact(&p).map(|r| (2, r)));
+            let one = classify_exact(words[i].trim_end_matches(':')).map(|r| (1, r));
+            if let Some((len, role)) = two.or(one) {
+                labels.push((i, len, role));
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if labels.len() < 3 || labels[0].0 != 0 || !matches!(labels[0].2, Role::Name | Role::Cookie) {
+        return None;
+    }
+    let mut fields = Vec::new();
+    for (k, (at, len, role)) in labels.iter().enumerate() {
+        let end = labels.get(k + 1).map_or(words.len(), |next| next.0);
+        let value = words[at + len..end].join(" ");
+        fields.push((*role, value));
+    }
+    let name_ok = read_name_cell(&fields[0].1)
+        .names
+        .iter()
+        .all(|n| !n.suspicious);
+    (name_ok && !fields[0].1.is_empty()).then_some(fields)
+}
+
+/// "CFID – Persistent cookie", "_ga: used to distinguish users".
+fn list_item(line: &str) -> Option<(String, String)> {
+    for sep in [" – ", " — ", " - ", ": ", " -- "] {
+        if let Some((left, right)) = line.split_once(sep) {
+            let left = left.trim();
+            let right = right.trim();
+            if left.is_empty() || right.is_empty() || word_count(left) > 5 {
+                return None;
+            }
+            return Some((left.to_string(), right.to_string()));
+        }
+    }
+    None
+}
+
+/// A heading that is nothing but cookie names.
+fn heading_names(text: &str) -> bool {
+    if text.contains('\n') || word_count(text) > 6 || is_sentence(text) {
+        return false;
+    }
+    let names = read_name_cell(text);
+    !names.names.is_empty() && names.names.iter().all(|n| !n.suspicious) && names.dropped.is_empty()
+}
+
+/// Lists whose every item is a bare cookie name (`<li>_ga</li><li>_gid</li>`).
+fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
+    let mut items: HashMap<u32, Vec<&Block>> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        if b.kind == BlockKind::ListItem
+            && !consumed[i]
+            && let Some(list) = b.list
+        {
+            items.entry(list).or_default().push(b);
+        }
+    }
+    items
+        .into_iter()
+        .filter(|(_, items)| {
+            items.len() >= 2
+                && items.iter().all(|b| b.cookie_context)
+                && items.iter().all(|b| {
+                    let cell = read_name_cell(&b.text);
+                    !b.text.is_empty()
+                        && cell.dropped.is_empty()
+                        && !cell.names.is_empty()
+                        && cell
+                            .names
+                            .iter()
+                            .all(|n| !n.suspicious && vendor_in(&n.name).is_none())
+                })
+                && items
+                    .iter()
+                    .filter(|b| {
+                        read_name_cell(&b.text)
+                            .names
+                            .iter()
+                            .all(|n| crate::names::strongly_name_like(&n.name))
+                    })
+                    .count()
+                    * 2
+                    >= items.len()
+        })
+        .map(|(list, _)| list)
+        .collect()
+}
+
+/// Finds every record-shaped declaration among the blocks not yet consumed.
+pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<RecordGroup> {
+    let bare_lists = bare_name_lists(blocks, consumed);
+    let mut out = Collector {
+        url,
+        groups: Vec::new(),
+        last_shape: "",
+        last_block: None,
+    };
+    let mut current: Option<Record> = None;
+    let mut ctx = Ctx::default();
+    let mut prev: Option<usize> = None;
+    let mut pending_label: Option<Role> = None;
+
+    for (b, block) in blocks.iter().enumerate() {
+        if consumed[b] {
+            continue;
+        }
+        // Something consumed (a table) lies between: records do not run across it.
+        if prev.is_some_and(|p| (p + 1..b).any(|k| consumed[k])) {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            pending_label = None;
+        }
+        prev = Some(b);
+        ctx.cookie_context = block.cookie_context;
+        if block.text.is_empty() {
+            continue;
+        }
+
+        if block.kind.is_heading_like() || block.kind == BlockKind::Term {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            pending_label = None;
+            if heading_names(&block.text) {
+                let shape = if block.kind == BlockKind::Term {
+                    "definitions"
+                } else {
+                    "headings"
+                };
+                current = Some(Record::new(shape, &block.text, b, &ctx));
+            } else if block.kind.is_heading_like() {
+                ctx.vendor = vendor_in(&block.text).filter(|_| word_count(&block.text) <= 6);
+            }
+            continue;
+        }
+
+        if block.kind == BlockKind::ListItem
+            && let Some(list) = block.list
+            && bare_lists.contains(&list)
+        {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            out.accept(Record::new("list", &block.text, b, &ctx));
+            continue;
+        }
+
+        for (li, line) in block.text.split('\n').enumerate() {
+            let lead = if li == 0 { block.lead } else { None };
+            // A label line waits for its value on the next line; "Domain" followed by
+            // "Expires" means the domain was left empty.
+            if let Some(role) = pending_label.take()
+                && label_only(line).is_none()
+            {
+                apply_field(&mut current, &mut out, role, line, b, &ctx);
+                continue;
+            }
+            if let Some((role, value)) = label_value(line, lead) {
+                if value.is_empty() && label_only(line).is_some() {
+                    pending_label = Some(role);
+                } else {
+                    apply_field(&mut current, &mut out, role, value, b, &ctx);
+                }
+                continue;
+            }
+            if let Some(role) = label_only(line) {
+                pending_label = Some(role);
+                continue;
+            }
+            if let Some(fields) = label_run(line) {
+                if let Some(rec) = current.take() {
+                    out.accept(rec);
+                }
+                let mut rec = Record::new("label_value", &fields[0].1, b, &ctx);
+                rec.fields = fields[1..].to_vec();
+                out.accept(rec);
+                continue;
+            }
+            if let Some(rec) = current.as_mut()
+                && matches!(rec.shape, "headings" | "definitions")
+            {
+                if !rec.blocks.contains(&b) {
+                    rec.blocks.push(b);
+                }
+                rec.free.push(line.to_string());
+                continue;
+            }
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            if block.kind == BlockKind::ListItem
+                && block.cookie_context
+                && let Some((left, right)) = list_item(line)
+                && heading_names(&left)
+            {
+                let names = read_name_cell(&left);
+                let identifiers = names
+                    .names
+                    .iter()
+                    .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none());
+                let lower = right.to_lowercase();
+                let speaks = ["cookie", "session", "persistent", "expire"]
+                    .iter()
+                    .any(|w| lower.contains(w));
+                if identifiers || speaks {
+                    let mut rec = Record::new("list", &left, b, &ctx);
+                    if word_count(&right) <= 8 && parse_expiry_text(&right).session.is_some() {
+                        rec.fields.push((Role::Expiry, right));
+                    } else {
+                        rec.free.push(right);
+                    }
+                    out.accept(rec);
+                }
+            }
+        }
+    }
+    if let Some(rec) = current.take() {
+        out.accept(rec);
+    }
+    out.groups
+}
+
+/// A labelled field: a name label starts the next record, anything else belongs to the
+/// current one.
+fn apply_field(
+    current: &mut Option<Record>,
+    out: &mut Collector<'_>,
+    role: Role,
+    value: &str,
+    block: usize,
+    ctx: &Ctx,
+) {
+    // "Cookie: _ga" names a cookie; "Cookie: Google Analytics" (beside a Name label) is its
+    // provider.
+    let starts_record = role == Role::Name
+        || (role == Role::Cookie
+            && read_name_cell(value).names.iter().all(|n| !n.suspicious)
+            && !value.trim().is_empty());
+    if starts_record {
+        if let Some(rec) = current.take() {
+            out.accept(rec);
+        }
+        *current = Some(Record::new("label_value", value, block, ctx));
+        return;
+    }
+    if let Some(rec) = current.as_mut() {
+        if !rec.blocks.contains(&block) {
+            rec.blocks.push(block);
+        }
+        rec.fields.push((role, value.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_runs() {
+        let fields = label_run("Name nmstat Type Other Domain Expires 1000 days").unwrap();
+        assert_eq!(fields[0], (Role::Name, "nmstat".to_string()));
+        assert_eq!(fields[1], (Role::Type, "Other".to_string()));
+        assert_eq!(fields[2], (Role::Domain, String::new()));
+        assert_eq!(fields[3], (Role::Expiry, "1000 days".to_string()));
+        assert!(label_run("Name and address are collected").is_none());
+    }
+
+    #[test]
+    fn labelled_lines() {
+        assert_eq!(
+            label_value("Purpose: tracks visits", None),
+            Some((Role::Purpose, "tracks visits"))
+        );
+        assert_eq!(
+            label_value("Expires 2 years", Some(7)),
+            Some((Role::Expiry, "2 years"))
+        );
+        assert_eq!(label_value("Note: this is prose", None), None);
+    }
+
+    #[test]
+    fn expiry_in_descriptions() {
+        assert_eq!(
+            expiry_sentence("Used to distinguish users. It expires after 2 years.").as_deref(),
+            Some("It expires after 2 years")
+        );
+        assert_eq!(expiry_sentence("Used to distinguish users."), None);
+    }
+}

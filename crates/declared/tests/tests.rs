@@ -1,0 +1,3 @@
+//! Integration tests of the declared-table extractor, gathered in one binary.
+
+mod fixtures;
