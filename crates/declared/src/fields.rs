@@ -169,6 +169,7 @@ fn pair(text: &str, names: &NameCell) -> Vec<String> {
         if names.inline {
             let items: Vec<&str> = text
                 .split([',', ';'])
+                .flat_map(|part| part.split(" / "))
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();

@@ -9,7 +9,7 @@
 use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
 
-use crate::dom::Block;
+use crate::dom::{Block, BlockKind};
 use crate::fields::{Origin, Values, declare, dropped_warning};
 use crate::headers::{Role, classify_exact, resolve_type};
 use crate::names::{identifier_like, read_name_cell};
@@ -124,7 +124,13 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
     let mut j = at;
     while j < units.len() {
         let u = &units[j];
-        if u.heading || u.empty() || word_count(u.text) > 4 || u.text.contains(':') {
+        // Cells of a table that was not read as a cookie table are not a flattened one.
+        if u.heading
+            || u.empty()
+            || word_count(u.text) > 4
+            || u.text.contains(':')
+            || blocks[u.block].kind == BlockKind::Cell
+        {
             break;
         }
         let Some(role) = classify_exact(u.text) else {
@@ -345,7 +351,7 @@ fn fit(role: Role, cell: &[Unit<'_>]) -> f64 {
                 return f64::NEG_INFINITY;
             }
             if names.names.iter().all(|n| n.suspicious) {
-                -3.0
+                -5.0
             } else if names.names.iter().all(|n| identifier_like(&n.name)) {
                 6.0
             } else {

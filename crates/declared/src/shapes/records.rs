@@ -21,6 +21,7 @@ use crate::fields::{Origin, Values, declare, dropped_warning};
 use crate::headers::{Role, classify_exact, resolve_type};
 use crate::names::{NameCell, identifier_like, is_sentence, read_name_cell};
 use crate::prose::vendor_in;
+use crate::shapes::table::apply_title;
 use crate::text::word_count;
 
 /// Cookies read from consecutive records of one shape: one structure on the page.
@@ -40,7 +41,8 @@ struct Record {
     free: Vec<String>,
     blocks: Vec<usize>,
     cookie_context: bool,
-    provider_context: Option<String>,
+    /// Category and provider from the headings above.
+    context: Values,
 }
 
 impl Record {
@@ -52,7 +54,7 @@ impl Record {
             free: Vec::new(),
             blocks: vec![block],
             cookie_context: ctx.cookie_context,
-            provider_context: ctx.vendor.clone(),
+            context: ctx.titles.iter().rev().fold(Values::default(), |acc, (_, v)| acc.or(v)),
         }
     }
 }
@@ -60,14 +62,16 @@ impl Record {
 #[derive(Debug, Default)]
 struct Ctx {
     cookie_context: bool,
-    /// A vendor named by the heading above ("Google Analytics"), for records below it.
-    vendor: Option<String>,
+    /// Categories and vendors named by the headings above ("Essential cookies", "Google
+    /// Analytics"), each applying until the next heading of its level: (level, values).
+    titles: Vec<(u8, Values)>,
 }
 
 /// Accepted records, grouped into structures.
 #[derive(Debug)]
 struct Collector<'a> {
     url: &'a str,
+    blocks: &'a [Block],
     groups: Vec<RecordGroup>,
     last_shape: &'static str,
     last_block: Option<usize>,
@@ -79,9 +83,16 @@ impl Collector<'_> {
             return;
         };
         let first = *rec.blocks.first().expect("a record has a block");
+        // Records run on as one structure until a heading of their own section intervenes or
+        // other content separates them.
         let continues = self.last_shape == rec.shape
-            && self.last_block.is_some_and(|last| first <= last + 2)
-            && !self.groups.is_empty();
+            && !self.groups.is_empty()
+            && self.last_block.is_some_and(|last| {
+                first <= last + 3
+                    && !self.blocks[last + 1..first]
+                        .iter()
+                        .any(|b| b.kind.is_heading_like() && !b.text.is_empty())
+            });
         if !continues {
             self.groups.push(RecordGroup {
                 start_block: first,
@@ -123,10 +134,13 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
     if names.names.is_empty() || names.names.iter().any(|n| n.suspicious) {
         return None;
     }
-    if rec.shape == "label_value" || rec.shape == "list" {
+    if rec.shape == "list" {
         return Some(names);
     }
-    let has_fields = rec.fields.iter().any(|(role, _)| *role != Role::Name);
+    let has_fields = rec
+        .fields
+        .iter()
+        .any(|(role, value)| *role != Role::Name && !value.trim().is_empty());
     if has_fields {
         return Some(names);
     }
@@ -164,36 +178,50 @@ fn record_values(rec: &Record) -> Values {
     if values.expiry.is_none() && values.persistence.is_none() {
         values.expiry = expiry_sentence(&rec.free.join(" "));
     }
-    if values.provider.is_none() {
-        values.provider = rec.provider_context.clone();
-    }
-    values
+    values.or(&rec.context)
 }
 
-/// The sentence of a description that states the expiry ("It expires after 2 years.").
+/// The sentence of a description that states the expiry ("It expires after 2 years."). A
+/// sentence that only says "session" in passing ("Keeps your session with our forms") is weaker
+/// evidence than one that speaks of expiring, lasting or the browser closing.
 fn expiry_sentence(text: &str) -> Option<String> {
-    const CUES: &[&str] = &[
+    const STRONG: &[&str] = &[
         "expire",
         "expiry",
         "lasts",
         "last for",
-        "session",
-        "persistent",
         "deleted",
         "stored for",
         "kept for",
         "retained",
         "duration",
+        "close your browser",
+        "browser is closed",
+        "session cookie",
+        "persistent cookie",
+        "is persistent",
+        "end of your session",
+        "end of the session",
     ];
-    text.split(". ")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .find(|s| {
-            let lower = s.to_lowercase();
-            let e = parse_expiry_text(s);
-            CUES.iter().any(|c| lower.contains(c)) && (e.session.is_some() || e.seconds.is_some())
-        })
-        .map(|s| s.trim_end_matches('.').to_string())
+    let mut best: Option<(u8, &str)> = None;
+    for sentence in text.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
+        let e = parse_expiry_text(sentence);
+        if e.session.is_none() && e.seconds.is_none() {
+            continue;
+        }
+        let lower = sentence.to_lowercase();
+        let score = if STRONG.iter().any(|c| lower.contains(c)) {
+            2
+        } else if word_count(sentence) <= 6 {
+            1
+        } else {
+            0
+        };
+        if score > 0 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, sentence));
+        }
+    }
+    best.map(|(_, s)| s.trim_end_matches('.').to_string())
 }
 
 /// "Purpose: …" (or `<b>Purpose</b> …`): a known label and its value.
@@ -288,6 +316,16 @@ fn heading_names(text: &str) -> bool {
     !names.names.is_empty() && names.names.iter().all(|n| !n.suspicious) && names.dropped.is_empty()
 }
 
+/// A heading (or `<dt>`) that starts a record: names that read as code identifiers, not an
+/// ordinary capitalised word ("Cookies", "Analytics") nor a vendor ("YouTube").
+fn record_heading(text: &str) -> bool {
+    heading_names(text)
+        && read_name_cell(text)
+            .names
+            .iter()
+            .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none())
+}
+
 /// Lists whose every item is a bare cookie name (`<li>_ga</li><li>_gid</li>`).
 fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
     let mut items: HashMap<u32, Vec<&Block>> = HashMap::new();
@@ -335,6 +373,7 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
     let bare_lists = bare_name_lists(blocks, consumed);
     let mut out = Collector {
         url,
+        blocks,
         groups: Vec::new(),
         last_shape: "",
         last_block: None,
@@ -366,15 +405,27 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
                 out.accept(rec);
             }
             pending_label = None;
-            if heading_names(&block.text) {
+            let level = match block.kind {
+                BlockKind::Heading(level) => level,
+                _ => 7,
+            };
+            while ctx.titles.last().is_some_and(|(l, _)| *l >= level) {
+                ctx.titles.pop();
+            }
+            if record_heading(&block.text) {
                 let shape = if block.kind == BlockKind::Term {
                     "definitions"
                 } else {
                     "headings"
                 };
                 current = Some(Record::new(shape, &block.text, b, &ctx));
-            } else if block.kind.is_heading_like() {
-                ctx.vendor = vendor_in(&block.text).filter(|_| word_count(&block.text) <= 6);
+            }
+            if block.kind.is_heading_like() {
+                let mut title = Values::default();
+                apply_title(&mut title, &block.text);
+                if title.category.is_some() || title.provider.is_some() {
+                    ctx.titles.push((level, title));
+                }
             }
             continue;
         }
@@ -447,9 +498,16 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
                 let speaks = ["cookie", "session", "persistent", "expire"]
                     .iter()
                     .any(|w| lower.contains(w));
-                if identifiers || speaks {
+                // A capitalised word before a dash ("Consent – …") is prose, whatever follows.
+                let strong = names
+                    .names
+                    .iter()
+                    .all(|n| crate::names::strongly_name_like(&n.name));
+                if identifiers && (speaks || strong) {
                     let mut rec = Record::new("list", &left, b, &ctx);
-                    if word_count(&right) <= 8 && parse_expiry_text(&right).session.is_some() {
+                    // "Persistent cookie" is an expiry; a longer description is a purpose that
+                    // may state the expiry too.
+                    if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
                         rec.fields.push((Role::Expiry, right));
                     } else {
                         rec.free.push(right);
@@ -530,5 +588,10 @@ mod tests {
             Some("It expires after 2 years")
         );
         assert_eq!(expiry_sentence("Used to distinguish users."), None);
+        assert_eq!(
+            expiry_sentence("Keeps your session with our forms. It is deleted when you close your browser.")
+                .as_deref(),
+            Some("It is deleted when you close your browser")
+        );
     }
 }

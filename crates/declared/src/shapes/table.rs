@@ -73,6 +73,13 @@ pub(crate) fn read_table(
         apply_title(&mut ctx_values, caption);
     }
 
+    // Row headers down the first column (`<th scope="row">Name</th><td>_ga</td>`): one cookie
+    // per table, or per further column.
+    if row_headed(&grid)
+        && let Some(read) = read_key_value(&grid, &ctx_values, url, index)
+    {
+        return Some(read);
+    }
     if let Some((header_at, roles, header_texts)) = find_header(&grid) {
         let data: Vec<&GridRow> = grid[header_at + 1..].iter().filter(|r| !r.head).collect();
         for row in &grid[..header_at] {
@@ -85,7 +92,19 @@ pub(crate) fn read_table(
             .any(|h| h.to_lowercase().contains("cookie"));
         let roles = resolve_roles(&roles, &data);
         let name_col = roles.iter().position(|r| *r == Some(Role::Name))?;
-        if !cookie_context && !header_has_cookie && !names_look_like_cookies(&data, name_col) {
+        // Without "cookie" in the header, the table must look like one: names that are single
+        // tokens under a cookie heading or beside an expiry or domain column, or an expiry
+        // column under a cookie heading. A "Name | Description" list of documents is not.
+        let cookie_columns = roles
+            .iter()
+            .any(|r| matches!(r, Some(Role::Expiry | Role::Persistence | Role::Domain)));
+        let has_expiry = roles
+            .iter()
+            .any(|r| matches!(r, Some(Role::Expiry | Role::Persistence)));
+        let plausible = header_has_cookie
+            || (names_look_like_cookies(&data, name_col) && (cookie_context || cookie_columns))
+            || (cookie_context && has_expiry);
+        if !plausible {
             return None;
         }
         return Some(read_rows(
@@ -228,7 +247,17 @@ fn find_header(grid: &[GridRow]) -> Option<(usize, Vec<Option<Role>>, Vec<String
         if texts.iter().any(|t| word_count(t) > 8) {
             continue;
         }
-        let roles: Vec<Option<Role>> = texts.iter().map(|t| classify(t)).collect();
+        // Header cells are short labels; keywords are only trusted in those.
+        let roles: Vec<Option<Role>> = texts
+            .iter()
+            .map(|t| {
+                if word_count(t) <= 4 && !t.ends_with('.') {
+                    classify(t)
+                } else {
+                    classify_exact(t)
+                }
+            })
+            .collect();
         let mut distinct: Vec<Role> = roles.iter().flatten().copied().collect();
         distinct.sort_by_key(|r| *r as u8);
         distinct.dedup();
@@ -479,15 +508,34 @@ fn is_header_repeat(row: &GridRow, header_texts: &[String]) -> bool {
 /// A title above rows (caption, section row, heading) says which category or provider they
 /// belong to.
 pub(crate) fn apply_title(values: &mut Values, title: &str) {
-    let norm = normalise_label(title);
-    if norm.is_empty() || word_count(title) > 8 {
+    if normalise_label(title).is_empty() || word_count(title) > 8 {
         return;
     }
-    if lexicon::is_category(&norm) {
+    // "Google Analytics" names a vendor even though "analytics" is also a category word; what
+    // is left once the vendor is taken out ("… cookies") may still name a category.
+    let vendor = crate::prose::vendor_in(title);
+    let rest = match &vendor {
+        Some(v) => title.replacen(v.as_str(), " ", 1),
+        None => title.to_string(),
+    };
+    if lexicon::is_category(&normalise_label(&rest)) {
         values.category = crate::fields::clean_category(Some(title));
-    } else if let Some(vendor) = crate::prose::vendor_in(title) {
+    }
+    if let Some(vendor) = vendor {
         values.provider = Some(vendor);
     }
+}
+
+/// Every row starts with a `<th>` and has no other.
+fn row_headed(grid: &[GridRow]) -> bool {
+    let rows: Vec<&GridRow> = grid
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| !c.text.trim().is_empty()))
+        .collect();
+    rows.len() >= 2
+        && rows.iter().all(|r| {
+            r.cells.first().is_some_and(|c| c.header) && r.cells.iter().skip(1).all(|c| !c.header)
+        })
 }
 
 /// Key/value tables: each row a field (`Name | _ga`, `Purpose | …`), a new "Name" row starting
