@@ -8,7 +8,7 @@ use cookie_audit_model::{DeclaredCookie, DeclaredSource};
 use crate::headers::Role;
 use crate::lexicon;
 use crate::names::{NameCell, NameEntry};
-use crate::text::{excerpt, is_blank_value, normalise_label, one_line};
+use crate::text::{excerpt, is_blank_value, normalise_label, one_line, word_count};
 
 /// The raw values of one declaration, by what they mean; lines separated by `\n`.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +26,18 @@ pub(crate) struct Values {
 }
 
 impl Values {
+    /// A table without an expiry column may state the expiry in its description ("Expires
+    /// after 2 years."): take that sentence, when it clearly speaks of expiry ("Barnet.gov
+    /// session ID" does not).
+    pub(crate) fn expiry_from_purpose(&mut self) {
+        if self.expiry.is_none() && self.persistence.is_none() {
+            self.expiry = self
+                .purpose
+                .as_deref()
+                .and_then(|p| expiry_sentence(&one_line(p), true));
+        }
+    }
+
     /// Sets the field a role stands for; the first non-empty value wins.
     pub(crate) fn set(&mut self, role: Role, value: &str) {
         let slot = match role {
@@ -238,6 +250,49 @@ pub(crate) fn make_expiry(expiry: Option<&str>, persistence: Option<&str>) -> Op
     Some(parse_expiry_text(&text))
 }
 
+/// The sentence of a description that states the expiry ("It expires after 2 years."). A
+/// sentence that only says "session" in passing ("Keeps your session with our forms") is weaker
+/// evidence than one that speaks of expiring, lasting or the browser closing.
+pub(crate) fn expiry_sentence(text: &str, strong_only: bool) -> Option<String> {
+    const STRONG: &[&str] = &[
+        "expire",
+        "expiry",
+        "lasts",
+        "last for",
+        "deleted",
+        "stored for",
+        "kept for",
+        "retained",
+        "duration",
+        "close your browser",
+        "browser is closed",
+        "session cookie",
+        "persistent cookie",
+        "is persistent",
+        "end of your session",
+        "end of the session",
+    ];
+    let mut best: Option<(u8, &str)> = None;
+    for sentence in text.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
+        let e = parse_expiry_text(sentence);
+        if e.session.is_none() && e.seconds.is_none() {
+            continue;
+        }
+        let lower = sentence.to_lowercase();
+        let score = if STRONG.iter().any(|c| lower.contains(c)) {
+            2
+        } else if word_count(sentence) <= 6 && !strong_only {
+            1
+        } else {
+            0
+        };
+        if score > 0 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, sentence));
+        }
+    }
+    best.map(|(_, s)| s.trim_end_matches('.').to_string())
+}
+
 /// A warning naming the row, with an excerpt of what was dropped. The caller prefixes the
 /// structure ("table 2: ").
 pub(crate) fn dropped_warning(origin: &Origin<'_>, what: &str, text: &str) -> String {
@@ -325,5 +380,27 @@ mod tests {
             clean_category(Some("Analytics cookies:")).as_deref(),
             Some("Analytics cookies")
         );
+    }
+
+    #[test]
+    fn expiry_in_descriptions() {
+        assert_eq!(
+            expiry_sentence(
+                "Used to distinguish users. It expires after 2 years.",
+                false
+            )
+            .as_deref(),
+            Some("It expires after 2 years")
+        );
+        assert_eq!(expiry_sentence("Used to distinguish users.", false), None);
+        assert_eq!(
+            expiry_sentence(
+                "Keeps your session with our forms. It is deleted when you close your browser.",
+                true
+            )
+            .as_deref(),
+            Some("It is deleted when you close your browser")
+        );
+        assert_eq!(expiry_sentence("Barnet.gov session ID", true), None);
     }
 }

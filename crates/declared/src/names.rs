@@ -54,6 +54,14 @@ pub(crate) fn read_name_cell(text: &str) -> NameCell {
     let has_clean_name = reads.iter().any(
         |(_, r)| matches!(r, LineRead::Names(names, _) if names.iter().any(|n| !n.suspicious)),
     );
+    // Several lines of code-like names, and one ordinary word among them ("_ga" over
+    // "Google"): the word labels the names, it is not one.
+    let identifier_lines = reads
+        .iter()
+        .filter(|(_, r)| {
+            matches!(r, LineRead::Names(names, _) if names.iter().all(|n| identifier_like(&n.name)))
+        })
+        .count();
     for (line, read) in reads {
         match read {
             LineRead::Blank | LineRead::Note => {}
@@ -62,6 +70,14 @@ pub(crate) fn read_name_cell(text: &str) -> NameCell {
                 // A cell with real names and a few words beside them ("_ga" over "Google
                 // Analytics cookie"): the words describe, they are not a second name.
                 if has_clean_name && names.iter().all(|n| n.suspicious) {
+                    cell.dropped.push(line.to_string());
+                    continue;
+                }
+                if identifier_lines > 0
+                    && names.len() == 1
+                    && !identifier_like(&names[0].name)
+                    && names[0].glob.is_none()
+                {
                     cell.dropped.push(line.to_string());
                     continue;
                 }
@@ -95,6 +111,9 @@ fn read_line(line: &str) -> LineRead {
     }
     if let Some(parts) = split_on_spaces(t) {
         return LineRead::Names(parts, true);
+    }
+    if let Some(names) = parenthesised_names(t) {
+        return LineRead::Names(names, true);
     }
     let t = drop_note(t);
     if let Some(entry) = normalise(t) {
@@ -157,6 +176,29 @@ fn prefix_phrase(t: &str) -> Option<NameEntry> {
     let base = base.trim_end_matches('*');
     entry.glob = Some(format!("{base}*"));
     Some(entry)
+}
+
+/// "Google Analytics (_ga, _gid)": words naming a service, the cookie names in brackets.
+fn parenthesised_names(t: &str) -> Option<Vec<NameEntry>> {
+    let open = t.find(" (")?;
+    if !t.ends_with(')') || !t[..open].trim().contains(' ') {
+        return None;
+    }
+    let inner = &t[open + 2..t.len() - 1];
+    let parts: Vec<&str> = inner
+        .split([',', ';', '/'])
+        .flat_map(|p| p.split(" and "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.is_empty()
+        || !parts
+            .iter()
+            .all(|p| strongly_name_like(p) && !p.contains(' '))
+    {
+        return None;
+    }
+    parts.into_iter().map(normalise).collect()
 }
 
 /// "X (note)": a spaced parenthetical is a note unless it is a placeholder ("_ga_ (number)").
@@ -510,6 +552,9 @@ mod tests {
         assert_eq!(names("_ga\n(Google Analytics)"), ["_ga"]);
         assert_eq!(names("_ga (Google Analytics)"), ["_ga"]);
         assert!(names("N/A").is_empty());
+        assert_eq!(names("Google Analytics (_ga, _gid)"), ["_ga", "_gid"]);
+        assert_eq!(names("_ga\nGoogle"), ["_ga"]);
+        assert_eq!(names("analytics\nmarketing"), ["analytics", "marketing"]);
     }
 
     #[test]

@@ -159,6 +159,7 @@ fixtures! {
     patterns_and_type_column => "patterns_and_type_column",
     prose_with_names => "prose_with_names",
     responsive_repeated_labels => "responsive_repeated_labels",
+    row_header_names => "row_header_names",
     rowspan_groups => "rowspan_groups",
     seed000_barnet_2014 => "seed000_barnet_2014",
     seed001_barnet => "seed001_barnet",

@@ -1,3 +1,5 @@
 //! Integration tests of the declared-table extractor, gathered in one binary.
 
+mod declaration;
 mod fixtures;
+mod robustness;

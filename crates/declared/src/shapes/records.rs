@@ -17,7 +17,7 @@ use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
 
 use crate::dom::{Block, BlockKind};
-use crate::fields::{Origin, Values, declare, dropped_warning};
+use crate::fields::{Origin, Values, declare, dropped_warning, expiry_sentence};
 use crate::headers::{Role, classify_exact, resolve_type};
 use crate::names::{NameCell, identifier_like, is_sentence, read_name_cell};
 use crate::prose::vendor_in;
@@ -54,7 +54,11 @@ impl Record {
             free: Vec::new(),
             blocks: vec![block],
             cookie_context: ctx.cookie_context,
-            context: ctx.titles.iter().rev().fold(Values::default(), |acc, (_, v)| acc.or(v)),
+            context: ctx
+                .titles
+                .iter()
+                .rev()
+                .fold(Values::default(), |acc, (_, v)| acc.or(v)),
         }
     }
 }
@@ -176,52 +180,9 @@ fn record_values(rec: &Record) -> Values {
         values.purpose = Some(rec.free.join(" "));
     }
     if values.expiry.is_none() && values.persistence.is_none() {
-        values.expiry = expiry_sentence(&rec.free.join(" "));
+        values.expiry = expiry_sentence(&rec.free.join(" "), false);
     }
     values.or(&rec.context)
-}
-
-/// The sentence of a description that states the expiry ("It expires after 2 years."). A
-/// sentence that only says "session" in passing ("Keeps your session with our forms") is weaker
-/// evidence than one that speaks of expiring, lasting or the browser closing.
-fn expiry_sentence(text: &str) -> Option<String> {
-    const STRONG: &[&str] = &[
-        "expire",
-        "expiry",
-        "lasts",
-        "last for",
-        "deleted",
-        "stored for",
-        "kept for",
-        "retained",
-        "duration",
-        "close your browser",
-        "browser is closed",
-        "session cookie",
-        "persistent cookie",
-        "is persistent",
-        "end of your session",
-        "end of the session",
-    ];
-    let mut best: Option<(u8, &str)> = None;
-    for sentence in text.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
-        let e = parse_expiry_text(sentence);
-        if e.session.is_none() && e.seconds.is_none() {
-            continue;
-        }
-        let lower = sentence.to_lowercase();
-        let score = if STRONG.iter().any(|c| lower.contains(c)) {
-            2
-        } else if word_count(sentence) <= 6 {
-            1
-        } else {
-            0
-        };
-        if score > 0 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, sentence));
-        }
-    }
-    best.map(|(_, s)| s.trim_end_matches('.').to_string())
 }
 
 /// "Purpose: …" (or `<b>Purpose</b> …`): a known label and its value.
@@ -579,19 +540,5 @@ mod tests {
             Some((Role::Expiry, "2 years"))
         );
         assert_eq!(label_value("Note: this is prose", None), None);
-    }
-
-    #[test]
-    fn expiry_in_descriptions() {
-        assert_eq!(
-            expiry_sentence("Used to distinguish users. It expires after 2 years.").as_deref(),
-            Some("It expires after 2 years")
-        );
-        assert_eq!(expiry_sentence("Used to distinguish users."), None);
-        assert_eq!(
-            expiry_sentence("Keeps your session with our forms. It is deleted when you close your browser.")
-                .as_deref(),
-            Some("It is deleted when you close your browser")
-        );
     }
 }

@@ -359,6 +359,9 @@ fn read_rows(
         return read;
     };
     let strip = repeated_labels(data, header_texts);
+    let has_expiry_column = roles
+        .iter()
+        .any(|r| matches!(r, Some(Role::Expiry | Role::Persistence)));
     let mut section = Values::default();
     // Group cells left of the name column apply to the rows below until the next one.
     let mut groups: Vec<Option<String>> = vec![None; roles.len()];
@@ -418,7 +421,10 @@ fn read_rows(
         if names.names.is_empty() {
             continue;
         }
-        let values = values.or(&section).or(ctx);
+        let mut values = values.or(&section).or(ctx);
+        if !has_expiry_column {
+            values.expiry_from_purpose();
+        }
         declare(
             &names,
             &values,
