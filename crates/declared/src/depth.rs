@@ -80,6 +80,7 @@ struct Tag {
 /// be omitted (`<p>`, `<li>`, `<td>`, …) are left out, since the parser closes those itself and
 /// counting them would make long tables look deep.
 struct Tags<'a> {
+    html: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
@@ -87,6 +88,7 @@ struct Tags<'a> {
 impl<'a> Tags<'a> {
     fn new(html: &'a str) -> Tags<'a> {
         Tags {
+            html,
             bytes: html.as_bytes(),
             pos: 0,
         }
@@ -99,11 +101,13 @@ impl Iterator for Tags<'_> {
     fn next(&mut self) -> Option<Tag> {
         let bytes = self.bytes;
         loop {
-            let lt = self.pos + memchr(b'<', &bytes[self.pos..])?;
+            let lt = self.pos + self.html[self.pos..].find('<')?;
             self.pos = lt + 1;
             let rest = &bytes[lt + 1..];
             if rest.starts_with(b"!--") {
-                self.pos = find(bytes, lt + 4, b"-->").map_or(bytes.len(), |i| i + 3);
+                self.pos = self.html[lt + 4..]
+                    .find("-->")
+                    .map_or(bytes.len(), |i| lt + 4 + i + 3);
                 continue;
             }
             let (closing, name_start) = match rest.first() {
@@ -120,7 +124,7 @@ impl Iterator for Tags<'_> {
             {
                 name_end += 1;
             }
-            let end = tag_end(bytes, name_end);
+            let end = tag_end(self.html, name_end);
             self.pos = end;
             let name = &bytes[name_start..name_end];
             if name.is_empty() {
@@ -128,7 +132,7 @@ impl Iterator for Tags<'_> {
             }
             if !closing && let Some(raw) = raw_text_element(name) {
                 // Script and style bodies are not markup: skip to their end tag.
-                self.pos = find_end_tag(bytes, end, raw).unwrap_or(bytes.len());
+                self.pos = find_end_tag(self.html, end, raw).unwrap_or(bytes.len());
                 continue;
             }
             if !counts_for_depth(name) {
@@ -147,21 +151,12 @@ impl Iterator for Tags<'_> {
     }
 }
 
-/// The end of a tag: the `>` outside quoted attribute values.
-fn tag_end(bytes: &[u8], mut i: usize) -> usize {
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let c = bytes[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return i + 1,
-            None => {}
-        }
-        i += 1;
-    }
-    bytes.len()
+/// The end of a tag: the next `>`. A `>` inside a quoted attribute value ends it early, which
+/// only makes the rest of that value read as text: it holds no tags, so depth is unaffected.
+fn tag_end(html: &str, from: usize) -> usize {
+    html.get(from..)
+        .and_then(|rest| rest.find('>'))
+        .map_or(html.len(), |i| from + i + 1)
 }
 
 fn raw_text_element(name: &[u8]) -> Option<&'static [u8]> {
@@ -180,74 +175,67 @@ fn raw_text_element(name: &[u8]) -> Option<&'static [u8]> {
 }
 
 fn counts_for_depth(name: &[u8]) -> bool {
+    let mut buf = [0u8; 8];
+    if name.len() > buf.len() {
+        return true;
+    }
+    for (b, c) in buf.iter_mut().zip(name) {
+        *b = c.to_ascii_lowercase();
+    }
     // Void elements, and elements the parser closes implicitly.
-    const SKIP: [&[u8]; 34] = [
-        b"area",
-        b"base",
-        b"br",
-        b"col",
-        b"embed",
-        b"hr",
-        b"img",
-        b"input",
-        b"link",
-        b"meta",
-        b"source",
-        b"track",
-        b"wbr",
-        b"param",
-        b"keygen",
-        b"p",
-        b"li",
-        b"dt",
-        b"dd",
-        b"tr",
-        b"td",
-        b"th",
-        b"tbody",
-        b"thead",
-        b"tfoot",
-        b"option",
-        b"optgroup",
-        b"rp",
-        b"rt",
-        b"rb",
-        b"rtc",
-        b"colgroup",
-        b"html",
-        b"body",
-    ];
-    !SKIP.iter().any(|s| name.eq_ignore_ascii_case(s)) && !name.eq_ignore_ascii_case(b"head")
+    !matches!(
+        &buf[..name.len()],
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+            | b"keygen"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"tbody"
+            | b"thead"
+            | b"tfoot"
+            | b"option"
+            | b"optgroup"
+            | b"rp"
+            | b"rt"
+            | b"rb"
+            | b"rtc"
+            | b"colgroup"
+            | b"html"
+            | b"body"
+            | b"head"
+    )
 }
 
-fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+fn find_end_tag(html: &str, from: usize, name: &[u8]) -> Option<usize> {
+    let bytes = html.as_bytes();
     let mut i = from;
-    while let Some(off) = memchr(b'<', &bytes[i..]) {
+    while let Some(off) = html.get(i..)?.find("</") {
         let lt = i + off;
         let after = lt + 2;
-        if bytes.get(lt + 1) == Some(&b'/')
-            && bytes.len() >= after + name.len()
-            && bytes[after..after + name.len()].eq_ignore_ascii_case(name)
+        if bytes.len() >= after + name.len() && bytes[after..after + name.len()].eq_ignore_ascii_case(name)
         {
             return Some(lt);
         }
-        i = lt + 1;
+        i = lt + 2;
     }
     None
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
-}
-
-fn find(bytes: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
-    if from >= bytes.len() {
-        return None;
-    }
-    bytes[from..]
-        .windows(pat.len())
-        .position(|w| w == pat)
-        .map(|i| i + from)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use scraper::{Html, Node};
 
-use crate::text::{finish, push_break, push_collapsed};
+use crate::text::{push_break, push_collapsed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BlockKind {
@@ -49,6 +49,10 @@ pub(crate) struct Block {
     pub cookie_context: bool,
     /// Text of `<code>`-like elements inside the block.
     pub code: Vec<String>,
+    /// Inside `<nav>`: a menu, never a declaration nor prose about cookies.
+    pub nav: bool,
+    /// The whole text, when it is one short line, read as a header label ("Purpose").
+    pub label: Option<crate::headers::Role>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -110,6 +114,7 @@ enum Role {
     Br,
     Bold,
     Code,
+    Nav,
     Inline,
 }
 
@@ -148,6 +153,7 @@ struct Walker {
     tables: Vec<OpenTable>,
     headings: Vec<(u8, bool)>,
     title_cookie: bool,
+    nav: u32,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +163,14 @@ enum LeadState {
     Bold,
     Done(usize),
     NoLead,
+}
+
+/// The buffer's text, trimmed, in a string of its own size; the buffer keeps its capacity for
+/// the next block.
+fn take_trimmed(buf: &mut String) -> String {
+    let text = buf.trim_end_matches([' ', '\n']).to_string();
+    buf.clear();
+    text
 }
 
 pub(crate) fn read(html: &Html) -> Doc {
@@ -217,7 +231,8 @@ fn role_of(name: &str) -> Role {
         "br" | "hr" => Role::Br,
         "strong" | "b" => Role::Bold,
         "code" | "kbd" | "samp" | "tt" | "var" => Role::Code,
-        "div" | "section" | "article" | "aside" | "header" | "footer" | "nav" | "main"
+        "nav" => Role::Nav,
+        "div" | "section" | "article" | "aside" | "header" | "footer" | "main"
         | "blockquote" | "address" | "figure" | "figcaption" | "fieldset" | "legend" | "form"
         | "details" | "dialog" | "pre" | "center" | "hgroup" | "button" | "body" | "html"
         | "search" | "label" => Role::Block(BlockKind::Other),
@@ -336,6 +351,12 @@ impl Walker {
             Role::Code => {
                 self.code += 1;
             }
+            Role::Nav => {
+                self.flush();
+                self.cell_break();
+                self.block_kinds.push(BlockKind::Other);
+                self.nav += 1;
+            }
         }
         Frame {
             role,
@@ -393,11 +414,17 @@ impl Walker {
                 self.end_cell();
                 self.block_kinds.pop();
             }
+            Role::Nav => {
+                self.flush();
+                self.cell_break();
+                self.block_kinds.pop();
+                self.nav = self.nav.saturating_sub(1);
+            }
             Role::Bold => self.bold = self.bold.saturating_sub(1),
             Role::Code => {
                 self.code = self.code.saturating_sub(1);
                 if self.code == 0 {
-                    let span = finish(std::mem::take(&mut self.code_buf));
+                    let span = take_trimmed(&mut self.code_buf);
                     if !span.is_empty() {
                         self.code_spans.push(span);
                     }
@@ -461,7 +488,7 @@ impl Walker {
             && t.in_cell
         {
             t.in_cell = false;
-            let text = finish(std::mem::take(&mut t.cell_buf));
+            let text = take_trimmed(&mut t.cell_buf);
             let bold = t.cell_bold && !text.is_empty();
             let table = &mut self.doc.tables[t.idx as usize];
             if let Some(cell) = table.rows.last_mut().and_then(|r| r.cells.last_mut()) {
@@ -481,7 +508,7 @@ impl Walker {
             .take()
             .or_else(|| self.block_kinds.last().copied())
             .unwrap_or(BlockKind::Other);
-        let text = finish(std::mem::take(&mut self.buf));
+        let text = take_trimmed(&mut self.buf);
         if text.is_empty() {
             self.lead = LeadState::Nothing;
             self.code_spans.clear();
@@ -510,9 +537,16 @@ impl Walker {
             }
             n
         });
+        let label = if self.nav == 0 && text.len() <= 48 && !text.contains('\n') {
+            crate::headers::classify_exact(&text)
+        } else {
+            None
+        };
         let block = Block {
             kind,
             lead,
+            nav: self.nav > 0,
+            label,
             list: self.lists.last().copied(),
             table: self.tables.last().map(|t| t.idx),
             cookie_context: self.cookie_context(),

@@ -135,7 +135,7 @@ fn read_doc(doc: &Doc, url: &str) -> PageExtraction {
 
     let mut mentions = Mentions::default();
     for (b, block) in doc.blocks.iter().enumerate() {
-        if !consumed[b] && !block.text.is_empty() {
+        if !consumed[b] && !block.nav && !block.text.is_empty() {
             mentions.read(&block.text, &block.code, url);
         }
     }

@@ -4,6 +4,8 @@
 //! flattened header paragraphs, "Purpose: …" lines — so a synonym added here is understood
 //! everywhere. `docs/declared.md` prints the same table.
 
+use std::sync::LazyLock;
+
 use crate::lexicon;
 use crate::text::normalise_label;
 
@@ -268,16 +270,65 @@ pub(crate) const SYNONYMS: &[(Role, &[&str])] = &[
     ),
 ];
 
+/// The synonym table sorted for binary search, built once.
+static SYNONYM_INDEX: LazyLock<Vec<(&'static str, Role)>> = LazyLock::new(|| {
+    let mut index: Vec<(&'static str, Role)> = SYNONYMS
+        .iter()
+        .flat_map(|(role, words)| words.iter().map(move |w| (*w, *role)))
+        .collect();
+    index.sort_unstable_by_key(|(w, _)| *w);
+    index
+});
+
+/// First words of the synonyms, sorted: most text is not a label, and looking its first word
+/// up here costs no allocation.
+static FIRST_WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = SYNONYMS
+        .iter()
+        .flat_map(|(_, words)| words.iter())
+        .map(|w| w.split(' ').next().unwrap_or(w))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+});
+
+/// Longest label worth normalising: every synonym is far shorter.
+const MAX_LABEL_BYTES: usize = 48;
+
+/// Whether the first word of `label` (ASCII, case-insensitive) starts some synonym.
+fn first_word_known(label: &str) -> bool {
+    let word = label
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let mut buf = [0u8; 16];
+    if word.is_empty() || word.len() > buf.len() || !word.is_ascii() {
+        return false;
+    }
+    for (b, c) in buf.iter_mut().zip(word.bytes()) {
+        *b = c.to_ascii_lowercase();
+    }
+    let Ok(lower) = std::str::from_utf8(&buf[..word.len()]) else {
+        return false;
+    };
+    FIRST_WORDS.binary_search(&lower).is_ok()
+}
+
 /// Exact match against the synonym table.
 pub(crate) fn classify_exact(label: &str) -> Option<Role> {
+    if label.len() > MAX_LABEL_BYTES || !first_word_known(label) {
+        return None;
+    }
     let norm = normalise_label(label);
     if norm.is_empty() {
         return None;
     }
-    SYNONYMS
-        .iter()
-        .find(|(_, words)| words.contains(&norm.as_str()))
-        .map(|(role, _)| *role)
+    SYNONYM_INDEX
+        .binary_search_by_key(&norm.as_str(), |(w, _)| *w)
+        .ok()
+        .map(|i| SYNONYM_INDEX[i].1)
 }
 
 /// Exact match, then keywords for short headers the table does not list ("Name of cookie set",
@@ -285,6 +336,9 @@ pub(crate) fn classify_exact(label: &str) -> Option<Role> {
 pub(crate) fn classify(label: &str) -> Option<Role> {
     if let Some(role) = classify_exact(label) {
         return Some(role);
+    }
+    if label.len() > 2 * MAX_LABEL_BYTES {
+        return None;
     }
     let norm = normalise_label(label);
     let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
@@ -425,6 +479,19 @@ mod tests {
             ("Lifespan", Role::Expiry),
         ] {
             assert_eq!(classify(label), Some(role), "{label}");
+        }
+    }
+
+    #[test]
+    fn every_synonym_is_normalised_and_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (_, words) in SYNONYMS {
+            for word in *words {
+                assert_eq!(normalise_label(word), *word);
+                assert!(word.len() <= MAX_LABEL_BYTES, "{word}");
+                assert!(first_word_known(word), "{word}");
+                assert!(seen.insert(*word), "{word} listed twice");
+            }
         }
     }
 

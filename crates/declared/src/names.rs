@@ -56,12 +56,16 @@ pub(crate) fn read_name_cell(text: &str) -> NameCell {
     );
     // Several lines of code-like names, and one ordinary word among them ("_ga" over
     // "Google"): the word labels the names, it is not one.
-    let identifier_lines = reads
-        .iter()
-        .filter(|(_, r)| {
-            matches!(r, LineRead::Names(names, _) if names.iter().all(|n| identifier_like(&n.name)))
-        })
-        .count();
+    let identifier_lines = if reads.len() > 1 {
+        reads
+            .iter()
+            .filter(|(_, r)| {
+                matches!(r, LineRead::Names(names, _) if names.iter().all(|n| identifier_like(&n.name)))
+            })
+            .count()
+    } else {
+        0
+    };
     for (line, read) in reads {
         match read {
             LineRead::Blank | LineRead::Note => {}
@@ -145,6 +149,9 @@ pub(crate) fn is_sentence(t: &str) -> bool {
 /// "_ga_ plus several further characters", "wordpress_logged_in_ followed by a hash".
 fn prefix_phrase(t: &str) -> Option<NameEntry> {
     let (first, rest) = t.split_once(char::is_whitespace)?;
+    if rest.len() > 80 {
+        return None;
+    }
     let rest_lower = rest.trim().to_lowercase();
     const TAILS: &[&str] = &[
         "plus ",
@@ -258,44 +265,49 @@ fn is_placeholder_word(inner: &str) -> bool {
 /// Splits "a, b and c" when every part is a name. `/` splits only with spaces around it or
 /// before another underscore name, so "ads/ga-audiences" stays whole.
 fn split_inline(t: &str) -> Option<Vec<NameEntry>> {
-    let mut parts: Vec<String> = vec![String::new()];
-    let chars: Vec<char> = t.chars().collect();
-    let mut i = 0;
-    let mut split_any = false;
-    while i < chars.len() {
-        let c = chars[i];
-        let rest: String = chars[i..chars.len().min(i + 6)].iter().collect();
-        let word_sep = [" and ", " or ", " & ", " AND ", " OR "]
-            .iter()
-            .find(|sep| rest.starts_with(*sep));
-        if let Some(sep) = word_sep {
-            parts.push(String::new());
-            split_any = true;
-            i += sep.chars().count();
-            continue;
-        }
-        let slash_split = c == '/'
-            && (chars
-                .get(i.wrapping_sub(1))
-                .is_some_and(|p| p.is_whitespace())
-                || chars
-                    .get(i + 1)
-                    .is_some_and(|n| n.is_whitespace() || *n == '_'));
-        if matches!(c, ',' | ';' | '|' | '•' | '·' | '，') || slash_split {
-            parts.push(String::new());
-            split_any = true;
-            i += 1;
-            continue;
-        }
-        parts.last_mut().expect("parts is never empty").push(c);
-        i += 1;
+    if !t.contains([',', ';', '|', '•', '·', '，', '/', '&', ' ']) {
+        return None;
     }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut start = 0;
+    let mut split_any = false;
+    let mut iter = t.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((i, c)) = iter.next() {
+        let rest = &t[i..];
+        if c == ' '
+            && let Some(sep) = [" and ", " or ", " & ", " AND ", " OR "]
+                .into_iter()
+                .find(|sep| rest.starts_with(sep))
+        {
+            parts.push(&t[start..i]);
+            split_any = true;
+            start = i + sep.len();
+            // Skip the separator's remaining characters.
+            while iter.peek().is_some_and(|(j, _)| *j < start) {
+                iter.next();
+            }
+            prev = Some(' ');
+            continue;
+        }
+        let next = iter.peek().map(|(_, n)| *n);
+        let slash_split = c == '/'
+            && (prev.is_some_and(char::is_whitespace)
+                || next.is_some_and(|n| n.is_whitespace() || n == '_'));
+        if matches!(c, ',' | ';' | '|' | '•' | '·' | '，') || slash_split {
+            parts.push(&t[start..i]);
+            split_any = true;
+            start = i + c.len_utf8();
+        }
+        prev = Some(c);
+    }
+    parts.push(&t[start..]);
     if !split_any {
         return None;
     }
     let parts: Vec<&str> = parts
-        .iter()
-        .map(|p| p.trim())
+        .into_iter()
+        .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() < 2 {
@@ -327,16 +339,23 @@ fn split_on_spaces(t: &str) -> Option<Vec<NameEntry>> {
 /// after a small letter (`ARRAffinity`, `CookieControl`), or all capitals (`NID`, `CONSENT`).
 pub(crate) fn strongly_name_like(word: &str) -> bool {
     let w = word.trim_end_matches(['.', ',', ';', ':']);
-    if w.is_empty() || w.contains("://") || w.contains('@') {
+    if w.is_empty() || w.contains('@') || (w.contains(':') && w.contains("://")) {
         return false;
     }
-    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-    w.contains('_')
-        || w.chars().any(|c| c.is_ascii_digit())
-        || (w.contains('.') && !w.starts_with('.') && !w.ends_with('.') && letters.len() >= 2)
+    let mut letters = 0usize;
+    let mut all_upper = true;
+    for c in w.chars() {
+        if c == '_' || c == '*' || c.is_ascii_digit() {
+            return true;
+        }
+        if c.is_alphabetic() {
+            letters += 1;
+            all_upper &= c.is_uppercase();
+        }
+    }
+    (w.contains('.') && !w.starts_with('.') && !w.ends_with('.') && letters >= 2)
         || has_inner_capital(w)
-        || (letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()))
-        || w.contains('*')
+        || (letters >= 2 && all_upper)
 }
 
 /// Looks like a code identifier rather than an English word: a strong mark, a leading small
@@ -348,14 +367,21 @@ pub(crate) fn identifier_like(word: &str) -> bool {
 }
 
 fn has_inner_capital(w: &str) -> bool {
-    let chars: Vec<char> = w.chars().collect();
     // "CookieControl" (small then capital) or "ARRAffinity" (an acronym run into a word).
-    chars
-        .windows(2)
-        .any(|p| p[0].is_lowercase() && p[1].is_uppercase())
-        || chars
-            .windows(3)
-            .any(|p| p[0].is_uppercase() && p[1].is_uppercase() && p[2].is_lowercase())
+    let (mut before, mut prev) = (None::<char>, None::<char>);
+    for c in w.chars() {
+        if let Some(p) = prev {
+            if p.is_lowercase() && c.is_uppercase() {
+                return true;
+            }
+            if before.is_some_and(char::is_uppercase) && p.is_uppercase() && c.is_lowercase() {
+                return true;
+            }
+        }
+        before = prev;
+        prev = Some(c);
+    }
+    false
 }
 
 /// Normalises one name; `None` when nothing name-like is left.
@@ -383,7 +409,7 @@ pub(crate) fn normalise(raw: &str) -> Option<NameEntry> {
     if t.is_empty() || !t.chars().any(|c| c.is_alphanumeric()) {
         return None;
     }
-    if t.contains("://") || t.starts_with("www.") {
+    if (t.contains(':') && t.contains("://")) || t.starts_with("www.") {
         return None;
     }
     if t.contains('@') && t.contains('.') && !t.contains(' ') {
@@ -404,6 +430,14 @@ pub(crate) fn normalise(raw: &str) -> Option<NameEntry> {
 
 /// The normalised pattern of a name with placeholders, `*` for each.
 pub(crate) fn glob_of(name: &str) -> Option<String> {
+    let may_have_placeholder = name.contains(['*', '…', '#', '<', '[', '{', '('])
+        || name.contains("xxx")
+        || name.contains("XXX")
+        || name.contains("...")
+        || name.ends_with(['_', '-']);
+    if !may_have_placeholder {
+        return None;
+    }
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 1);
     let mut wild = false;

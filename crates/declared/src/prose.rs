@@ -11,86 +11,111 @@ use cookie_audit_model::{MentionKind, ProseMention};
 
 use crate::lexicon::{KNOWN_NAMES, VENDORS};
 
-/// Vendor spellings by their first word: (words, vendor index).
-type VendorIndex = HashMap<&'static str, Vec<(Vec<&'static str>, usize)>>;
+/// Vendor spellings by their first word, sorted for binary search: (first word, [(words,
+/// vendor index)]).
+type VendorIndex = Vec<(&'static str, Vec<(Vec<&'static str>, usize)>)>;
 
 static VENDOR_INDEX: LazyLock<VendorIndex> = LazyLock::new(|| {
-    let mut index: VendorIndex = HashMap::new();
+    let mut index: HashMap<&'static str, Vec<(Vec<&'static str>, usize)>> = HashMap::new();
     for (vendor, spellings) in VENDORS.iter().enumerate() {
         for spelling in *spellings {
             let words: Vec<&'static str> = spelling.split(' ').collect();
             index.entry(words[0]).or_default().push((words, vendor));
         }
     }
+    let mut index: VendorIndex = index.into_iter().collect();
     // Longest spelling first, so "google analytics" wins over a shorter one.
-    for entries in index.values_mut() {
+    for (_, entries) in &mut index {
         entries.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
     }
+    index.sort_unstable_by_key(|(first, _)| *first);
     index
 });
 
-/// A word of the text: byte range and lower-cased form.
+/// Which two-letter starts a vendor's first word can have: most words of prose are rejected
+/// on their first two letters, before any lookup.
+static VENDOR_STARTS: LazyLock<[bool; 36 * 36]> = LazyLock::new(|| {
+    let mut starts = [false; 36 * 36];
+    for (first, _) in VENDOR_INDEX.iter() {
+        if let Some(i) = start_index(first.as_bytes()) {
+            starts[i] = true;
+        }
+    }
+    starts
+});
+
+fn start_index(word: &[u8]) -> Option<usize> {
+    let digit = |b: u8| match b.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => Some((c - b'a') as usize),
+        c @ b'0'..=b'9' => Some(26 + (c - b'0') as usize),
+        _ => None,
+    };
+    Some(digit(*word.first()?)? * 36 + digit(*word.get(1)?)?)
+}
+
+fn vendor_entries(first: &str) -> Option<&'static [(Vec<&'static str>, usize)]> {
+    let i = VENDOR_INDEX.binary_search_by_key(&first, |(w, _)| *w).ok()?;
+    Some(&VENDOR_INDEX[i].1)
+}
+
+/// A word of the text: its byte range.
+#[derive(Debug, Clone, Copy)]
 struct Word {
     start: usize,
     end: usize,
-    lower: String,
 }
 
-fn words(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            if start.is_none() {
-                start = Some(i);
-            }
-        } else if let Some(s) = start.take() {
-            out.push(Word {
-                start: s,
-                end: i,
-                lower: text[s..i].to_lowercase(),
-            });
-        }
-    }
-    if let Some(s) = start {
-        out.push(Word {
-            start: s,
-            end: text.len(),
-            lower: text[s..].to_lowercase(),
-        });
-    }
-    out
+/// Words (runs of letters and digits) from byte `from` on, lazily.
+fn words_from(text: &str, from: usize) -> impl Iterator<Item = Word> + '_ {
+    let mut pos = from;
+    std::iter::from_fn(move || {
+        let rest = text.get(pos..)?;
+        let start = pos + rest.find(char::is_alphanumeric)?;
+        let len = text[start..]
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(text.len() - start);
+        pos = start + len;
+        Some(Word {
+            start,
+            end: start + len,
+        })
+    })
 }
 
 /// Vendor mentions in `text`: (vendor index, the text as written).
 fn vendors(text: &str) -> Vec<(usize, String)> {
-    let words = words(text);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let mut matched = None;
-        if let Some(entries) = VENDOR_INDEX.get(words[i].lower.as_str()) {
-            for (spelling, vendor) in entries {
-                let n = spelling.len();
-                if i + n <= words.len()
-                    && spelling
-                        .iter()
-                        .zip(&words[i..i + n])
-                        .all(|(s, w)| *s == w.lower)
-                    && adjacent(text, &words[i..i + n])
-                {
-                    matched = Some((n, *vendor));
-                    break;
-                }
-            }
+    let mut lower = String::new();
+    let mut words = words_from(text, 0);
+    while let Some(word) = words.next() {
+        let w = &text[word.start..word.end];
+        // Every spelling is ASCII and short: most words are rejected on their first two
+        // letters, before any lookup.
+        if w.len() > 16 || !w.is_ascii() || !start_index(w.as_bytes()).is_some_and(|i| VENDOR_STARTS[i]) {
+            continue;
         }
-        match matched {
-            Some((n, vendor)) => {
-                let term = text[words[i].start..words[i + n - 1].end].to_string();
-                out.push((vendor, term));
-                i += n;
+        lower.clear();
+        lower.extend(w.chars().map(|c| c.to_ascii_lowercase()));
+        let Some(entries) = vendor_entries(&lower) else {
+            continue;
+        };
+        for (spelling, vendor) in entries {
+            let following: Vec<Word> = std::iter::once(word)
+                .chain(words_from(text, word.end).take(spelling.len() - 1))
+                .collect();
+            if following.len() == spelling.len()
+                && spelling
+                    .iter()
+                    .zip(&following)
+                    .all(|(s, w)| s.eq_ignore_ascii_case(&text[w.start..w.end]))
+                && adjacent(text, &following)
+            {
+                let last = following[following.len() - 1];
+                out.push((*vendor, text[word.start..last.end].to_string()));
+                // Continue after the spelling.
+                words = words_from(text, last.end);
+                break;
             }
-            None => i += 1,
         }
     }
     out
@@ -163,46 +188,33 @@ impl Mentions {
 
 /// A whitespace-separated word of prose that is a cookie name.
 fn cookie_word(raw: &str) -> Option<&str> {
-    if raw.contains("://") || raw.contains('@') || raw.contains('/') || raw.starts_with("www.") {
+    let bytes = raw.as_bytes();
+    let underscore = bytes.contains(&b'_');
+    // Known names are 3 to 21 ASCII letters; anything else needs an underscore.
+    if !underscore && !(3..=24).contains(&raw.len()) {
+        return None;
+    }
+    if raw.contains(['@', '/']) || raw.starts_with("www.") || raw.contains("://") {
         return None;
     }
     let w = raw.trim_matches(|c: char| {
         matches!(
             c,
-            '(' | ')'
-                | '['
-                | ']'
-                | '{'
-                | '}'
-                | '"'
-                | '\''
-                | '“'
-                | '”'
-                | '‘'
-                | '’'
-                | ','
-                | ';'
-                | ':'
-                | '!'
-                | '?'
-                | '.'
-                | '`'
+            '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '“' | '”' | '‘' | '’' | ',' | ';'
+                | ':' | '!' | '?' | '.' | '`'
         )
     });
     if w.is_empty() {
         return None;
     }
-    let alnum = w.chars().filter(|c| c.is_alphanumeric()).count();
-    let underscored = w.contains('_')
-        && alnum >= 2
-        && w.chars().any(|c| c.is_alphabetic())
-        && w.chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'));
-    if underscored || KNOWN_NAMES.contains(&w) {
-        Some(w)
-    } else {
-        None
+    if !underscore {
+        return KNOWN_NAMES.contains(&w).then_some(w);
     }
+    let alnum = w.chars().filter(|c| c.is_alphanumeric()).count();
+    let name = alnum >= 2
+        && w.chars().any(|c| c.is_alphabetic())
+        && w.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'));
+    name.then_some(w)
 }
 
 #[cfg(test)]
@@ -236,6 +248,15 @@ mod tests {
         let mut m = Mentions::default();
         m.read("the cookie nmstat", &["nmstat".to_string()], "u");
         assert_eq!(m.into_vec().len(), 1);
+    }
+
+    #[test]
+    fn spellings_fit_the_fast_path() {
+        for spellings in VENDORS {
+            for s in *spellings {
+                assert!(s.is_ascii() && s.split(' ').all(|w| w.len() <= 16), "{s}");
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,35 @@ pub(crate) fn clean_char(c: char) -> Option<char> {
 
 /// Appends `text` to `buf` with whitespace collapsed, never starting a line with a space.
 pub(crate) fn push_collapsed(buf: &mut String, text: &str) {
+    // Most page text is plain ASCII: copy runs of it without per-character checks.
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_graphic() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_graphic() {
+                i += 1;
+            }
+            buf.push_str(&text[start..i]);
+            continue;
+        }
+        if b == b' ' || b == b'\t' || b == b'\n' || b == b'\r' || b == b'\x0c' {
+            if !buf.is_empty() && !buf.ends_with(' ') && !buf.ends_with('\n') {
+                buf.push(' ');
+            }
+            i += 1;
+            continue;
+        }
+        let end = (i + 1..=bytes.len())
+            .find(|&e| text.is_char_boundary(e))
+            .unwrap_or(bytes.len());
+        push_collapsed_chars(buf, &text[i..end]);
+        i = end;
+    }
+}
+
+fn push_collapsed_chars(buf: &mut String, text: &str) {
     for c in text.chars() {
         let Some(c) = clean_char(c) else { continue };
         if c == ' ' {
@@ -39,14 +68,6 @@ fn trim_end_spaces(buf: &mut String) {
     }
 }
 
-/// Trims a finished buffer: no trailing spaces or line breaks.
-pub(crate) fn finish(mut buf: String) -> String {
-    while buf.ends_with(' ') || buf.ends_with('\n') {
-        buf.pop();
-    }
-    buf
-}
-
 /// Collapses all whitespace, line breaks included, to single spaces.
 pub(crate) fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -67,7 +88,13 @@ pub(crate) fn word_count(text: &str) -> usize {
 /// labels and lexicon entries are compared in. `(s)` is dropped so "Cookie name(s)" reads as
 /// "cookie name".
 pub(crate) fn normalise_label(text: &str) -> String {
-    let text = text.replace("(s)", "").replace("(S)", "");
+    let owned;
+    let text = if text.contains('(') && (text.contains("(s)") || text.contains("(S)")) {
+        owned = text.replace("(s)", "").replace("(S)", "");
+        owned.as_str()
+    } else {
+        text
+    };
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for c in text.chars() {
@@ -128,7 +155,7 @@ mod tests {
         push_collapsed(&mut buf, "  a\u{a0}\u{a0} b\u{200b}c ");
         push_break(&mut buf);
         push_collapsed(&mut buf, " d ");
-        assert_eq!(finish(buf), "a bc\nd");
+        assert_eq!(buf.trim_end(), "a bc\nd");
     }
 
     #[test]

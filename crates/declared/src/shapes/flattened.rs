@@ -35,7 +35,7 @@ impl Unit<'_> {
 pub(crate) fn units<'a>(blocks: &'a [Block], consumed: &[bool]) -> Vec<Unit<'a>> {
     let mut out = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
-        if consumed[i] {
+        if consumed[i] || block.nav {
             continue;
         }
         let heading = block.kind.is_heading_like();
@@ -125,7 +125,8 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
     while j < units.len() {
         let u = &units[j];
         // Cells of a table that was not read as a cookie table are not a flattened one.
-        if u.heading
+        if u.text.len() > 48
+            || u.heading
             || u.empty()
             || word_count(u.text) > 4
             || u.text.contains(':')
@@ -133,7 +134,14 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
         {
             break;
         }
-        let Some(role) = classify_exact(u.text) else {
+        // A one-line block was classified when it was read.
+        let block = &blocks[u.block];
+        let role = if block.text.len() == u.text.len() {
+            block.label
+        } else {
+            classify_exact(u.text)
+        };
+        let Some(role) = role else {
             break;
         };
         roles.push(role);
@@ -170,6 +178,47 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
     Some((roles, j - at))
 }
 
+/// What the programme asks of a unit, worked out once per unit rather than per state.
+#[derive(Debug, Clone, Copy)]
+struct Feat {
+    empty: bool,
+    words: usize,
+    expiry_like: bool,
+    identifier: bool,
+    domain_like: bool,
+    /// The unit's score as a name cell.
+    name: f64,
+}
+
+impl Feat {
+    fn of(unit: &Unit<'_>) -> Feat {
+        let text = unit.text;
+        let words = word_count(text);
+        let name = if unit.empty() {
+            f64::NEG_INFINITY
+        } else {
+            let names = read_name_cell(text);
+            if names.names.is_empty() {
+                f64::NEG_INFINITY
+            } else if names.names.iter().all(|n| n.suspicious) {
+                -5.0
+            } else if names.names.iter().all(|n| identifier_like(&n.name)) {
+                6.0
+            } else {
+                4.0
+            }
+        };
+        Feat {
+            empty: unit.empty(),
+            words,
+            expiry_like: !unit.empty() && expiry_like(text),
+            identifier: words == 1 && identifier_like(text),
+            domain_like: text.contains('.') && !text.contains(' '),
+            name,
+        }
+    }
+}
+
 /// A row: for each column, the units (relative to the region) it took, if any.
 #[derive(Debug, Clone)]
 struct FlatRow {
@@ -186,6 +235,7 @@ enum Step {
 }
 
 fn split_rows(region: &[Unit<'_>], roles: &[Role]) -> Vec<FlatRow> {
+    let feats: Vec<Feat> = region.iter().map(Feat::of).collect();
     let n = roles.len();
     let Some(name_col) = roles.iter().position(|r| *r == Role::Name) else {
         return Vec::new();
@@ -224,7 +274,7 @@ fn split_rows(region: &[Unit<'_>], roles: &[Role]) -> Vec<FlatRow> {
                 relax(&mut score, &mut back, here, idx(i, 0), 0.0, Step::NewRow);
                 continue;
             }
-            if c == 0 && i < m && region[i].empty() {
+            if c == 0 && i < m && feats[i].empty {
                 relax(
                     &mut score,
                     &mut back,
@@ -244,8 +294,8 @@ fn split_rows(region: &[Unit<'_>], roles: &[Role]) -> Vec<FlatRow> {
                 if i + span > m {
                     break;
                 }
-                let cell = &region[i..i + span];
-                if span > 1 && cell.iter().any(Unit::empty) {
+                let cell = &feats[i..i + span];
+                if span > 1 && cell.iter().any(|f| f.empty) {
                     break;
                 }
                 let fit = fit(role, cell);
@@ -338,31 +388,22 @@ fn expiry_like(text: &str) -> bool {
 }
 
 /// How well `cell` fits a column of `role`; `-inf` when it cannot be one.
-fn fit(role: Role, cell: &[Unit<'_>]) -> f64 {
-    let text = cell[0].text;
-    let words = word_count(text);
+fn fit(role: Role, cell: &[Feat]) -> f64 {
+    let first = &cell[0];
+    let words = first.words;
     match role {
         Role::Name => {
-            if cell.len() > 1 || cell[0].empty() {
-                return f64::NEG_INFINITY;
-            }
-            let names = read_name_cell(text);
-            if names.names.is_empty() {
-                return f64::NEG_INFINITY;
-            }
-            if names.names.iter().all(|n| n.suspicious) {
-                -5.0
-            } else if names.names.iter().all(|n| identifier_like(&n.name)) {
-                6.0
+            if cell.len() > 1 {
+                f64::NEG_INFINITY
             } else {
-                4.0
+                first.name
             }
         }
-        Role::Type if !cell[0].empty() && expiry_like(text) => 3.0,
+        Role::Type if !first.empty && first.expiry_like => 3.0,
         Role::Expiry | Role::Persistence => {
-            if cell[0].empty() {
+            if first.empty {
                 0.5
-            } else if expiry_like(text) {
+            } else if first.expiry_like {
                 4.0
             } else if words <= 3 {
                 -1.0
@@ -371,19 +412,19 @@ fn fit(role: Role, cell: &[Unit<'_>]) -> f64 {
             }
         }
         Role::Purpose => {
-            if cell.len() == 1 && cell[0].empty() {
+            if cell.len() == 1 && first.empty {
                 return 0.0;
             }
             cell.iter()
-                .map(|u| {
-                    let w = word_count(u.text);
-                    if w <= 4 && expiry_like(u.text) {
+                .map(|f| {
+                    let w = f.words;
+                    if w <= 4 && f.expiry_like {
                         -3.0
                     } else if w >= 5 {
                         1.5
                     } else if w >= 2 {
                         0.3
-                    } else if identifier_like(u.text) {
+                    } else if f.identifier {
                         -4.0
                     } else {
                         -1.0
@@ -392,13 +433,13 @@ fn fit(role: Role, cell: &[Unit<'_>]) -> f64 {
                 .sum()
         }
         _ => {
-            if cell[0].empty() {
+            if first.empty {
                 0.0
             } else if words > 8 {
                 -3.0
-            } else if expiry_like(text) && role != Role::Category {
+            } else if first.expiry_like && role != Role::Category {
                 -1.0
-            } else if role == Role::Domain && text.contains('.') && !text.contains(' ') {
+            } else if role == Role::Domain && first.domain_like {
                 2.0
             } else if words <= 5 {
                 1.0

@@ -187,7 +187,9 @@ fn record_values(rec: &Record) -> Values {
 
 /// "Purpose: …" (or `<b>Purpose</b> …`): a known label and its value.
 fn label_value(line: &str, lead: Option<usize>) -> Option<(Role, &str)> {
-    if let Some((label, value)) = line.split_once(':') {
+    if let Some((label, value)) = line.split_once(':')
+        && label.len() <= 48
+    {
         let label = label.trim();
         if !label.is_empty()
             && word_count(label) <= 4
@@ -205,6 +207,9 @@ fn label_value(line: &str, lead: Option<usize>) -> Option<(Role, &str)> {
 
 /// A line that is only a label ("Name"), its value on the next line.
 fn label_only(line: &str) -> Option<Role> {
+    if line.len() > 48 {
+        return None;
+    }
     let t = line.trim().trim_end_matches(':').trim();
     if t.is_empty() || word_count(t) > 3 {
         return None;
@@ -215,6 +220,11 @@ fn label_only(line: &str) -> Option<Role> {
 /// "Name nmstat Type Other Domain Expires 1000 days": labels (capitalised, from the synonym
 /// table) alternating with values in one line. Starts with a name label; three labels at least.
 fn label_run(line: &str) -> Option<Vec<(Role, String)>> {
+    // The run starts with its name label; checking that first keeps prose cheap.
+    let first = line.split_whitespace().next()?;
+    if !matches!(first, "Name" | "Name:" | "Cookie" | "Cookie:" | "Cookies" | "Cookies:") {
+        return None;
+    }
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.len() < 4 {
         return None;
@@ -255,6 +265,9 @@ fn label_run(line: &str) -> Option<Vec<(Role, String)>> {
 
 /// "CFID – Persistent cookie", "_ga: used to distinguish users".
 fn list_item(line: &str) -> Option<(String, String)> {
+    if !line.contains(['–', '—', '-', ':']) {
+        return None;
+    }
     for sep in [" – ", " — ", " - ", ": ", " -- "] {
         if let Some((left, right)) = line.split_once(sep) {
             let left = left.trim();
@@ -293,6 +306,7 @@ fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
     for (i, b) in blocks.iter().enumerate() {
         if b.kind == BlockKind::ListItem
             && !consumed[i]
+            && !b.nav
             && let Some(list) = b.list
         {
             items.entry(list).or_default().push(b);
@@ -345,7 +359,7 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
     let mut pending_label: Option<Role> = None;
 
     for (b, block) in blocks.iter().enumerate() {
-        if consumed[b] {
+        if consumed[b] || block.nav {
             continue;
         }
         // Something consumed (a table) lies between: records do not run across it.
@@ -406,8 +420,13 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             let lead = if li == 0 { block.lead } else { None };
             // A label line waits for its value on the next line; "Domain" followed by
             // "Expires" means the domain was left empty.
+            let line_label = if li == 0 && !block.text.contains('\n') {
+                block.label
+            } else {
+                label_only(line)
+            };
             if let Some(role) = pending_label.take()
-                && label_only(line).is_none()
+                && line_label.is_none()
             {
                 apply_field(&mut current, &mut out, role, line, b, &ctx);
                 continue;
@@ -420,7 +439,12 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
                 }
                 continue;
             }
-            if let Some(role) = label_only(line) {
+            let only = if li == 0 && !block.text.contains('\n') {
+                block.label
+            } else {
+                label_only(line)
+            };
+            if let Some(role) = only {
                 pending_label = Some(role);
                 continue;
             }

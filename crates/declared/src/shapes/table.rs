@@ -34,6 +34,10 @@ struct GridRow {
 
 /// Widest grid we lay out; wider tables keep their first columns.
 const MAX_COLUMNS: usize = 64;
+/// Rows looked at to decide what a column holds (Type values, repeated labels, whether names
+/// look like cookie names): enough to be sure, few enough that a 10,000-row table costs no
+/// more to classify than a 50-row one.
+const SAMPLE_ROWS: usize = 50;
 /// Rows searched for a header.
 const HEADER_SEARCH_ROWS: usize = 4;
 
@@ -102,8 +106,8 @@ pub(crate) fn read_table(
             .iter()
             .any(|r| matches!(r, Some(Role::Expiry | Role::Persistence)));
         let plausible = header_has_cookie
-            || (names_look_like_cookies(&data, name_col) && (cookie_context || cookie_columns))
-            || (cookie_context && has_expiry);
+            || (cookie_context && has_expiry)
+            || ((cookie_context || cookie_columns) && names_look_like_cookies(&data, name_col));
         if !plausible {
             return None;
         }
@@ -320,7 +324,7 @@ fn resolve_roles(roles: &[Option<Role>], data: &[&GridRow]) -> Vec<Option<Role>>
             .filter_map(|r| r.cells.get(i))
             .map(|c| one_line(&c.text))
             .filter(|t| !t.is_empty())
-            .take(200)
+            .take(SAMPLE_ROWS)
             .collect()
     })
 }
@@ -330,7 +334,7 @@ fn resolve_roles(roles: &[Option<Role>], data: &[&GridRow]) -> Vec<Option<Role>>
 fn names_look_like_cookies(data: &[&GridRow], name_col: usize) -> bool {
     let mut total = 0;
     let mut tokens = 0;
-    for row in data.iter().take(200) {
+    for row in data.iter().take(SAMPLE_ROWS) {
         let Some(cell) = row.cells.get(name_col) else {
             continue;
         };
@@ -457,7 +461,7 @@ fn repeated_labels(data: &[&GridRow], header_texts: &[String]) -> Vec<Option<Str
             candidates.into_iter().find(|label| {
                 let mut total = 0;
                 let mut starts = 0;
-                for row in data.iter().take(200) {
+                for row in data.iter().take(SAMPLE_ROWS) {
                     let Some(cell) = row.cells.get(c) else {
                         continue;
                     };
@@ -493,18 +497,22 @@ fn strip_label<'a>(text: &'a str, label: &str) -> &'a str {
 }
 
 fn is_header_repeat(row: &GridRow, header_texts: &[String]) -> bool {
+    if header_texts.is_empty() {
+        return false;
+    }
     let mut same = 0;
     let mut non_empty = 0;
     for (c, cell) in row.cells.iter().enumerate() {
-        let t = one_line(&cell.text);
+        let t = cell.text.trim();
         if t.is_empty() {
             continue;
         }
         non_empty += 1;
-        if header_texts
-            .get(c)
-            .is_some_and(|h| h.eq_ignore_ascii_case(&t))
-        {
+        let same_text = header_texts.get(c).is_some_and(|h| {
+            (h.len() == t.len() && h.eq_ignore_ascii_case(t))
+                || (t.len() < h.len() + 8 && one_line(t).eq_ignore_ascii_case(h))
+        });
+        if same_text {
             same += 1;
         }
     }
