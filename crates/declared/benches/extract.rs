@@ -19,7 +19,11 @@ fn council_page() -> String {
     html.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     html.push_str("<title>Cookies | Benchmark Borough Council</title><style>");
     for i in 0..600 {
-        html.push_str(&format!(".c{i}{{margin:{}px;padding:0 {}px}}", i % 17, i % 9));
+        html.push_str(&format!(
+            ".c{i}{{margin:{}px;padding:0 {}px}}",
+            i % 17,
+            i % 9
+        ));
     }
     html.push_str("</style><script>");
     for i in 0..500 {

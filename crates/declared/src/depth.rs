@@ -229,7 +229,8 @@ fn find_end_tag(html: &str, from: usize, name: &[u8]) -> Option<usize> {
     while let Some(off) = html.get(i..)?.find("</") {
         let lt = i + off;
         let after = lt + 2;
-        if bytes.len() >= after + name.len() && bytes[after..after + name.len()].eq_ignore_ascii_case(name)
+        if bytes.len() >= after + name.len()
+            && bytes[after..after + name.len()].eq_ignore_ascii_case(name)
         {
             return Some(lt);
         }

@@ -232,10 +232,10 @@ fn role_of(name: &str) -> Role {
         "strong" | "b" => Role::Bold,
         "code" | "kbd" | "samp" | "tt" | "var" => Role::Code,
         "nav" => Role::Nav,
-        "div" | "section" | "article" | "aside" | "header" | "footer" | "main"
-        | "blockquote" | "address" | "figure" | "figcaption" | "fieldset" | "legend" | "form"
-        | "details" | "dialog" | "pre" | "center" | "hgroup" | "button" | "body" | "html"
-        | "search" | "label" => Role::Block(BlockKind::Other),
+        "div" | "section" | "article" | "aside" | "header" | "footer" | "main" | "blockquote"
+        | "address" | "figure" | "figcaption" | "fieldset" | "legend" | "form" | "details"
+        | "dialog" | "pre" | "center" | "hgroup" | "button" | "body" | "html" | "search"
+        | "label" => Role::Block(BlockKind::Other),
         _ => Role::Inline,
     }
 }
@@ -252,6 +252,19 @@ impl Walker {
     fn open(&mut self, el: &scraper::node::Element) -> Frame {
         let name = el.name();
         let mut role = role_of(name);
+        // ARIA tables built from <div>s read like <table>s.
+        if matches!(role, Role::Block(BlockKind::Other) | Role::Inline)
+            && let Some(aria) = el.attr("role")
+        {
+            role = match aria.trim() {
+                "table" | "grid" => Role::Table,
+                "rowgroup" => Role::Section { head: false },
+                "row" => Role::Tr,
+                "cell" | "gridcell" => Role::Td { header: false },
+                "columnheader" | "rowheader" => Role::Td { header: true },
+                _ => role,
+            };
+        }
         if self.skip > 0 {
             role = Role::Skip;
         }

@@ -157,6 +157,19 @@ pub(crate) const KNOWN_NAMES: &[&str] = &[
     "SIDCC",
 ];
 
+/// Acronyms privacy pages spell in capitals, which look like cookie names (`NID`, `SID`) but
+/// never are one: a list item "GDPR – the General Data Protection Regulation" is not a
+/// declaration.
+const NOT_COOKIES: &[&str] = &[
+    "API", "CCTV", "CSS", "DPA", "DPO", "DWP", "EEA", "EU", "FAQ", "FOI", "GDPR", "HMRC", "HTML",
+    "HTTP", "HTTPS", "ICO", "IP", "JS", "NHS", "PDF", "PECR", "SAR", "SMS", "UK", "URL", "USA",
+    "VAT", "WCAG",
+];
+
+pub(crate) fn is_not_a_cookie(name: &str) -> bool {
+    NOT_COOKIES.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,7 +54,9 @@ fn start_index(word: &[u8]) -> Option<usize> {
 }
 
 fn vendor_entries(first: &str) -> Option<&'static [(Vec<&'static str>, usize)]> {
-    let i = VENDOR_INDEX.binary_search_by_key(&first, |(w, _)| *w).ok()?;
+    let i = VENDOR_INDEX
+        .binary_search_by_key(&first, |(w, _)| *w)
+        .ok()?;
     Some(&VENDOR_INDEX[i].1)
 }
 
@@ -91,7 +93,10 @@ fn vendors(text: &str) -> Vec<(usize, String)> {
         let w = &text[word.start..word.end];
         // Every spelling is ASCII and short: most words are rejected on their first two
         // letters, before any lookup.
-        if w.len() > 16 || !w.is_ascii() || !start_index(w.as_bytes()).is_some_and(|i| VENDOR_STARTS[i]) {
+        if w.len() > 16
+            || !w.is_ascii()
+            || !start_index(w.as_bytes()).is_some_and(|i| VENDOR_STARTS[i])
+        {
             continue;
         }
         lower.clear();
@@ -200,8 +205,24 @@ fn cookie_word(raw: &str) -> Option<&str> {
     let w = raw.trim_matches(|c: char| {
         matches!(
             c,
-            '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '“' | '”' | '‘' | '’' | ',' | ';'
-                | ':' | '!' | '?' | '.' | '`'
+            '(' | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '"'
+                | '\''
+                | '“'
+                | '”'
+                | '‘'
+                | '’'
+                | ','
+                | ';'
+                | ':'
+                | '!'
+                | '?'
+                | '.'
+                | '`'
         )
     });
     if w.is_empty() {
@@ -213,7 +234,8 @@ fn cookie_word(raw: &str) -> Option<&str> {
     let alnum = w.chars().filter(|c| c.is_alphanumeric()).count();
     let name = alnum >= 2
         && w.chars().any(|c| c.is_alphabetic())
-        && w.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'));
+        && w.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*'));
     name.then_some(w)
 }
 

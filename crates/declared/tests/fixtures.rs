@@ -157,6 +157,7 @@ fixtures! {
     multi_name_pairing => "multi_name_pairing",
     onetrust_cookie_list => "onetrust_cookie_list",
     patterns_and_type_column => "patterns_and_type_column",
+    plugin_and_aria_markup => "plugin_and_aria_markup",
     prose_with_names => "prose_with_names",
     responsive_repeated_labels => "responsive_repeated_labels",
     row_header_names => "row_header_names",

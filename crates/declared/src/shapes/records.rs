@@ -93,9 +93,9 @@ impl Collector<'_> {
             && !self.groups.is_empty()
             && self.last_block.is_some_and(|last| {
                 first <= last + 3
-                    && !self.blocks[last + 1..first]
-                        .iter()
-                        .any(|b| b.kind.is_heading_like() && !b.text.is_empty())
+                    && !self.blocks[last + 1..first].iter().any(|b| {
+                        b.kind.is_heading_like() && b.label.is_none() && !b.text.is_empty()
+                    })
             });
         if !continues {
             self.groups.push(RecordGroup {
@@ -135,28 +135,64 @@ impl Collector<'_> {
 /// The record's names, when there is enough evidence that it declares cookies.
 fn accepted_names(rec: &Record) -> Option<NameCell> {
     let names = read_name_cell(&rec.names);
-    if names.names.is_empty() || names.names.iter().any(|n| n.suspicious) {
+    if names.names.is_empty()
+        || names
+            .names
+            .iter()
+            .any(|n| n.suspicious || crate::lexicon::is_not_a_cookie(&n.name))
+    {
         return None;
     }
     if rec.shape == "list" {
         return Some(names);
     }
-    let has_fields = rec
-        .fields
-        .iter()
-        .any(|(role, value)| *role != Role::Name && !value.trim().is_empty());
-    if has_fields {
-        return Some(names);
+    let filled = |role: Role| {
+        rec.fields
+            .iter()
+            .any(|(r, value)| *r == role && !value.trim().is_empty())
+    };
+    if rec.shape == "label_value" {
+        // Labelled "Name: …" with at least one more labelled field.
+        return rec
+            .fields
+            .iter()
+            .any(|(role, value)| *role != Role::Name && !value.trim().is_empty())
+            .then_some(names);
     }
-    let free = rec.free.join(" ").to_lowercase();
-    let speaks_of_cookies = free.contains("cookie")
-        || free.contains("expire")
-        || free.contains("session")
-        || free.contains("persistent");
+    // A heading or term: its name must read as a code identifier, and what follows must be
+    // about a cookie — a lifetime, a domain, a provider or type, or words about cookies.
     let identifiers = names.names.iter().all(|n| {
         identifier_like(&n.name) && vendor_in(&n.name).is_none() && n.name.chars().count() >= 2
     });
-    (rec.cookie_context && identifiers && speaks_of_cookies).then_some(names)
+    if !identifiers {
+        return None;
+    }
+    let described = [
+        Role::Expiry,
+        Role::Type,
+        Role::Domain,
+        Role::Provider,
+        Role::Cookie,
+    ]
+    .into_iter()
+    .any(filled);
+    let text: String = rec
+        .free
+        .iter()
+        .map(String::as_str)
+        .chain(
+            rec.fields
+                .iter()
+                .filter(|(r, _)| *r == Role::Purpose)
+                .map(|(_, v)| v.as_str()),
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let speaks_of_cookies = ["cookie", "expire", "session", "persistent"]
+        .iter()
+        .any(|w| text.contains(w));
+    (described || (rec.cookie_context && speaks_of_cookies)).then_some(names)
 }
 
 fn record_values(rec: &Record) -> Values {
@@ -222,7 +258,10 @@ fn label_only(line: &str) -> Option<Role> {
 fn label_run(line: &str) -> Option<Vec<(Role, String)>> {
     // The run starts with its name label; checking that first keeps prose cheap.
     let first = line.split_whitespace().next()?;
-    if !matches!(first, "Name" | "Name:" | "Cookie" | "Cookie:" | "Cookies" | "Cookies:") {
+    if !matches!(
+        first,
+        "Name" | "Name:" | "Cookie" | "Cookie:" | "Cookies" | "Cookies:"
+    ) {
         return None;
     }
     let words: Vec<&str> = line.split_whitespace().collect();
@@ -375,6 +414,19 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             continue;
         }
 
+        // Plugins such as Complianz label each value with a small heading ("<h5>Name</h5>",
+        // "<h5>Expiration</h5>"): a heading that is only a label is a label.
+        if matches!(block.kind, BlockKind::Heading(4..))
+            && let Some(role) = block.label.filter(|r| *r != Role::Cookie)
+        {
+            if role == Role::Name
+                && let Some(rec) = current.take()
+            {
+                out.accept(rec);
+            }
+            pending_label = Some(role);
+            continue;
+        }
         if block.kind.is_heading_like() || block.kind == BlockKind::Term {
             if let Some(rec) = current.take() {
                 out.accept(rec);
@@ -483,12 +535,16 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
                 let speaks = ["cookie", "session", "persistent", "expire"]
                     .iter()
                     .any(|w| lower.contains(w));
-                // A capitalised word before a dash ("Consent – …") is prose, whatever follows.
-                let strong = names
-                    .names
-                    .iter()
-                    .all(|n| crate::names::strongly_name_like(&n.name));
-                if identifiers && (speaks || strong) {
+                // A capitalised word before a dash ("Consent – …") is prose, whatever follows;
+                // capitals alone ("GDPR – …") need the description to speak of cookies.
+                let marked = names.names.iter().all(|n| {
+                    n.glob.is_some()
+                        || n.name.contains('_')
+                        || n.name.chars().any(|c| c.is_ascii_digit())
+                        || (crate::names::strongly_name_like(&n.name)
+                            && n.name.chars().any(|c| c.is_lowercase()))
+                });
+                if identifiers && (speaks || marked) {
                     let mut rec = Record::new("list", &left, b, &ctx);
                     // "Persistent cookie" is an expiry; a longer description is a purpose that
                     // may state the expiry too.
