@@ -1,16 +1,39 @@
+//! Splits the time of reading one page into HTML parsing and everything else:
+//! `cargo run --release -p cookie-audit-declared --example timing -- page.html [iterations]`.
+
+use std::time::Instant;
+
 fn main() {
-    let path = std::env::args().nth(1).unwrap();
-    let n: u32 = std::env::args().nth(2).map_or(50, |s| s.parse().unwrap());
-    let html = std::fs::read_to_string(path).unwrap();
-    let url = url::Url::parse("https://x.gov.uk/").unwrap();
-    let t = std::time::Instant::now();
-    for _ in 0..n {
+    let mut args = std::env::args().skip(1);
+    let Some(path) = args.next() else {
+        eprintln!("usage: timing <file.html> [iterations]");
+        std::process::exit(2);
+    };
+    let iterations: u32 = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50)
+        .max(1);
+    let html = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            std::process::exit(2);
+        }
+    };
+    let url = url::Url::parse("https://www.example.gov.uk/cookies").expect("a valid URL");
+    let start = Instant::now();
+    for _ in 0..iterations {
         std::hint::black_box(scraper::Html::parse_document(&html));
     }
-    eprintln!("parse {:?}", t.elapsed() / n);
-    let t = std::time::Instant::now();
-    for _ in 0..n {
+    let parse = start.elapsed() / iterations;
+    let start = Instant::now();
+    for _ in 0..iterations {
         std::hint::black_box(cookie_audit_declared::extract_declarations(&html, &url));
     }
-    eprintln!("extract {:?}", t.elapsed() / n);
+    let total = start.elapsed() / iterations;
+    println!(
+        "{} bytes: html5ever parse {parse:?}, whole extraction {total:?} (mean of {iterations})",
+        html.len()
+    );
 }

@@ -190,3 +190,23 @@ fn output_is_deterministic() {
     let b = extract_declarations(&html, &url());
     assert_eq!(a, b);
 }
+
+#[test]
+fn long_flattened_table() {
+    let rows = 3_000;
+    let mut html = String::from("<h2>Cookies we use</h2><p>Name</p><p>Purpose</p><p>Expires</p>");
+    for i in 0..rows {
+        html.push_str(&format!(
+            "<p>flat_{i}</p><p>Keeps row {i} of this long table working.</p><p>Second paragraph of the purpose for row {i}.</p><p>{} days</p>",
+            i % 90 + 1
+        ));
+    }
+    let page = extract_declarations(&html, &url());
+    assert_eq!(page.cookies.len(), rows);
+    assert_eq!(page.cookies[rows - 1].name, format!("flat_{}", rows - 1));
+    assert!(
+        page.cookies
+            .iter()
+            .all(|c| c.source.shape.as_deref() == Some("flattened"))
+    );
+}

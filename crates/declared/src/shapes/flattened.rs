@@ -69,6 +69,11 @@ pub(crate) struct Flattened {
     pub warnings: Vec<String>,
 }
 
+/// Paragraphs read after a flattened header: far more than any real table, and a bound on the
+/// programme's memory.
+const MAX_REGION_UNITS: usize = 60_000;
+/// Columns a flattened header may have.
+const MAX_COLUMNS: usize = 12;
 /// Longest run of paragraphs one purpose cell may take.
 const MAX_PURPOSE_UNITS: usize = 8;
 /// Score for each completed row, so more fitting rows beat fewer.
@@ -91,6 +96,7 @@ pub(crate) fn find(units: &[Unit<'_>], blocks: &[Block], url: &str) -> Vec<Flatt
         let table = blocks[units[i].block].table;
         let mut region_end = region_start;
         while region_end < units.len()
+            && region_end - region_start < MAX_REGION_UNITS
             && !units[region_end].heading
             && blocks[units[region_end].block].table == table
         {
@@ -122,7 +128,7 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
     let mut roles = Vec::new();
     let mut texts = Vec::new();
     let mut j = at;
-    while j < units.len() {
+    while j < units.len() && roles.len() < MAX_COLUMNS {
         let u = &units[j];
         // Cells of a table that was not read as a cookie table are not a flattened one.
         if u.text.len() > 48

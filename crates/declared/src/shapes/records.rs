@@ -93,8 +93,10 @@ impl Collector<'_> {
             && !self.groups.is_empty()
             && self.last_block.is_some_and(|last| {
                 first <= last + 3
-                    && !self.blocks[last + 1..first].iter().any(|b| {
-                        b.kind.is_heading_like() && b.label.is_none() && !b.text.is_empty()
+                    && self.blocks.get(last + 1..first).is_none_or(|between| {
+                        !between.iter().any(|b| {
+                            b.kind.is_heading_like() && b.label.is_none() && !b.text.is_empty()
+                        })
                     })
             });
         if !continues {
