@@ -51,7 +51,8 @@ pub(crate) struct Block {
     pub code: Vec<String>,
     /// Inside `<nav>`: a menu, never a declaration nor prose about cookies.
     pub nav: bool,
-    /// The whole text, when it is one short line, read as a header label ("Purpose").
+    /// The whole text, when it is one short line, read as a header label ("Purpose"); filled
+    /// in by [`Doc::label_blocks`] for the blocks the shapes after tables look at.
     pub label: Option<crate::headers::Role>,
 }
 
@@ -94,6 +95,18 @@ pub(crate) struct Doc {
     pub blocks: Vec<Block>,
     pub tables: Vec<Table>,
     pub title: String,
+}
+
+impl Doc {
+    /// Reads every one-line block not yet used (and not in a menu) as a possible label, once,
+    /// for the flattened-table and record readers.
+    pub(crate) fn label_blocks(&mut self, consumed: &[bool]) {
+        for (block, used) in self.blocks.iter_mut().zip(consumed) {
+            if !used && !block.nav && block.text.len() <= 48 && !block.text.contains('\n') {
+                block.label = crate::headers::classify_exact(&block.text);
+            }
+        }
+    }
 }
 
 /// Limits that keep a hostile page from making tables absurdly wide or tall.
@@ -163,6 +176,12 @@ enum LeadState {
     Bold,
     Done(usize),
     NoLead,
+}
+
+/// An attribute's value. `Element::attr` interns the name on every call; comparing the
+/// element's own attribute names costs nothing when it has none.
+fn attr<'a>(el: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    el.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
 }
 
 /// The buffer's text, trimmed, in a string of its own size; the buffer keeps its capacity for
@@ -254,7 +273,7 @@ impl Walker {
         let mut role = role_of(name);
         // ARIA tables built from <div>s read like <table>s.
         if matches!(role, Role::Block(BlockKind::Other) | Role::Inline)
-            && let Some(aria) = el.attr("role")
+            && let Some(aria) = attr(el, "role")
         {
             role = match aria.trim() {
                 "table" | "grid" => Role::Table,
@@ -331,14 +350,14 @@ impl Walker {
                             head: t.head,
                         });
                     }
-                    let span = |attr: &str, max: u32| {
-                        el.attr(attr)
+                    let span = |name: &str, max: u32| {
+                        attr(el, name)
                             .and_then(|v| v.trim().parse::<u32>().ok())
                             .map_or(1, |n| n.min(max))
                     };
                     let label = ["data-label", "data-title", "data-th", "data-column"]
                         .iter()
-                        .find_map(|a| el.attr(a))
+                        .find_map(|a| attr(el, a))
                         .map(crate::text::one_line)
                         .filter(|l| !l.is_empty());
                     let row = table.rows.last_mut().expect("a row was just ensured");
@@ -550,16 +569,11 @@ impl Walker {
             }
             n
         });
-        let label = if self.nav == 0 && text.len() <= 48 && !text.contains('\n') {
-            crate::headers::classify_exact(&text)
-        } else {
-            None
-        };
         let block = Block {
             kind,
             lead,
             nav: self.nav > 0,
-            label,
+            label: None,
             list: self.lists.last().copied(),
             table: self.tables.last().map(|t| t.idx),
             cookie_context: self.cookie_context(),

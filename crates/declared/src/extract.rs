@@ -1,6 +1,8 @@
 //! Reading one page: tables first, then flattened tables and one-cookie-at-a-time records among
 //! what is left, then prose mentions from whatever no shape consumed.
 
+use std::collections::HashSet;
+
 use cookie_audit_model::DeclaredCookie;
 use scraper::Html;
 
@@ -27,11 +29,11 @@ struct Structure {
 pub fn extract_declarations(html: &str, page_url: &url::Url) -> PageExtraction {
     let url = cookie_audit_model::url_norm::normalize(page_url.clone()).to_string();
     let (html, capped) = crate::depth::cap_depth(html);
-    let doc = {
+    let mut doc = {
         let parsed = Html::parse_document(&html);
         dom::read(&parsed)
     };
-    let mut page = read_doc(&doc, &url);
+    let mut page = read_doc(&mut doc, &url);
     if capped {
         page.warnings.insert(
             0,
@@ -44,7 +46,7 @@ pub fn extract_declarations(html: &str, page_url: &url::Url) -> PageExtraction {
     page
 }
 
-fn read_doc(doc: &Doc, url: &str) -> PageExtraction {
+fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
     let mut consumed = vec![false; doc.blocks.len()];
     let mut structures: Vec<Structure> = Vec::new();
     let mut recognised = vec![false; doc.tables.len()];
@@ -82,6 +84,8 @@ fn read_doc(doc: &Doc, url: &str) -> PageExtraction {
         });
     }
 
+    doc.label_blocks(&consumed);
+    let doc: &Doc = doc;
     let units = flattened::units(&doc.blocks, &consumed);
     let flats = flattened::find(&units, &doc.blocks, url);
     drop(units);
@@ -134,8 +138,10 @@ fn read_doc(doc: &Doc, url: &str) -> PageExtraction {
     }
 
     let mut mentions = Mentions::default();
+    // Footers and repeated links say the same thing many times; mentions are once per page.
+    let mut read: HashSet<&str> = HashSet::new();
     for (b, block) in doc.blocks.iter().enumerate() {
-        if !consumed[b] && !block.nav && !block.text.is_empty() {
+        if !consumed[b] && !block.nav && !block.text.is_empty() && read.insert(&block.text) {
             mentions.read(&block.text, &block.code, url);
         }
     }

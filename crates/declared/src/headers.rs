@@ -495,6 +495,21 @@ mod tests {
         }
     }
 
+    /// docs/declared.md prints the synonym table; it must say what the code does.
+    #[test]
+    fn documented_synonyms_are_the_real_ones() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/declared.md");
+        let docs = std::fs::read_to_string(path).expect("docs/declared.md");
+        for (role, words) in SYNONYMS {
+            let row = words.join(", ");
+            assert!(
+                docs.lines()
+                    .any(|l| l.starts_with('|') && l.contains(&format!("| {row} |"))),
+                "docs/declared.md has no row listing the {role:?} synonyms: {row}"
+            );
+        }
+    }
+
     #[test]
     fn keyword_fallback() {
         assert_eq!(classify("Name of cookie set"), Some(Role::Name));

@@ -192,6 +192,21 @@ mod tests {
         assert_eq!(storage_kind("analytics"), None);
     }
 
+    /// docs/declared.md lists the vendor lexicon.
+    #[test]
+    fn documented_vendors_are_the_real_ones() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/declared.md");
+        let docs =
+            crate::text::normalise_label(&std::fs::read_to_string(path).expect("docs/declared.md"));
+        for spellings in VENDORS {
+            assert!(
+                docs.contains(spellings[0]),
+                "docs/declared.md does not name {}",
+                spellings[0]
+            );
+        }
+    }
+
     #[test]
     fn vendor_spellings_are_normalised() {
         for spellings in VENDORS {
