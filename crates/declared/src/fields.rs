@@ -274,19 +274,20 @@ pub(crate) fn expiry_sentence(text: &str, strong_only: bool) -> Option<String> {
     ];
     let mut best: Option<(u8, &str)> = None;
     for sentence in text.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
-        let e = parse_expiry_text(sentence);
-        if e.session.is_none() && e.seconds.is_none() {
-            continue;
-        }
+        // The cheap test first: most sentences of a description say nothing of expiry.
         let lower = sentence.to_lowercase();
         let score = if STRONG.iter().any(|c| lower.contains(c)) {
             2
         } else if word_count(sentence) <= 6 && !strong_only {
             1
         } else {
-            0
+            continue;
         };
-        if score > 0 && best.is_none_or(|(b, _)| score > b) {
+        if best.is_some_and(|(b, _)| score <= b) {
+            continue;
+        }
+        let e = parse_expiry_text(sentence);
+        if e.session.is_some() || e.seconds.is_some() {
             best = Some((score, sentence));
         }
     }
