@@ -39,7 +39,8 @@ pub(crate) struct Block {
     /// Whitespace collapsed; `<br>` and nested block boundaries become `\n`. Empty for an empty
     /// paragraph (`<p>&nbsp;</p>`), which in a flattened table is an empty cell.
     pub text: String,
-    /// Byte length of a bold run the block starts with (`<b>Purpose</b> …`): a label.
+    /// Byte length of a bold run the block starts with (`<b>Purpose</b> …`): a label; the
+    /// whole length when the block is bold throughout.
     pub lead: Option<usize>,
     /// The `<ul>`/`<ol>`/`<dl>` the block belongs to.
     pub list: Option<u32>,
@@ -559,6 +560,9 @@ impl Walker {
     fn push_block(&mut self, kind: BlockKind, text: String) {
         let lead = match std::mem::take(&mut self.lead) {
             LeadState::Done(n) if n <= text.len() => Some(n),
+            // Bold to the end: the whole block is bold (a title such as
+            // "<li><strong>Strictly necessary cookies</strong>").
+            LeadState::Bold => Some(text.len()),
             _ => None,
         };
         let lead = lead.map(|n| {

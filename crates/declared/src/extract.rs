@@ -170,7 +170,7 @@ fn inside_recognised(doc: &Doc, recognised: &[bool], mut t: usize) -> bool {
 }
 
 /// Blocks looked at above a table for its title.
-const TITLE_LOOKBACK: usize = 4;
+const TITLE_LOOKBACK: usize = 6;
 
 /// The title above a table (a heading, an accordion summary, Cookiebot's "Necessary (4)") may
 /// give its rows a category or provider.
@@ -202,9 +202,16 @@ fn table_context(doc: &Doc, t: usize) -> TableContext {
 }
 
 fn is_title(block: &Block) -> bool {
+    let text = block.text.trim_end();
+    let bold_throughout = block.lead.is_some_and(|n| n >= text.len());
     block.kind.is_heading_like()
+        || (matches!(
+            block.kind,
+            BlockKind::Paragraph | BlockKind::Other | BlockKind::ListItem
+        ) && bold_throughout
+            && word_count(text) <= 8)
         || (matches!(block.kind, BlockKind::Paragraph | BlockKind::Other)
-            && word_count(&block.text) <= 6
-            && !block.text.trim_end().ends_with('.')
-            && !block.text.contains('\n'))
+            && word_count(text) <= 6
+            && !text.ends_with(['.', ':'])
+            && !text.contains('\n'))
 }

@@ -22,6 +22,8 @@ const CATEGORY_WORDS: &[&str] = &[
     "statistic",
     "performance",
     "measurement",
+    // GOV.UK's "Cookies that measure website use".
+    "measure",
     "marketing",
     "advertising",
     "targeting",
