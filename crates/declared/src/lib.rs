@@ -24,6 +24,9 @@ mod prose;
 mod shapes;
 mod text;
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use cookie_audit_model::{
     Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, ProseMention,
 };
@@ -65,6 +68,8 @@ pub struct DeclaredPage {
 /// declared.
 pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCookie>) {
     let mut declared: Vec<DeclaredCookie> = Vec::new();
+    // Each declaration seen, with the (page, structure) it was first read from.
+    let mut seen: HashMap<DeclarationKey, (String, u32)> = HashMap::new();
     let mut page_entries = Vec::with_capacity(pages.len());
     let mut prose_mentions = Vec::new();
     let mut warnings = Vec::new();
@@ -90,13 +95,15 @@ pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCoo
                 );
                 prose_mentions.extend(extraction.prose_mentions);
                 for cookie in extraction.cookies {
-                    let duplicate = declared.iter().any(|d| {
-                        same_declaration(d, &cookie)
-                            && (d.source.url != cookie.source.url
-                                || d.source.table != cookie.source.table)
-                    });
-                    if !duplicate {
-                        declared.push(cookie);
+                    let here = (cookie.source.url.clone(), cookie.source.table);
+                    match seen.entry(DeclarationKey::of(&cookie)) {
+                        // Repeated in the same table: the page lists it twice, keep both.
+                        Entry::Occupied(first) if *first.get() == here => declared.push(cookie),
+                        Entry::Occupied(_) => {}
+                        Entry::Vacant(slot) => {
+                            slot.insert(here);
+                            declared.push(cookie);
+                        }
                     }
                 }
             }
@@ -120,15 +127,36 @@ pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCoo
     (declaration, declared)
 }
 
-/// The same declaration: every field but where it was read.
-fn same_declaration(a: &DeclaredCookie, b: &DeclaredCookie) -> bool {
-    a.name == b.name
-        && a.pattern == b.pattern
-        && a.glob == b.glob
-        && a.suspicious_name == b.suspicious_name
-        && a.provider == b.provider
-        && a.domain == b.domain
-        && a.purpose == b.purpose
-        && a.category == b.category
-        && a.expiry == b.expiry
+/// Every field of a declaration but where it was read: two declarations with the same key are
+/// the same declaration.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DeclarationKey {
+    name: String,
+    pattern: bool,
+    glob: Option<String>,
+    suspicious_name: bool,
+    provider: Option<String>,
+    domain: Option<String>,
+    purpose: Option<String>,
+    category: Option<String>,
+    expiry: Option<(String, Option<bool>, Option<i64>)>,
+}
+
+impl DeclarationKey {
+    fn of(c: &DeclaredCookie) -> DeclarationKey {
+        DeclarationKey {
+            name: c.name.clone(),
+            pattern: c.pattern,
+            glob: c.glob.clone(),
+            suspicious_name: c.suspicious_name,
+            provider: c.provider.clone(),
+            domain: c.domain.clone(),
+            purpose: c.purpose.clone(),
+            category: c.category.clone(),
+            expiry: c
+                .expiry
+                .as_ref()
+                .map(|e| (e.text.clone(), e.session, e.seconds)),
+        }
+    }
 }

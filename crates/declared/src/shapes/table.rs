@@ -6,34 +6,15 @@
 
 use cookie_audit_model::DeclaredCookie;
 
-use crate::dom::{Row, Table};
+use crate::dom::Table;
+
+use super::grid::{GridRow, layout};
 use crate::fields::{Origin, Values, declare, dropped_warning};
 use crate::headers::{Role, classify, classify_exact, resolve_type};
 use crate::lexicon;
 use crate::names::{NameCell, read_name_cell};
 use crate::text::{normalise_label, one_line, word_count};
 
-/// A cell after rowspans and colspans are laid out.
-#[derive(Debug, Clone, Default)]
-struct GridCell {
-    text: String,
-    header: bool,
-    bold: bool,
-    label: Option<String>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct GridRow {
-    cells: Vec<GridCell>,
-    head: bool,
-    /// The row is one cell spanning several columns: a section title.
-    section: Option<String>,
-    /// The row had a single cell.
-    single: bool,
-}
-
-/// Widest grid we lay out; wider tables keep their first columns.
-const MAX_COLUMNS: usize = 64;
 /// Rows looked at to decide what a column holds (Type values, repeated labels, whether names
 /// look like cookie names): enough to be sure, few enough that a 10,000-row table costs no
 /// more to classify than a 50-row one.
@@ -151,91 +132,6 @@ pub(crate) fn read_table(
         return read_headerless(&grid, &ctx_values, url, index);
     }
     None
-}
-
-/// Lays rowspans and colspans out on a grid. A rowspanned cell is repeated on the rows it covers;
-/// a colspanned cell keeps its text in its first column.
-fn layout(rows: &[Row]) -> Vec<GridRow> {
-    let mut grid = Vec::with_capacity(rows.len());
-    // Per column: rows still covered by a rowspan above, and the text it carries.
-    let mut pending: Vec<Option<(u32, GridCell)>> = Vec::new();
-    for row in rows {
-        let mut out: Vec<GridCell> = Vec::new();
-        let mut col = 0usize;
-        let mut cells = row.cells.iter();
-        let non_empty = row.cells.iter().filter(|c| !c.text.is_empty()).count();
-        let section = (row.cells.len() == 1 && row.cells[0].colspan > 1 && non_empty == 1)
-            .then(|| one_line(&row.cells[0].text));
-        loop {
-            while col < MAX_COLUMNS
-                && let Some(Some((left, cell))) = pending.get_mut(col)
-            {
-                set(&mut out, col, cell.clone());
-                *left -= 1;
-                if *left == 0 {
-                    pending[col] = None;
-                }
-                col += 1;
-            }
-            let Some(cell) = cells.next() else { break };
-            if col >= MAX_COLUMNS {
-                continue;
-            }
-            let g = GridCell {
-                text: cell.text.clone(),
-                header: cell.header,
-                bold: cell.bold,
-                label: cell.label.clone(),
-            };
-            let span = (cell.colspan as usize).clamp(1, MAX_COLUMNS - col);
-            // rowspan=0 covers the rest of the table section.
-            let down = if cell.rowspan == 0 {
-                u32::MAX
-            } else {
-                cell.rowspan
-            };
-            for c in col..col + span {
-                let placed = if c == col {
-                    g.clone()
-                } else {
-                    GridCell::default()
-                };
-                if down > 1 && section.is_none() {
-                    if pending.len() <= c {
-                        pending.resize(c + 1, None);
-                    }
-                    pending[c] = Some((down - 1, placed.clone()));
-                }
-                set(&mut out, c, placed);
-            }
-            col += span;
-        }
-        // Columns to the right still covered by rowspans from above.
-        while col < pending.len().min(MAX_COLUMNS) {
-            if let Some((left, cell)) = pending[col].as_mut() {
-                set(&mut out, col, cell.clone());
-                *left -= 1;
-                if *left == 0 {
-                    pending[col] = None;
-                }
-            }
-            col += 1;
-        }
-        grid.push(GridRow {
-            cells: out,
-            head: row.head,
-            section,
-            single: row.cells.len() == 1,
-        });
-    }
-    grid
-}
-
-fn set(out: &mut Vec<GridCell>, col: usize, cell: GridCell) {
-    if out.len() <= col {
-        out.resize(col + 1, GridCell::default());
-    }
-    out[col] = cell;
 }
 
 /// The header row: the first of the top rows whose cells name at least two different kinds of
