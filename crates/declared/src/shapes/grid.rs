@@ -111,3 +111,62 @@ fn set(out: &mut Vec<GridCell>, col: usize, cell: GridCell) {
     }
     out[col] = cell;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dom::Cell;
+
+    fn cell(text: &str, colspan: u32, rowspan: u32) -> Cell {
+        Cell {
+            text: text.to_string(),
+            colspan,
+            rowspan,
+            ..Cell::default()
+        }
+    }
+
+    fn texts(grid: &[GridRow]) -> Vec<Vec<&str>> {
+        grid.iter()
+            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rowspans_repeat_and_colspans_keep_their_first_column() {
+        let rows = vec![
+            Row {
+                cells: vec![cell("G", 1, 2), cell("a", 1, 1), cell("x", 1, 1)],
+                head: false,
+            },
+            Row {
+                cells: vec![cell("b", 1, 1), cell("y", 1, 1)],
+                head: false,
+            },
+            Row {
+                cells: vec![cell("Section", 3, 1)],
+                head: false,
+            },
+            Row {
+                cells: vec![cell("H", 1, 0), cell("c", 2, 1)],
+                head: false,
+            },
+            Row {
+                cells: vec![cell("d", 1, 1), cell("z", 1, 1)],
+                head: false,
+            },
+        ];
+        let grid = layout(&rows);
+        assert_eq!(
+            texts(&grid),
+            [
+                vec!["G", "a", "x"],
+                vec!["G", "b", "y"],
+                vec!["Section", "", ""],
+                vec!["H", "c", ""],
+                vec!["H", "d", "z"],
+            ]
+        );
+        assert_eq!(grid[2].section.as_deref(), Some("Section"));
+    }
+}
