@@ -143,6 +143,7 @@ macro_rules! fixtures {
 
 fixtures! {
     bold_first_row_caption => "bold_first_row_caption",
+    category_overview_table => "category_overview_table",
     civic_cookie_control => "civic_cookie_control",
     cookiebot_declaration => "cookiebot_declaration",
     definition_list => "definition_list",

@@ -154,12 +154,14 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
             .any(|(r, value)| *r == role && !value.trim().is_empty())
     };
     if rec.shape == "label_value" {
-        // Labelled "Name: …" with at least one more labelled field.
-        return rec
+        // Labelled "Name: …" with at least one more labelled field, in a section about cookies
+        // or with a field only a cookie has (a form's "Name: … Type: …" is not one).
+        let more = rec
             .fields
             .iter()
-            .any(|(role, value)| *role != Role::Name && !value.trim().is_empty())
-            .then_some(names);
+            .any(|(role, value)| *role != Role::Name && !value.trim().is_empty());
+        let cookie_only = filled(Role::Expiry) || filled(Role::Domain);
+        return (more && (rec.cookie_context || cookie_only)).then_some(names);
     }
     // A heading or term: its name must read as a code identifier, and what follows must be
     // about a cookie — a lifetime, a domain, a provider or type, or words about cookies.

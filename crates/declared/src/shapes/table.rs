@@ -38,12 +38,25 @@ pub(crate) struct TableContext {
 }
 
 /// Reads a table as a cookie declaration; `None` when it is not one.
+///
+/// A table whose "names" are mostly descriptions ("Strictly necessary cookies", "Google
+/// Analytics") lists kinds of cookie or services, not cookies: it is not a declaration, and
+/// reading it as one would report every row as a stale cookie.
 pub(crate) fn read_table(
     table: &Table,
     ctx: &TableContext,
     url: &str,
     index: u32,
 ) -> Option<TableRead> {
+    let read = read_any_table(table, ctx, url, index)?;
+    let suspicious = read.cookies.iter().filter(|c| c.suspicious_name).count();
+    if read.cookies.len() >= 2 && suspicious * 2 > read.cookies.len() {
+        return None;
+    }
+    Some(read)
+}
+
+fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> Option<TableRead> {
     let grid = layout(&table.rows);
     if grid.is_empty() {
         return None;
