@@ -57,6 +57,19 @@ pub fn is_public_suffix(host: &str) -> bool {
     }
 }
 
+/// True when `host` ends in a suffix the Public Suffix List actually lists (`.uk`, `.com`), not
+/// one that only the list's default rule `*` covers (`node.js`, `e.g`): how text that merely looks
+/// like a host name is told from a real one.
+pub fn has_known_suffix(host: &str) -> bool {
+    let host = canonical_host(host);
+    if host.is_empty() || is_ip_literal(&host) {
+        return false;
+    }
+    public_suffix_list()
+        .suffix(host.as_bytes())
+        .is_some_and(|suffix| suffix.is_known())
+}
+
 /// The registrable domain ("eTLD+1") of a host: `www.barnet.gov.uk` → `barnet.gov.uk`.
 ///
 /// IP addresses and hosts that are themselves a public suffix (or single labels such as
@@ -161,6 +174,15 @@ mod tests {
         assert_eq!(registrable_domain("[::1]"), "::1");
         assert_eq!(registrable_domain("localhost"), "localhost");
         assert_eq!(registrable_domain("www.council.test"), "council.test");
+    }
+
+    #[test]
+    fn known_suffixes_only() {
+        assert!(has_known_suffix("siteimprove.co.uk"));
+        assert!(has_known_suffix(".twitter.com"));
+        assert!(!has_known_suffix("node.js"));
+        assert!(!has_known_suffix("127.0.0.1"));
+        assert!(!has_known_suffix(""));
     }
 
     #[test]

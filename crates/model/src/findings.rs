@@ -17,10 +17,11 @@ pub enum FindingCode {
     MisdescribedParty,
     MisdescribedCategory,
     MisdescribedNameCase,
+    NoDeclaration,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 9] = [
+    pub const ALL: [FindingCode; 10] = [
         FindingCode::Undeclared,
         FindingCode::StaleNotObserved,
         FindingCode::StaleRetired,
@@ -30,6 +31,7 @@ impl FindingCode {
         FindingCode::MisdescribedParty,
         FindingCode::MisdescribedCategory,
         FindingCode::MisdescribedNameCase,
+        FindingCode::NoDeclaration,
     ];
 
     pub fn iter() -> impl Iterator<Item = FindingCode> {
@@ -48,6 +50,7 @@ impl FindingCode {
             FindingCode::MisdescribedParty => "misdescribed:party",
             FindingCode::MisdescribedCategory => "misdescribed:category",
             FindingCode::MisdescribedNameCase => "misdescribed:name_case",
+            FindingCode::NoDeclaration => "no_declaration",
         }
     }
 
@@ -59,6 +62,7 @@ impl FindingCode {
         match self {
             FindingCode::Undeclared => FindingKind::Undeclared,
             FindingCode::StaleNotObserved | FindingCode::StaleRetired => FindingKind::Stale,
+            FindingCode::NoDeclaration => FindingKind::NoDeclaration,
             _ => FindingKind::Misdescribed,
         }
     }
@@ -111,6 +115,7 @@ impl FindingCode {
             FindingCode::MisdescribedNameCase => {
                 "the declared name differs from the real one only in letter case"
             }
+            FindingCode::NoDeclaration => "the site publishes no cookie table that could be read",
         }
     }
 
@@ -126,6 +131,7 @@ impl FindingCode {
             FindingCode::MisdescribedParty => Severity::Medium,
             FindingCode::MisdescribedCategory => Severity::Medium,
             FindingCode::MisdescribedNameCase => Severity::Low,
+            FindingCode::NoDeclaration => Severity::High,
         }
     }
 }

@@ -26,6 +26,7 @@ pub const SCHEMA_VERSION: &str = "1";
 pub struct Report {
     /// "1". Readers should refuse versions they do not know.
     pub schema_version: String,
+    /// The program that wrote the report.
     pub tool: Tool,
     /// The start URL of the audit, normalised.
     pub site: String,
@@ -34,7 +35,9 @@ pub struct Report {
     pub registrable_domain: String,
     /// The engine that produced the observations.
     pub engine: EngineKind,
+    /// When the audit began (RFC 3339, UTC).
     pub started_at: DateTime<Utc>,
+    /// When the audit ended (RFC 3339, UTC).
     pub finished_at: DateTime<Utc>,
     /// The options in effect.
     pub config: ScanConfig,
@@ -44,13 +47,17 @@ pub struct Report {
     /// The browser used by the browser engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser: Option<BrowserInfo>,
+    /// What the crawl visited, fetched, skipped and could not read.
     pub crawl: CrawlStats,
+    /// Where the cookie table was looked for and found.
     pub declaration: Declaration,
     /// Every cookie the site's published table(s) declare.
     pub declared: Vec<DeclaredCookie>,
     /// Every cookie the site was seen to set, one per (name, domain, path).
     pub observed: Vec<ObservedCookie>,
+    /// Every mismatch between `declared` and `observed`, sorted by kind, cookie, field.
     pub findings: Vec<Finding>,
+    /// Counts of the lists above.
     pub summary: Summary,
     /// The corrected declaration: what the cookie table should say.
     #[serde(default)]
@@ -60,9 +67,12 @@ pub struct Report {
     pub changes: Option<Changes>,
 }
 
+/// The program that wrote a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
+    /// `cookie-audit`.
     pub name: String,
+    /// The version that wrote the report (`0.1.0`).
     pub version: String,
 }
 
@@ -123,7 +133,9 @@ pub enum FailOn {
 /// A `--resolve HOST=ADDR` rule: connect to ADDR whenever HOST is requested, on any port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResolveRule {
+    /// The host name, as typed.
     pub host: String,
+    /// The address used for it.
     pub addr: std::net::IpAddr,
 }
 
@@ -132,8 +144,11 @@ pub struct ResolveRule {
 pub struct ScanConfig {
     /// The engine asked for (`auto` resolves to the one in `Report::engine`).
     pub engine: EngineChoice,
+    /// Pages visited at most (`--max-pages`).
     pub max_pages: u32,
+    /// Links followed at most this deep from the start URL (`--max-depth`).
     pub max_depth: u32,
+    /// Requests in flight at once (`--concurrency`).
     pub concurrency: u32,
     /// Requests per second per host; 0 means no limit.
     pub rate: f64,
@@ -143,13 +158,16 @@ pub struct ScanConfig {
     pub max_resources: u32,
     /// Largest body read, in bytes; longer bodies are cut and noted.
     pub max_body_bytes: u64,
+    /// Redirects followed per request.
     pub max_redirects: u32,
     /// Distinct query strings followed per path (calendar traps).
     pub max_query_variants: u32,
+    /// Which hosts count as the site's pages (`--scope`).
     pub scope: Scope,
     /// Privacy/cookie pages given by the user; discovery is skipped when set.
     #[serde(default)]
     pub privacy_urls: Vec<String>,
+    /// `--resolve HOST=ADDR` rules in effect.
     #[serde(default)]
     pub resolve: Vec<ResolveRule>,
     /// Accept invalid TLS certificates.
@@ -160,10 +178,13 @@ pub struct ScanConfig {
     /// Allow private, loopback and link-local addresses (off: the SSRF guard refuses them).
     #[serde(default)]
     pub allow_private: bool,
+    /// The `User-Agent` header sent.
     pub user_agent: String,
+    /// robots.txt was not obeyed (`--ignore-robots`).
     pub ignore_robots: bool,
     /// Cookie values are in the report (otherwise only length and fingerprint).
     pub show_values: bool,
+    /// When the command exits 1 (`--fail-on`).
     pub fail_on: FailOn,
     /// Browser engine: tabs working in parallel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -185,9 +206,13 @@ pub struct BrowserInfo {
 /// What the crawl did.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CrawlStats {
+    /// Pages fetched and read.
     pub pages_visited: u32,
+    /// Pages that could not be fetched or read (listed in `errors`).
     pub pages_failed: u32,
+    /// Embedded resources (scripts, images, frames, …) fetched.
     pub resources_fetched: u32,
+    /// Pages not fetched because robots.txt disallows them.
     pub robots_disallowed: u32,
     /// Every page or resource that could not be fetched or read, with why.
     pub errors: Vec<CrawlError>,
@@ -198,25 +223,33 @@ pub struct CrawlStats {
     pub pages: Vec<VisitedPage>,
 }
 
+/// A page or resource that could not be fetched or read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CrawlError {
+    /// The page or resource.
     pub url: String,
+    /// What went wrong, in words.
     pub error: String,
 }
 
+/// A limit that cut the crawl short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitHit {
     /// The option that set the limit (`max_pages`, `max_body_bytes`, `max_query_variants`, …).
     pub limit: String,
     /// What was cut, in words.
     pub detail: String,
+    /// Where it was hit, when it was one place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
+/// A page the crawl visited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VisitedPage {
+    /// The page, normalised.
     pub url: String,
+    /// Links followed from the start URL to reach it (0 for the start URL).
     pub depth: u32,
     /// Final HTTP status, `null` when no response arrived.
     pub status: Option<u16>,
@@ -225,7 +258,9 @@ pub struct VisitedPage {
 /// Where the site's cookie declaration was found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Declaration {
+    /// `found` when at least one cookie table (or table-like list) was read.
     pub status: DeclarationStatus,
+    /// Every privacy or cookie page read, whether or not it held a table.
     pub pages: Vec<DeclarationPage>,
     /// Cookie names and vendors the privacy pages mention in prose (outside tables).
     #[serde(default)]
@@ -242,8 +277,10 @@ pub enum DeclarationStatus {
     NotFound,
 }
 
+/// A privacy or cookie page the audit read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeclarationPage {
+    /// The page, normalised.
     pub url: String,
     /// Why this page was read: `--privacy-url`, the link text that led to it, …
     pub found_by: String,
@@ -257,10 +294,12 @@ pub struct DeclarationPage {
     pub error: Option<String>,
 }
 
+/// A cookie or vendor the privacy pages name outside their tables.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProseMention {
     /// The cookie name or vendor as written ("Google Analytics", "_ga").
     pub term: String,
+    /// Whether `term` names a cookie or a vendor.
     pub kind: MentionKind,
     /// Where it was read.
     pub url: String,
@@ -298,16 +337,24 @@ pub struct DeclaredCookie {
     /// The name has spaces or other signs of being a description rather than a cookie name.
     #[serde(default)]
     pub suspicious_name: bool,
+    /// Who sets it, as the table says ("Google Analytics").
     pub provider: Option<String>,
+    /// The domain the table gives.
     pub domain: Option<String>,
+    /// What the table says it is for.
     pub purpose: Option<String>,
+    /// The category as written ("Strictly necessary", "Analytics", …).
     pub category: Option<String>,
+    /// The lifetime the table gives, parsed.
     pub expiry: Option<Expiry>,
+    /// Where the row was read.
     pub source: DeclaredSource,
 }
 
+/// Where a declared row was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DeclaredSource {
+    /// The page the table is on.
     pub url: String,
     /// 0-based index of the table on the page.
     pub table: u32,
@@ -331,20 +378,27 @@ pub enum CookieSource {
 /// A cookie the site set, one per (name, domain, path).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ObservedCookie {
+    /// The cookie's name, case kept; empty for a nameless cookie.
     pub name: String,
     /// The `Domain` attribute without its leading dot, or the host for host-only cookies.
     pub domain: String,
+    /// No `Domain` attribute: only the exact host that set it receives it.
     pub host_only: bool,
+    /// The `Path` attribute, or the default path of the URL that set it.
     pub path: String,
     /// What the site asked for (`Max-Age`, or `Expires` relative to the response's `Date`).
     pub lifetime: Lifetime,
+    /// The `Secure` attribute.
     pub secure: bool,
+    /// The `HttpOnly` attribute.
     pub http_only: bool,
     /// `null` when absent or unrecognised (browsers then treat it as `lax`).
     pub same_site: Option<SameSite>,
+    /// The `Partitioned` attribute (CHIPS).
     pub partitioned: bool,
     /// First party when the cookie's registrable domain is the site's.
     pub party: Party,
+    /// A response header or a script.
     pub source: CookieSource,
     /// The response (a redirect hop's own URL) or script that first set it.
     pub set_by_url: String,
@@ -352,6 +406,8 @@ pub struct ObservedCookie {
     pub first_seen_page: String,
     /// On how many visited pages it was set.
     pub pages: u32,
+    /// The value as a fingerprint (length and short SHA-256); the value itself only with `--show-
+    /// values`.
     pub value: CookieValue,
     /// A browser would not store it; why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,10 +421,127 @@ pub struct ObservedCookie {
     /// Where it was seen: the page, the response, the script.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// What the cookie is known to be (vendor, category) and which knowledge source said so.
+    /// Filled by the diff; `null` when no source knows the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<Classification>,
 }
 
+/// What a cookie is known to be, and which source says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Classification {
+    /// The product or company that sets it ("Google Analytics", "Cloudflare").
+    pub vendor: String,
+    pub category: CookieCategory,
+    /// The knowledge source that classified it.
+    pub source: ClassificationSource,
+    /// The entry that matched: a name (`_ga`), a family (`_ga_{id}`) or a prefix (`ARRAffinity*`).
+    pub matched: String,
+    /// What it is for, in one plain sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// How long it usually lives, in words ("2 years", "Session").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<String>,
+    /// The party it usually is on the sites that use it; `null` when that varies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<Party>,
+    /// Set when the vendor no longer sets this cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<Retirement>,
+    /// Where the facts come from (the vendor's documentation for built-in entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// The four cookie categories of UK guidance: only `strictly_necessary` is exempt from consent.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieCategory {
+    StrictlyNecessary,
+    Functional,
+    Analytics,
+    Marketing,
+}
+
+impl CookieCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieCategory::StrictlyNecessary => "strictly_necessary",
+            CookieCategory::Functional => "functional",
+            CookieCategory::Analytics => "analytics",
+            CookieCategory::Marketing => "marketing",
+        }
+    }
+
+    /// The category as a cookie table would head it ("Strictly necessary").
+    pub fn label(self) -> &'static str {
+        match self {
+            CookieCategory::StrictlyNecessary => "Strictly necessary",
+            CookieCategory::Functional => "Functional",
+            CookieCategory::Analytics => "Analytics",
+            CookieCategory::Marketing => "Marketing",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CookieCategory> {
+        [
+            CookieCategory::StrictlyNecessary,
+            CookieCategory::Functional,
+            CookieCategory::Analytics,
+            CookieCategory::Marketing,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == text)
+    }
+}
+
+/// Which knowledge source classified a cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassificationSource {
+    /// cookie-audit's curated knowledge base, compiled in.
+    Builtin,
+    /// A cookie database loaded with `--cookie-db` (Open Cookie Database format).
+    CookieDb,
+}
+
+impl ClassificationSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassificationSource::Builtin => "builtin",
+            ClassificationSource::CookieDb => "cookie_db",
+        }
+    }
+}
+
+/// The vendor stopped setting a cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Retirement {
+    /// From when it is no longer set (or no longer does anything).
+    pub date: chrono::NaiveDate,
+    /// What happened, in one sentence.
+    pub note: String,
+    /// The vendor's announcement.
+    pub source: String,
+}
+
+/// A `Set-Cookie` header that could not be read as a cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Malformed {
+    /// Why it could not be read.
     pub error: String,
     /// The `Set-Cookie` line with the value redacted.
     pub raw: String,
@@ -379,7 +552,9 @@ pub struct Malformed {
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct Evidence {
+    /// What the URL is: the page, the response, the script or the declared row.
     pub kind: EvidenceKind,
+    /// The URL of that page, response, script or cookie page.
     pub url: String,
     /// HTTP status of the response, for `response` evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -387,6 +562,7 @@ pub struct Evidence {
     /// For `declared_row`: the table and row on the page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<u32>,
+    /// 0-based index of the data row in that table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<u32>,
     /// Anything else worth saying ("redirect hop 1 of 2").
@@ -417,6 +593,8 @@ pub enum EvidenceKind {
     Script,
     /// The row of the published table.
     DeclaredRow,
+    /// A published source the knowledge base cites (a vendor's cookie list or announcement).
+    Reference,
 }
 
 impl Evidence {
@@ -453,6 +631,8 @@ pub enum FindingKind {
     Stale,
     /// In the table, but described wrongly.
     Misdescribed,
+    /// The site publishes no cookie table that could be read: one finding for the whole site.
+    NoDeclaration,
 }
 
 impl FindingKind {
@@ -461,6 +641,7 @@ impl FindingKind {
             FindingKind::Undeclared => "undeclared",
             FindingKind::Stale => "stale",
             FindingKind::Misdescribed => "misdescribed",
+            FindingKind::NoDeclaration => "no_declaration",
         }
     }
 }
@@ -531,6 +712,8 @@ impl StaleReason {
     }
 }
 
+/// How urgent a finding is.
+/// How urgent a finding is.
 #[derive(
     Debug,
     Clone,
@@ -566,16 +749,21 @@ impl Severity {
 pub struct Finding {
     /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
     pub code: String,
+    /// `undeclared`, `stale` or `misdescribed`.
     pub kind: FindingKind,
-    /// The observed cookie's name; for `stale`, the declared name.
+    /// The observed cookie's name; for `stale`, the declared name; empty for `no_declaration`.
     pub cookie: String,
     /// The observed cookie's domain, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// For `misdescribed`: what is wrong (`expiry`, `persistence`, `domain`, `party`, `category`,
+    /// `name_case`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<FindingField>,
+    /// For `stale`: `not_observed` or `retired`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<StaleReason>,
+    /// `high`, `medium` or `low`.
     pub severity: Severity,
     /// One sentence a web editor understands.
     pub message: String,
@@ -585,23 +773,33 @@ pub struct Finding {
     /// What was observed, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed: Option<String>,
+    /// Where to see it for yourself: pages, responses, scripts, declared rows.
     pub evidence: Vec<Evidence>,
     /// The table row that fixes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<SuggestedRow>,
 }
 
+/// Counts of the report's lists, by kind and by severity.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
+    /// Cookies declared (rows of `declared`).
     pub declared: u32,
+    /// Cookies observed (entries of `observed`).
     pub observed: u32,
+    /// Findings of kind `undeclared`.
     pub undeclared: u32,
+    /// Findings of kind `stale`.
     pub stale: u32,
+    /// Findings of kind `misdescribed`.
     pub misdescribed: u32,
+    /// Findings of severity `high`.
     #[serde(default)]
     pub high: u32,
+    /// Findings of severity `medium`.
     #[serde(default)]
     pub medium: u32,
+    /// Findings of severity `low`.
     #[serde(default)]
     pub low: u32,
 }
@@ -623,6 +821,8 @@ impl Summary {
                 FindingKind::Undeclared => summary.undeclared += 1,
                 FindingKind::Stale => summary.stale += 1,
                 FindingKind::Misdescribed => summary.misdescribed += 1,
+                // A site-level finding: counted by severity only, not as a cookie.
+                FindingKind::NoDeclaration => {}
             }
             match finding.severity {
                 Severity::High => summary.high += 1,
@@ -637,14 +837,19 @@ impl Summary {
 /// A row of the corrected cookie table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SuggestedRow {
+    /// The cookie name (or pattern, `_ga_*`) to list.
     pub name: String,
+    /// Who sets it.
     pub provider: Option<String>,
     /// One plain sentence.
     pub purpose: Option<String>,
     /// The lifetime in words ("2 years", "Session").
     pub expiry: String,
+    /// The domain to list.
     pub domain: String,
+    /// The category to list.
     pub category: Option<String>,
+    /// Whether the row is new, corrected or kept as declared.
     pub status: SuggestedStatus,
 }
 
@@ -664,28 +869,42 @@ pub enum SuggestedStatus {
 pub struct Changes {
     /// When the previous run finished; `null` for the first run.
     pub previous_run_at: Option<DateTime<Utc>>,
+    /// Cookies observed now and not in the previous run, by (name, domain, path).
     pub new_cookies: Vec<CookieKey>,
+    /// Cookies observed in the previous run and not now.
     pub gone_cookies: Vec<CookieKey>,
+    /// Findings now that the previous run did not have, by (code, cookie, domain).
     pub new_findings: Vec<FindingKey>,
+    /// Findings of the previous run that are gone now.
     pub resolved_findings: Vec<FindingKey>,
+    /// The declared rows differ from the previous run's (compared by a hash of the normalised rows:
+    /// order, page and whitespace do not count).
     pub declaration_changed: bool,
 }
 
+/// A cookie's identity from one run to the next.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct CookieKey {
+    /// The cookie's name.
     pub name: String,
+    /// Its domain, as in `ObservedCookie::domain`.
     pub domain: String,
+    /// Its path.
     pub path: String,
 }
 
+/// A finding's identity from one run to the next.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct FindingKey {
+    /// The finding's code (`undeclared`, `misdescribed:expiry`, …).
     pub code: String,
+    /// The cookie it is about.
     pub cookie: String,
+    /// The cookie's domain, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
 }

@@ -1,0 +1,32 @@
+//! Exit codes, one documented enum (README "Exit codes").
+
+use cookie_audit_model::{FailOn, FindingKind, Report};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The audit ran and no finding reached `--fail-on`.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// Usage error, or nothing could be audited (start URL unreachable, browser failed to start,
+    /// output not writable).
+    Error = 2,
+}
+
+impl Exit {
+    /// The exit for a finished report under `--fail-on`.
+    pub fn for_report(report: &Report, fail_on: FailOn) -> Exit {
+        let failing = report.findings.iter().any(|f| match fail_on {
+            FailOn::None => false,
+            FailOn::Undeclared => {
+                matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
+            }
+            FailOn::Any => true,
+        });
+        if failing { Exit::Findings } else { Exit::Clean }
+    }
+
+    pub fn code(self) -> std::process::ExitCode {
+        std::process::ExitCode::from(self as u8)
+    }
+}

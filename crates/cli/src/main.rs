@@ -1,0 +1,72 @@
+//! `cookie-audit`: CLI and glue. The work happens in the library crates, in pipeline order:
+//! crawl → declared → diff → report/store.
+
+mod cli;
+mod commands;
+mod exit;
+mod options;
+mod output;
+mod pipeline;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return Exit::Error.code();
+        }
+    };
+    let quiet = cli.quiet;
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Scan(args) => commands::scan(args, quiet).await,
+            Command::Demo(args) => commands::demo(args, quiet).await,
+            Command::Declared(args) => commands::declared(args).await,
+            Command::Report(args) => commands::report(args),
+        }
+    });
+    // Background tasks (fixture listeners, idle connections) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
+        Ok(exit) => exit.code(),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            Exit::Error.code()
+        }
+    }
+}
+
+/// Logs go to stderr: warnings by default, more with -v, only errors with -q; RUST_LOG wins.
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        // Our crates at the chosen level; dependencies one notch quieter unless asked.
+        let deps = if verbose >= 3 { "debug" } else { "warn" };
+        EnvFilter::new(format!("{deps},cookie_audit={level},cookie_audit_crawl={level},cookie_audit_browser={level},cookie_audit_declared={level},cookie_audit_diff={level},cookie_audit_report={level},cookie_audit_store={level}"))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

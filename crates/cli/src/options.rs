@@ -1,0 +1,397 @@
+//! The scan options: one struct shared by the `scan` flags and the audit TOML (`[defaults]` and
+//! each `[[site]]`), every field optional, one place that supplies defaults ([`Defaults`]) and one
+//! merge that names every field, so the compiler catches a forgotten one. CLI beats file.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use cookie_audit_model::{EngineChoice, FailOn, ResolveRule, ScanConfig, Scope};
+use serde::Deserialize;
+
+/// The documented defaults (README and `--help` are tested against these).
+pub struct Defaults;
+
+impl Defaults {
+    pub const MAX_PAGES: u32 = 200;
+    pub const MAX_DEPTH: u32 = 6;
+    pub const CONCURRENCY: u32 = 8;
+    pub const RATE: f64 = 2.0;
+    pub const TIMEOUT_SECS: u64 = 20;
+    pub const MAX_RESOURCES: u32 = 500;
+    pub const MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
+    pub const MAX_REDIRECTS: u32 = 10;
+    pub const MAX_QUERY_VARIANTS: u32 = 10;
+    pub const TABS: u32 = 4;
+    pub const SETTLE_MS: u64 = 1500;
+}
+
+/// The default user agent: who we are and where to read about it.
+pub fn default_user_agent() -> String {
+    format!(
+        "cookie-audit/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_HOMEPAGE")
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineArg {
+    Http,
+    Browser,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeArg {
+    Registrable,
+    Host,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailOnArg {
+    None,
+    Undeclared,
+    Any,
+}
+
+/// How to scan a site. Flag names are the TOML keys in snake_case (`--max-pages` = `max_pages`).
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanOptions {
+    /// Engine: `http` (fast, no JavaScript), `browser` (headless Chromium), `auto` [default: auto]
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+
+    /// Most pages to visit [default: 200]
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<u32>,
+
+    /// Deepest link level to follow from the start page [default: 6]
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<u32>,
+
+    /// Requests in flight at once [default: 8]
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<u32>,
+
+    /// Requests per second per host; 0 for no limit [default: 2]
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+
+    /// Timeout per request in seconds [default: 20]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Most embedded resources (iframes, scripts, images) to fetch [default: 500]
+    #[arg(long, value_name = "N")]
+    pub max_resources: Option<u32>,
+
+    /// Largest body read per response, in bytes [default: 5242880]
+    #[arg(long, value_name = "BYTES")]
+    pub max_body_bytes: Option<u64>,
+
+    /// Most redirects followed per request [default: 10]
+    #[arg(long, value_name = "N")]
+    pub max_redirects: Option<u32>,
+
+    /// Distinct query strings followed per path, against calendar traps [default: 10]
+    #[arg(long, value_name = "N")]
+    pub max_query_variants: Option<u32>,
+
+    /// Page that declares the cookies (repeatable); skips discovery
+    #[arg(long = "privacy-url", value_name = "URL")]
+    #[serde(default)]
+    pub privacy_url: Vec<String>,
+
+    /// Pages crawled: every host of the site's registrable domain, or the start host only [default: registrable]
+    #[arg(long, value_enum)]
+    pub scope: Option<ScopeArg>,
+
+    /// Connect to ADDR for HOST on any port, like curl (repeatable); allows that address
+    #[arg(long, value_name = "HOST=ADDR")]
+    #[serde(default)]
+    pub resolve: Vec<String>,
+
+    /// Resolve only --resolve names: anything else fails without a DNS query
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    pub offline: Option<bool>,
+
+    /// Accept invalid TLS certificates (staging sites, self-signed fixtures)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    pub insecure: Option<bool>,
+
+    /// Allow private, loopback and link-local addresses (refused by default)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    pub allow_private: Option<bool>,
+
+    /// User-Agent header [default: cookie-audit/<version> (+<project url>)]
+    #[arg(long, value_name = "UA")]
+    pub user_agent: Option<String>,
+
+    /// Do not honour robots.txt (warns)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    pub ignore_robots: Option<bool>,
+
+    /// Keep cookie values in the report (redacted by default)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    pub show_values: Option<bool>,
+
+    /// Exit 1 when findings of this kind exist: none, undeclared, any [default: none]
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOnArg>,
+
+    /// Browser engine: tabs working in parallel [default: 4]
+    #[arg(long, value_name = "N")]
+    pub tabs: Option<u32>,
+
+    /// Browser engine: quiet network time that counts as settled, in ms [default: 1500]
+    #[arg(long, value_name = "MS")]
+    pub settle_ms: Option<u64>,
+
+    /// Browser engine: the Chromium to run [default: $CHROME or /usr/bin/chromium]
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+
+    /// Extra cookie knowledge: an Open Cookie Database CSV file
+    #[arg(long, value_name = "FILE")]
+    pub cookie_db: Option<PathBuf>,
+}
+
+// Switches are `Option<bool>` so "not given" differs from "false": `--insecure` alone means true,
+// `--insecure=false` overrides a config file's `insecure = true`.
+impl ScanOptions {
+    /// `self` with every field `other` sets replaced: CLI over site over defaults.
+    #[allow(
+        dead_code,
+        reason = "the audit command (config file + flags) is its caller"
+    )]
+    pub fn merged_over(self, base: &ScanOptions) -> ScanOptions {
+        let base = base.clone();
+        ScanOptions {
+            engine: self.engine.or(base.engine),
+            max_pages: self.max_pages.or(base.max_pages),
+            max_depth: self.max_depth.or(base.max_depth),
+            concurrency: self.concurrency.or(base.concurrency),
+            rate: self.rate.or(base.rate),
+            timeout: self.timeout.or(base.timeout),
+            max_resources: self.max_resources.or(base.max_resources),
+            max_body_bytes: self.max_body_bytes.or(base.max_body_bytes),
+            max_redirects: self.max_redirects.or(base.max_redirects),
+            max_query_variants: self.max_query_variants.or(base.max_query_variants),
+            privacy_url: if self.privacy_url.is_empty() {
+                base.privacy_url
+            } else {
+                self.privacy_url
+            },
+            scope: self.scope.or(base.scope),
+            resolve: if self.resolve.is_empty() {
+                base.resolve
+            } else {
+                self.resolve
+            },
+            offline: self.offline.or(base.offline),
+            insecure: self.insecure.or(base.insecure),
+            allow_private: self.allow_private.or(base.allow_private),
+            user_agent: self.user_agent.or(base.user_agent),
+            ignore_robots: self.ignore_robots.or(base.ignore_robots),
+            show_values: self.show_values.or(base.show_values),
+            fail_on: self.fail_on.or(base.fail_on),
+            tabs: self.tabs.or(base.tabs),
+            settle_ms: self.settle_ms.or(base.settle_ms),
+            chrome: self.chrome.or(base.chrome),
+            cookie_db: self.cookie_db.or(base.cookie_db),
+        }
+    }
+
+    /// The effective configuration: defaults for everything unset, `--resolve` parsed.
+    pub fn resolve_config(&self) -> Result<ScanConfig, OptionsError> {
+        let resolve = self
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rate = self.rate.unwrap_or(Defaults::RATE);
+        if !rate.is_finite() || rate < 0.0 {
+            return Err(OptionsError::Invalid {
+                option: "rate",
+                reason: format!(
+                    "{rate} is not a rate: use a number of requests per second, 0 for no limit"
+                ),
+            });
+        }
+        for (option, value) in [
+            ("max_pages", self.max_pages),
+            ("concurrency", self.concurrency),
+            ("tabs", self.tabs),
+        ] {
+            if value == Some(0) {
+                return Err(OptionsError::Invalid {
+                    option,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        Ok(ScanConfig {
+            engine: match self.engine.unwrap_or(EngineArg::Auto) {
+                EngineArg::Http => EngineChoice::Http,
+                EngineArg::Browser => EngineChoice::Browser,
+                EngineArg::Auto => EngineChoice::Auto,
+            },
+            max_pages: self.max_pages.unwrap_or(Defaults::MAX_PAGES),
+            max_depth: self.max_depth.unwrap_or(Defaults::MAX_DEPTH),
+            concurrency: self.concurrency.unwrap_or(Defaults::CONCURRENCY),
+            rate,
+            timeout_secs: self.timeout.unwrap_or(Defaults::TIMEOUT_SECS).max(1),
+            max_resources: self.max_resources.unwrap_or(Defaults::MAX_RESOURCES),
+            max_body_bytes: self.max_body_bytes.unwrap_or(Defaults::MAX_BODY_BYTES),
+            max_redirects: self.max_redirects.unwrap_or(Defaults::MAX_REDIRECTS),
+            max_query_variants: self
+                .max_query_variants
+                .unwrap_or(Defaults::MAX_QUERY_VARIANTS),
+            scope: match self.scope.unwrap_or(ScopeArg::Registrable) {
+                ScopeArg::Registrable => Scope::Registrable,
+                ScopeArg::Host => Scope::Host,
+            },
+            privacy_urls: self.privacy_url.clone(),
+            resolve,
+            insecure: self.insecure.unwrap_or(false),
+            offline: self.offline.unwrap_or(false),
+            allow_private: self.allow_private.unwrap_or(false),
+            user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
+            ignore_robots: self.ignore_robots.unwrap_or(false),
+            show_values: self.show_values.unwrap_or(false),
+            fail_on: match self.fail_on.unwrap_or(FailOnArg::None) {
+                FailOnArg::None => FailOn::None,
+                FailOnArg::Undeclared => FailOn::Undeclared,
+                FailOnArg::Any => FailOn::Any,
+            },
+            tabs: Some(self.tabs.unwrap_or(Defaults::TABS)),
+            settle_ms: Some(self.settle_ms.unwrap_or(Defaults::SETTLE_MS)),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("--resolve {value:?}: {reason}")]
+    Resolve { value: String, reason: String },
+    #[error("--{}: {reason}", option.replace('_', "-"))]
+    Invalid {
+        option: &'static str,
+        reason: String,
+    },
+}
+
+/// `HOST=ADDR` (curl's `HOST:PORT:ADDR` is accepted too, the port ignored: any port maps).
+pub fn parse_resolve(value: &str) -> Result<ResolveRule, OptionsError> {
+    let err = |reason: &str| OptionsError::Resolve {
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let (host, addr) = if let Some((host, addr)) = value.split_once('=') {
+        (host, addr)
+    } else {
+        let mut parts = value.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(host), Some(_port), Some(addr)) => (host, addr),
+            _ => return Err(err("expected HOST=ADDR")),
+        }
+    };
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(err("the host is empty"));
+    }
+    let addr: IpAddr = addr
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| err("ADDR is not an IP address"))?;
+    Ok(ResolveRule { host, addr })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let config = ScanOptions::default().resolve_config().unwrap();
+        assert_eq!(config.max_pages, 200);
+        assert_eq!(config.max_depth, 6);
+        assert_eq!(config.concurrency, 8);
+        assert_eq!(config.rate, 2.0);
+        assert_eq!(config.timeout_secs, 20);
+        assert_eq!(config.max_resources, 500);
+        assert_eq!(config.max_body_bytes, 5 * 1024 * 1024);
+        assert_eq!(config.max_redirects, 10);
+        assert_eq!(config.max_query_variants, 10);
+        assert_eq!(config.engine, EngineChoice::Auto);
+        assert_eq!(config.scope, Scope::Registrable);
+        assert_eq!(config.fail_on, FailOn::None);
+        assert!(
+            !config.insecure && !config.offline && !config.allow_private && !config.show_values
+        );
+        assert!(config.user_agent.starts_with("cookie-audit/"));
+    }
+
+    #[test]
+    fn cli_beats_file() {
+        let file = ScanOptions {
+            max_pages: Some(50),
+            rate: Some(1.0),
+            resolve: vec!["a.test=127.0.0.1".into()],
+            ..ScanOptions::default()
+        };
+        let cli = ScanOptions {
+            max_pages: Some(10),
+            ..ScanOptions::default()
+        };
+        let merged = cli.merged_over(&file);
+        assert_eq!(merged.max_pages, Some(10));
+        assert_eq!(merged.rate, Some(1.0));
+        assert_eq!(merged.resolve, vec!["a.test=127.0.0.1".to_string()]);
+    }
+
+    #[test]
+    fn resolve_rules() {
+        let r = parse_resolve("WWW.Council.test=127.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.addr.to_string().as_str()),
+            ("www.council.test", "127.0.0.1")
+        );
+        let r = parse_resolve("a.test:443:[::1]").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        assert!(parse_resolve("a.test").is_err());
+        assert!(parse_resolve("a.test=not-an-ip").is_err());
+        assert!(parse_resolve("=127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn invalid_values_are_usage_errors() {
+        let bad = ScanOptions {
+            rate: Some(-1.0),
+            ..ScanOptions::default()
+        };
+        assert!(
+            bad.resolve_config()
+                .unwrap_err()
+                .to_string()
+                .contains("--rate")
+        );
+        let bad = ScanOptions {
+            max_pages: Some(0),
+            ..ScanOptions::default()
+        };
+        assert!(
+            bad.resolve_config()
+                .unwrap_err()
+                .to_string()
+                .contains("--max-pages")
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The pipeline, top to bottom: crawl → declared → diff → report. `scan`, `demo` and `audit` all
+//! run a site through here, so they cannot disagree.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use cookie_audit_crawl::{CrawlContext, CrawlOutcome, HttpEngine, Progress, crawl};
+use cookie_audit_declared::{DeclaredPage, read_declaration};
+use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
+use cookie_audit_model::domain::registrable_domain;
+use cookie_audit_model::url_norm::host_of;
+use cookie_audit_model::{EngineChoice, EngineKind, Report, SCHEMA_VERSION, ScanConfig, Summary};
+use url::Url;
+
+/// A finished audit of one site.
+#[derive(Debug)]
+pub struct ScanResult {
+    pub report: Report,
+    /// The start URL gave no response at all: the report is thin and the exit code is 2.
+    pub start_error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("could not set up the HTTP client: {0}")]
+    Client(String),
+    #[error("the browser engine is not available: {0}")]
+    Browser(String),
+}
+
+/// Which engine runs, after `auto` is resolved.
+pub fn resolve_engine(choice: EngineChoice) -> Result<EngineKind, PipelineError> {
+    match choice {
+        EngineChoice::Http | EngineChoice::Auto => Ok(EngineKind::Http),
+        EngineChoice::Browser => Err(PipelineError::Browser(
+            "this build has no browser engine yet; use --engine http".into(),
+        )),
+    }
+}
+
+/// Audits one site.
+pub async fn run_scan(
+    start_url: Url,
+    config: ScanConfig,
+    kb: Arc<KnowledgeBase>,
+    progress: Box<dyn Progress>,
+) -> Result<ScanResult, PipelineError> {
+    let started_at = Utc::now();
+    let engine_kind = resolve_engine(config.engine)?;
+    if config.ignore_robots {
+        tracing::warn!("--ignore-robots: robots.txt is not honoured for this crawl");
+    }
+    let ctx = Arc::new(
+        CrawlContext::new(config.clone(), start_url.clone(), progress)
+            .map_err(|e| PipelineError::Client(e.to_string()))?,
+    );
+    let outcome = match engine_kind {
+        EngineKind::Http => crawl(Arc::new(HttpEngine), ctx).await,
+        EngineKind::Browser => unreachable!("resolve_engine refuses the browser in this build"),
+    };
+    let report = assemble(start_url, config, started_at, outcome, &kb);
+    Ok(report)
+}
+
+fn assemble(
+    start_url: Url,
+    config: ScanConfig,
+    started_at: chrono::DateTime<Utc>,
+    outcome: CrawlOutcome,
+    kb: &KnowledgeBase,
+) -> ScanResult {
+    let pages: Vec<DeclaredPage> = outcome
+        .declaration_sources
+        .into_iter()
+        .map(|s| DeclaredPage {
+            url: s.url,
+            found_by: s.found_by,
+            html: s.html,
+            error: s.error,
+        })
+        .collect();
+    let (declaration, mut declared) = read_declaration(&pages);
+    drop(pages);
+    declared.sort_by(|a, b| {
+        (&a.source.url, a.source.table, a.source.row, &a.name).cmp(&(
+            &b.source.url,
+            b.source.table,
+            b.source.row,
+            &b.name,
+        ))
+    });
+    let site_host = host_of(&start_url);
+    let diffed = diff(
+        &DiffInput {
+            site_host: &site_host,
+            declaration: &declaration,
+            declared: &declared,
+            observed: &outcome.observed,
+            pages_crawled: outcome.stats.pages_visited,
+        },
+        kb,
+    );
+    let mut declaration = declaration;
+    declaration.warnings.extend(diffed.warnings);
+    let observed = diffed.observed;
+    let findings = diffed.findings;
+    let summary = Summary::tally(&declared, &observed, &findings);
+    let report = Report {
+        schema_version: SCHEMA_VERSION.to_string(),
+        tool: cookie_audit_model::tool(),
+        site: start_url.to_string(),
+        registrable_domain: registrable_domain(&site_host),
+        engine: outcome.engine,
+        started_at,
+        finished_at: Utc::now(),
+        config,
+        limitations: outcome.limitations,
+        browser: outcome.browser,
+        crawl: outcome.stats,
+        declaration,
+        declared,
+        observed,
+        findings,
+        summary,
+        suggested_table: diffed.suggested_table,
+        changes: None,
+    };
+    ScanResult {
+        report,
+        start_error: outcome.start_error,
+    }
+}
+
+/// Loads the knowledge base: built-in entries plus an optional Open Cookie Database CSV.
+pub fn knowledge_base(cookie_db: Option<&std::path::Path>) -> anyhow::Result<KnowledgeBase> {
+    let mut kb = KnowledgeBase::builtin();
+    if let Some(path) = cookie_db {
+        let stats = kb
+            .load_cookie_db(path)
+            .map_err(|e| anyhow::anyhow!("--cookie-db {}: {e}", path.display()))?;
+        tracing::info!(?stats, "loaded the cookie database");
+    }
+    Ok(kb)
+}

@@ -1,0 +1,37 @@
+//! A progress bar on stderr when it is a terminal; nothing otherwise.
+
+use std::io::IsTerminal;
+
+use cookie_audit_crawl::{NoProgress, Progress};
+use indicatif::{ProgressBar, ProgressStyle};
+use url::Url;
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn page_done(&self, url: &Url, done: u32, budget: u32) {
+        self.0.set_length(budget as u64);
+        self.0.set_position(done.min(budget) as u64);
+        self.0
+            .set_message(url.path().chars().take(60).collect::<String>());
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A bar when stderr is a terminal and not `--quiet`.
+pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Box::new(NoProgress);
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos}/{len} pages {wide_msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    Box::new(Bar(bar))
+}

@@ -1,0 +1,181 @@
+//! `cookie-audit scan`: exit codes, outputs, the schema, redaction.
+
+use cookie_audit_fixtures::council::COUNCIL;
+use cookie_audit_model::Report;
+
+use crate::support::{BIN, council, scan, stderr, stdout};
+
+#[test]
+fn json_report_on_stdout_validates_against_the_published_schema() {
+    let (_rt, server) = council();
+    let output = scan(
+        &server,
+        &server.http_url(COUNCIL, "/"),
+        &["--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("stdout is JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../docs/report-schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let report: Report = serde_json::from_value(json).unwrap();
+    assert_eq!(report.schema_version, "1");
+    assert_eq!(report.registrable_domain, "exampleshire.gov.uk");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == "undeclared" && f.cookie == "_ga")
+    );
+    assert_eq!(
+        report.limitations,
+        vec!["cookies set by JavaScript are not observed".to_string()]
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let (_rt, server) = council();
+    let url = server.http_url(COUNCIL, "/");
+    let output = scan(
+        &server,
+        &url,
+        &["--fail-on", "undeclared", "--format", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "undeclared findings exist: {}",
+        stderr(&output)
+    );
+    let output = scan(&server, &url, &["--fail-on", "none", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn unreachable_start_and_usage_errors_exit_2() {
+    let (_rt, server) = council();
+    let output = scan(
+        &server,
+        "http://www.not-mapped.gov.uk/",
+        &["--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("could not be fetched"),
+        "{}",
+        stderr(&output)
+    );
+    // The report is still written: it says what went wrong.
+    let report: Report = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report.crawl.pages_failed, 1);
+
+    for args in [
+        vec!["scan"],
+        vec!["scan", "https://x.test/", "--rate", "-1"],
+        vec!["scan", "https://x.test/", "--resolve", "x.test"],
+        vec!["scan", "ftp://x.test/"],
+        vec!["scan", "https://x.test/", "--engine", "nope"],
+    ] {
+        let output = std::process::Command::new(BIN)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn out_writes_json_atomically_and_report_renders_it() {
+    let (_rt, server) = council();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let output = scan(
+        &server,
+        &server.http_url(COUNCIL, "/"),
+        &["--out", path.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).is_empty(),
+        "with --out and no terminal, stdout stays empty"
+    );
+    let saved: Report = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
+
+    for (format, needle) in [
+        ("markdown", "| Severity"),
+        ("html", "<!DOCTYPE html>"),
+        ("html-table", "<table"),
+        ("json", "\"schema_version\""),
+    ] {
+        let rendered = std::process::Command::new(BIN)
+            .args(["report", path.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(
+            rendered.status.code(),
+            Some(0),
+            "{format}: {}",
+            stderr(&rendered)
+        );
+        assert!(stdout(&rendered).contains(needle), "{format}");
+    }
+    let round: Report = serde_json::from_str(&stdout(
+        &std::process::Command::new(BIN)
+            .args(["report", path.to_str().unwrap(), "--format", "json"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        round, saved,
+        "report --format json gives the saved report back"
+    );
+
+    let unwritable = scan(
+        &server,
+        &server.http_url(COUNCIL, "/"),
+        &["--out", "/nonexistent-dir/r.json", "--max-pages", "1"],
+    );
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(
+        stderr(&unwritable).contains("could not write"),
+        "{}",
+        stderr(&unwritable)
+    );
+}
+
+#[test]
+fn values_are_redacted_unless_asked() {
+    let (_rt, server) = council();
+    let url = server.http_url(COUNCIL, "/");
+    // Values the fixture sets: a session id and a Google Analytics client id.
+    let secrets = ["k3x9v2mfq0r1", "1234567890.1700000000"];
+    let output = scan(&server, &url, &["--format", "json", "-vvv"]);
+    for secret in secrets {
+        assert!(!stdout(&output).contains(secret), "{secret} in the report");
+        assert!(!stderr(&output).contains(secret), "{secret} in the logs");
+    }
+    let output = scan(&server, &url, &["--format", "json", "--show-values"]);
+    assert!(stdout(&output).contains("k3x9v2mfq0r1"));
+    let report: Report = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        report.config.show_values,
+        "the report says values were kept"
+    );
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `cookie-audit` binary. One test binary: linking once keeps CI fast.
+
+mod support;
+
+mod declared;
+mod docs;
+mod scan;

@@ -1,0 +1,412 @@
+//! The crawl loop: breadth first by depth, the same for every engine.
+//!
+//! Each depth is one level: its URLs are sorted, checked against robots.txt and the page budget,
+//! and visited `--concurrency` at a time; links found at depth d form level d+1. Working level by
+//! level makes the set of pages a budget admits deterministic (the first N in depth, URL order),
+//! so two runs over the same site report the same thing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cookie_audit_model::url_norm::host_of;
+use cookie_audit_model::{BrowserInfo, CrawlStats, EngineKind, ObservedCookie, VisitedPage};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::context::CrawlContext;
+use crate::discover::{
+    CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS, score_link,
+};
+use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
+use crate::frontier::{Admission, Frontier};
+use crate::record::PageRef;
+use crate::robots::RobotsCache;
+use crate::scope::CrawlScope;
+
+/// Page URLs taken from sitemaps, at most this many times `--max-pages`.
+pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
+
+/// A page that may declare cookies, handed to the table extractor.
+#[derive(Debug, Clone)]
+pub struct DeclarationSource {
+    pub url: Url,
+    pub found_by: String,
+    pub html: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct CrawlOutcome {
+    pub engine: EngineKind,
+    pub stats: CrawlStats,
+    pub observed: Vec<ObservedCookie>,
+    pub declaration_sources: Vec<DeclarationSource>,
+    /// Set when the start URL gave no response at all: nothing could be audited.
+    pub start_error: Option<String>,
+    pub limitations: Vec<String>,
+    pub browser: Option<BrowserInfo>,
+}
+
+struct Visited {
+    task: PageTask,
+    visit: PageVisit,
+}
+
+/// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
+pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOutcome {
+    let config = ctx.config.clone();
+    let start = ctx.site.start_url.clone();
+    let mut scope = CrawlScope::new(config.scope, &start);
+    let mut frontier = Frontier::new(config.max_query_variants);
+    let mut candidates = Candidates::default();
+    let mut kept_html: HashMap<Url, String> = HashMap::new();
+    let mut pages: Vec<VisitedPage> = Vec::new();
+    let mut robots_disallowed = 0u32;
+    let mut pages_failed = 0u32;
+    let mut start_error = None;
+    // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
+    let robots = RobotsCache::new(!config.ignore_robots);
+
+    frontier.mark_seen(&start);
+    let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
+    // Sitemap pages are queued one level below the start page.
+    let seeds = sitemap_seeds(&ctx, &robots, &start).await;
+    let max_sitemap_urls = (config.max_pages as usize)
+        .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
+        .max(100);
+    let sitemap_pages = crate::sitemap::collect(&ctx, seeds, max_sitemap_urls).await;
+    let mut level_one = Vec::new();
+    for url in sitemap_pages {
+        if scope.contains(&url) && frontier.admit(&url) == Admission::New {
+            level_one.push(url);
+        }
+    }
+    levels.push(level_one);
+
+    let mut depth = 0u32;
+    while (depth as usize) < levels.len() {
+        let mut level = std::mem::take(&mut levels[depth as usize]);
+        if level.is_empty() {
+            depth += 1;
+            continue;
+        }
+        if depth > config.max_depth {
+            ctx.limit(
+                "max_depth",
+                format!(
+                    "{} pages deeper than --max-depth {} were not visited",
+                    level.len(),
+                    config.max_depth
+                ),
+                None,
+            );
+            break;
+        }
+        level.sort();
+        level.dedup();
+        let mut allowed = Vec::with_capacity(level.len());
+        for url in level {
+            // The start page is what the user asked for: it is read whatever robots.txt says.
+            if depth == 0 || robots.allows(&ctx, &url).await {
+                allowed.push(url);
+            } else {
+                robots_disallowed += 1;
+            }
+        }
+        let remaining = (config.max_pages as usize).saturating_sub(pages.len());
+        if allowed.len() > remaining {
+            ctx.limit(
+                "max_pages",
+                format!(
+                    "{} more pages were found than --max-pages {} allows",
+                    allowed.len() - remaining,
+                    config.max_pages
+                ),
+                None,
+            );
+            allowed.truncate(remaining);
+        }
+        let visited = visit_all(&engine, &ctx, &candidates, allowed, depth).await;
+        for Visited { task, visit } in visited {
+            let url = task.page.url.clone();
+            pages.push(VisitedPage {
+                url: url.to_string(),
+                depth,
+                status: visit.status,
+            });
+            ctx.progress
+                .page_done(&url, pages.len() as u32, config.max_pages);
+            match &visit.outcome {
+                VisitStatus::Failed { error } => {
+                    pages_failed += 1;
+                    ctx.error(&url, error);
+                    if depth == 0 && visit.status.is_none() {
+                        start_error = Some(error.clone());
+                    }
+                }
+                VisitStatus::HttpError => {
+                    pages_failed += 1;
+                    ctx.error(&url, format!("HTTP {}", visit.status.unwrap_or_default()));
+                }
+                VisitStatus::NotHtml { content_type } => {
+                    tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
+                }
+                VisitStatus::Loaded => {}
+            }
+            let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
+            if depth == 0 && !scope.contains(&base) {
+                // The start URL moved (to www., or to a new domain): the site is where it went.
+                scope.admit(&base);
+            }
+            if let Some(final_url) = &visit.final_url {
+                frontier.mark_seen(final_url);
+            }
+            if let Some(html) = visit.html {
+                kept_html.insert(url.clone(), html);
+            }
+            if !scope.contains(&base) {
+                continue;
+            }
+            for link in visit.links {
+                if !scope.contains(&link.url) {
+                    continue;
+                }
+                candidates.offer(&base, depth, &link.text, &link.url);
+                match frontier.admit(&link.url) {
+                    Admission::New => {
+                        while levels.len() <= depth as usize + 1 {
+                            levels.push(Vec::new());
+                        }
+                        levels[depth as usize + 1].push(link.url);
+                    }
+                    Admission::QueryCapped => ctx.limit(
+                        "max_query_variants",
+                        format!(
+                            "{} has more than --max-query-variants {} query strings; the rest were not followed",
+                            link.url.path(),
+                            config.max_query_variants
+                        ),
+                        Some(&path_only(&link.url)),
+                    ),
+                    Admission::Seen => {}
+                }
+            }
+        }
+        depth += 1;
+    }
+
+    // Declaration pages are read outside the page budget and listed in the report's
+    // `declaration.pages`, not among the crawled pages.
+    let declaration_sources = read_declaration_pages(&engine, &ctx, &candidates, kept_html).await;
+
+    pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
+    let (errors, limits_hit) = ctx.take_problems();
+    let stats = CrawlStats {
+        pages_visited: pages.len() as u32,
+        pages_failed,
+        resources_fetched: ctx.resources_fetched(),
+        robots_disallowed,
+        errors,
+        limits_hit,
+        pages,
+    };
+    CrawlOutcome {
+        engine: engine.kind(),
+        stats,
+        observed: ctx.recorder.finish(),
+        declaration_sources,
+        start_error,
+        limitations: engine.limitations(),
+        browser: engine.browser_info(),
+    }
+}
+
+fn path_only(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_query(None);
+    url
+}
+
+async fn sitemap_seeds(ctx: &CrawlContext, robots: &RobotsCache, start: &Url) -> Vec<Url> {
+    let rules = robots.rules(ctx, start).await;
+    let mut seeds: Vec<Url> = rules.sitemaps.clone();
+    if let Ok(default) = start.join("/sitemap.xml")
+        && !seeds.contains(&default)
+    {
+        seeds.push(default);
+    }
+    seeds
+}
+
+/// Visits a level's pages, at most `--concurrency` at once, and returns them in URL order.
+async fn visit_all<E: Engine>(
+    engine: &Arc<E>,
+    ctx: &Arc<CrawlContext>,
+    candidates: &Candidates,
+    urls: Vec<Url>,
+    depth: u32,
+) -> Vec<Visited> {
+    let concurrency = ctx.config.concurrency.max(1) as usize;
+    let mut queue = urls.into_iter();
+    let mut running: JoinSet<Visited> = JoinSet::new();
+    let mut done = Vec::new();
+    let mut spawn_next = |running: &mut JoinSet<Visited>| {
+        let Some(url) = queue.next() else {
+            return false;
+        };
+        let keep_html = score_link("", &url).is_some() || candidates.contains(&url);
+        let task = PageTask {
+            page: PageRef { url, depth },
+            keep_html,
+        };
+        let engine = engine.clone();
+        let ctx = ctx.clone();
+        running.spawn(async move {
+            let visit = engine.visit(task.clone(), &ctx).await;
+            Visited { task, visit }
+        });
+        true
+    };
+    for _ in 0..concurrency {
+        if !spawn_next(&mut running) {
+            break;
+        }
+    }
+    while let Some(joined) = running.join_next().await {
+        match joined {
+            Ok(visited) => done.push(visited),
+            // A panicking visit is a bug, but it must not take the crawl down with it.
+            Err(e) => tracing::error!(error = %e, "a page visit panicked"),
+        }
+        spawn_next(&mut running);
+    }
+    done.sort_by(|a, b| a.task.page.url.cmp(&b.task.page.url));
+    done
+}
+
+/// Reads the pages that may declare cookies: `--privacy-url` pages, or the best candidates with
+/// one hop from privacy notices to cookie pages, or well-known paths as a last resort. They are
+/// read even when the crawl budget is spent: without them there is nothing to compare.
+async fn read_declaration_pages<E: Engine>(
+    engine: &Arc<E>,
+    ctx: &Arc<CrawlContext>,
+    candidates: &Candidates,
+    mut kept_html: HashMap<Url, String>,
+) -> Vec<DeclarationSource> {
+    let start = ctx.site.start_url.clone();
+    let mut wanted: Vec<(Url, String, Option<CandidateKind>)> = Vec::new();
+    if !ctx.config.privacy_urls.is_empty() {
+        for raw in &ctx.config.privacy_urls {
+            match cookie_audit_model::url_norm::parse_start_url(raw) {
+                Ok(url) => wanted.push((url, "--privacy-url".into(), None)),
+                Err(e) => {
+                    tracing::warn!(url = %raw, error = %e, "ignoring an invalid --privacy-url")
+                }
+            }
+        }
+    } else {
+        wanted = candidates
+            .best()
+            .into_iter()
+            .map(|c| (c.url, c.found_by, Some(c.kind)))
+            .collect();
+    }
+    let guessing = wanted.is_empty();
+    if guessing {
+        for path in WELL_KNOWN_PATHS {
+            if let Ok(url) = start.join(path) {
+                wanted.push((
+                    url,
+                    format!("well-known path {path} (no page links to a cookie or privacy page)"),
+                    None,
+                ));
+            }
+        }
+    }
+
+    let mut sources: Vec<DeclarationSource> = Vec::new();
+    let mut hop_offers = Candidates::default();
+    let mut index = 0;
+    while index < wanted.len() && sources.len() < MAX_DECLARATION_PAGES {
+        let (url, found_by, kind) = wanted[index].clone();
+        index += 1;
+        if sources.iter().any(|s| s.url == url) {
+            continue;
+        }
+        let (html, error, links) = match kept_html.remove(&url) {
+            Some(html) => {
+                let links = if kind == Some(CandidateKind::Privacy) {
+                    links_of(&html, &url)
+                } else {
+                    Vec::new()
+                };
+                (Some(html), None, links)
+            }
+            None => {
+                let task = PageTask {
+                    page: PageRef {
+                        url: url.clone(),
+                        depth: 0,
+                    },
+                    keep_html: true,
+                };
+                let visit = engine.visit(task, ctx).await;
+                let error = match &visit.outcome {
+                    VisitStatus::Loaded => None,
+                    VisitStatus::NotHtml { content_type } => {
+                        Some(format!("not an HTML page ({content_type})"))
+                    }
+                    VisitStatus::HttpError => {
+                        Some(format!("HTTP {}", visit.status.unwrap_or_default()))
+                    }
+                    VisitStatus::Failed { error } => Some(error.clone()),
+                };
+                (
+                    visit.html,
+                    error,
+                    visit.links.into_iter().map(|l| (l.url, l.text)).collect(),
+                )
+            }
+        };
+        if guessing && error.is_some() {
+            // A guessed path that does not exist is not worth reporting.
+            continue;
+        }
+        if kind == Some(CandidateKind::Privacy) {
+            for (link_url, text) in &links {
+                hop_offers.offer(&url, 1, text, link_url);
+            }
+            for candidate in hop_offers
+                .best()
+                .into_iter()
+                .filter(|c| c.kind == CandidateKind::Cookie)
+            {
+                if !wanted.iter().any(|(u, _, _)| *u == candidate.url)
+                    && host_of(&candidate.url) == host_of(&url)
+                {
+                    wanted.push((
+                        candidate.url,
+                        format!("{} (one hop from a privacy page)", candidate.found_by),
+                        Some(CandidateKind::Cookie),
+                    ));
+                }
+            }
+        }
+        sources.push(DeclarationSource {
+            url,
+            found_by,
+            html,
+            error,
+        });
+    }
+    sources
+}
+
+/// Links of a kept page, for the one hop from a privacy notice to its cookie page.
+fn links_of(html: &str, url: &Url) -> Vec<(Url, String)> {
+    crate::html::extract(html, url)
+        .links
+        .into_iter()
+        .map(|l| (l.url, l.text))
+        .collect()
+}

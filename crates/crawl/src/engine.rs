@@ -1,0 +1,83 @@
+//! The engine trait: how one page is visited. The crawl loop (frontier, scope, robots, sitemaps,
+//! limits, politeness) is the same for every engine; only the visit differs — plain HTTP, or a
+//! real Chromium that runs the page's JavaScript.
+
+use std::future::Future;
+
+use cookie_audit_model::{BrowserInfo, EngineKind};
+use url::Url;
+
+use crate::context::CrawlContext;
+use crate::html::Link;
+use crate::record::PageRef;
+
+/// A page to visit.
+#[derive(Debug, Clone)]
+pub struct PageTask {
+    pub page: PageRef,
+    /// Return the page's HTML (rendered DOM for the browser): it may declare cookies.
+    pub keep_html: bool,
+}
+
+/// What happened when a page was visited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VisitStatus {
+    /// A document was loaded and read.
+    Loaded,
+    /// The response was not HTML (a PDF, an image); cookies were recorded, nothing parsed.
+    NotHtml { content_type: String },
+    /// The server answered with an error status; cookies were recorded.
+    HttpError,
+    /// No usable response at all.
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct PageVisit {
+    /// Where the visit ended after redirects.
+    pub final_url: Option<Url>,
+    pub status: Option<u16>,
+    pub outcome: VisitStatus,
+    /// Links (anchor text kept for discovery), empty unless the page was read.
+    pub links: Vec<Link>,
+    /// The page's HTML when `keep_html` was asked and the page was read.
+    pub html: Option<String>,
+}
+
+impl PageVisit {
+    pub fn failed(error: impl std::fmt::Display) -> PageVisit {
+        PageVisit {
+            final_url: None,
+            status: None,
+            outcome: VisitStatus::Failed {
+                error: error.to_string(),
+            },
+            links: Vec::new(),
+            html: None,
+        }
+    }
+}
+
+/// An engine visits pages and records the cookies they set into `ctx.recorder`.
+pub trait Engine: Send + Sync + 'static {
+    fn kind(&self) -> EngineKind;
+
+    /// Visits one page: loads it (with its redirects and embedded resources), records every
+    /// cookie set on the way, and returns its links. Never panics; failures are in the result.
+    fn visit(&self, task: PageTask, ctx: &CrawlContext) -> impl Future<Output = PageVisit> + Send;
+
+    /// The browser behind the engine, for the report.
+    fn browser_info(&self) -> Option<BrowserInfo> {
+        None
+    }
+
+    /// What this engine cannot see, in plain words.
+    fn limitations(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Releases what the engine holds (a browser). Called once, at the end of the crawl.
+    fn shutdown(&self) -> impl Future<Output = ()> + Send {
+        async {}
+    }
+}

@@ -1,0 +1,217 @@
+//! One fetch, redirects followed by hand: every hop is rate limited, checked by the address
+//! guard, recorded with its own URL, and its cookies stored in the jar — as a browser would.
+
+use std::time::Duration;
+
+use cookie_audit_model::url_norm::{host_of, resolve_link};
+use url::Url;
+
+use crate::context::CrawlContext;
+use crate::net::{Body, FetchError, Response};
+use crate::record::PageRef;
+
+/// Longest `Retry-After` we wait for; beyond it the response counts as it is.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Attempts for a request answered 429/503 or failing to connect.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Accept header for documents.
+pub const ACCEPT_HTML: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+/// Accept header for embedded resources.
+pub const ACCEPT_ANY: &str = "*/*";
+
+/// What to do with the final response's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyPolicy {
+    /// Headers are all we need (images, scripts: their cookies are in the headers).
+    Skip,
+    /// Read it when it is HTML.
+    IfHtml,
+    /// Read it whatever it is (robots.txt, sitemaps).
+    Always,
+}
+
+#[derive(Debug)]
+pub struct FetchRequest<'a> {
+    pub url: &'a Url,
+    pub accept: &'static str,
+    pub body: BodyPolicy,
+    /// The page these cookies belong to; `None` for robots.txt and sitemaps, whose cookies a
+    /// browser would never receive.
+    pub page: Option<&'a PageRef>,
+}
+
+/// One response in a chain.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    pub url: Url,
+    pub status: u16,
+}
+
+#[derive(Debug)]
+pub struct Fetched {
+    /// Every response, the final one last.
+    pub hops: Vec<Hop>,
+    pub final_url: Url,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Option<Body>,
+}
+
+/// A failed fetch keeps the hops that did answer (their cookies are already recorded).
+#[derive(Debug)]
+pub struct FetchFailure {
+    pub hops: Vec<Hop>,
+    pub error: FetchError,
+}
+
+pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
+    let mut hops: Vec<Hop> = Vec::new();
+    let mut url = request.url.clone();
+    let max_redirects = ctx.config.max_redirects;
+    loop {
+        let response = match send_with_retries(ctx, &url, request.accept).await {
+            Ok(r) => r,
+            Err(error) => return Err(FetchFailure { hops, error }),
+        };
+        let status = response.status;
+        let lines = response.set_cookie_lines();
+        if let Some(page) = request.page {
+            let note = (!hops.is_empty() || response.is_redirect())
+                .then(|| format!("redirect hop {}", hops.len() + 1));
+            ctx.recorder.record_response(
+                page,
+                &url,
+                status,
+                note.as_deref(),
+                &lines,
+                response.server_date(),
+                response.received_at,
+            );
+            ctx.jar.store(&url, &lines);
+        }
+        hops.push(Hop {
+            url: url.clone(),
+            status,
+        });
+
+        if response.is_redirect() {
+            let Some(location) = response.location() else {
+                // A 3xx without Location is final, as in browsers.
+                return finish(ctx, response, hops, request.body).await;
+            };
+            let next = match resolve_link(&url, &location) {
+                Ok(next) => next,
+                Err(_) => {
+                    return Err(FetchFailure {
+                        hops,
+                        error: FetchError::BadRedirect { location },
+                    });
+                }
+            };
+            if hops.iter().any(|h| h.url == next) {
+                return Err(FetchFailure {
+                    hops,
+                    error: FetchError::RedirectLoop {
+                        url: next.to_string(),
+                    },
+                });
+            }
+            if hops.len() as u32 > max_redirects {
+                ctx.limit(
+                    "max_redirects",
+                    format!("a redirect chain longer than {max_redirects} hops was cut"),
+                    Some(request.url),
+                );
+                return Err(FetchFailure {
+                    hops,
+                    error: FetchError::TooManyRedirects { max: max_redirects },
+                });
+            }
+            url = next;
+            continue;
+        }
+        return finish(ctx, response, hops, request.body).await;
+    }
+}
+
+async fn finish(
+    ctx: &CrawlContext,
+    response: Response,
+    hops: Vec<Hop>,
+    policy: BodyPolicy,
+) -> Result<Fetched, FetchFailure> {
+    let content_type = response.content_type();
+    let final_url = response.url.clone();
+    let status = response.status;
+    let read = match policy {
+        BodyPolicy::Skip => false,
+        BodyPolicy::IfHtml => crate::html::is_html(content_type.as_deref()),
+        BodyPolicy::Always => true,
+    };
+    let body = if read {
+        match response.read_body(ctx.config.max_body_bytes).await {
+            Ok(body) => {
+                if body.truncated {
+                    ctx.limit(
+                        "max_body_bytes",
+                        format!(
+                            "body longer than {} bytes; the rest was not read",
+                            ctx.config.max_body_bytes
+                        ),
+                        Some(&final_url),
+                    );
+                }
+                Some(body)
+            }
+            Err(error) => return Err(FetchFailure { hops, error }),
+        }
+    } else {
+        None
+    };
+    Ok(Fetched {
+        hops,
+        final_url,
+        status,
+        content_type,
+        body,
+    })
+}
+
+/// One request with politeness and bounded retries: 429/503 honour `Retry-After` (at most
+/// [`MAX_RETRY_AFTER`]), connection errors are retried once.
+async fn send_with_retries(
+    ctx: &CrawlContext,
+    url: &Url,
+    accept: &str,
+) -> Result<Response, FetchError> {
+    let host = host_of(url);
+    let mut attempt = 1;
+    let mut connect_retried = false;
+    loop {
+        let cookie = ctx.jar.header_for(url);
+        let result = {
+            let _slot = ctx.limiter.acquire(&host).await;
+            ctx.http.get(url, cookie.as_deref(), accept).await
+        };
+        match result {
+            Ok(response) if matches!(response.status, 429 | 503) && attempt < MAX_ATTEMPTS => {
+                let wait = response
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(1 << attempt))
+                    .min(MAX_RETRY_AFTER);
+                tracing::debug!(%url, status = response.status, ?wait, "server asked to retry later");
+                drop(response);
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Ok(response) => return Ok(response),
+            Err(error) if error.is_transient() && !connect_retried => {
+                tracing::debug!(%url, %error, "retrying once after a connection error");
+                connect_retried = true;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The one HTTP client. Every request cookie-audit makes — pages, redirect hops, subresources,
+//! robots.txt, sitemaps — goes through [`HttpClient`], which carries the SSRF guard, the
+//! `--resolve` map, timeouts, the TLS policy and the user agent. `clippy.toml` forbids building a
+//! `reqwest::Client` anywhere else.
+
+pub mod guard;
+mod resolver;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use cookie_audit_model::ScanConfig;
+use cookie_audit_model::cookie_date::parse_cookie_date;
+use http::HeaderMap;
+use http::header::{CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER, SET_COOKIE};
+use url::Url;
+
+pub use guard::{AddressPolicy, ForbiddenAddress};
+use resolver::GuardedResolver;
+
+/// Why a request failed, in words a web editor can act on.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Forbidden(#[from] ForbiddenAddress),
+    #[error("could not resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("timed out after {secs}s")]
+    Timeout { secs: u64 },
+    #[error("connection failed: {reason}")]
+    Connect { reason: String },
+    #[error("TLS error: {reason} (use --insecure for self-signed or staging certificates)")]
+    Tls { reason: String },
+    #[error("request failed: {reason}")]
+    Other { reason: String },
+    #[error("redirect loop back to {url}")]
+    RedirectLoop { url: String },
+    #[error("more than {max} redirects")]
+    TooManyRedirects { max: u32 },
+    #[error("invalid redirect target `{location}`")]
+    BadRedirect { location: String },
+    #[error("`{scheme}:` URLs are not fetched")]
+    Scheme { scheme: String },
+}
+
+impl FetchError {
+    /// Connection-level failures worth one retry; HTTP statuses are not errors here.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, FetchError::Connect { .. } | FetchError::Other { .. })
+    }
+}
+
+/// Options of the client, taken from the scan configuration.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub timeout: Duration,
+    pub user_agent: String,
+    pub insecure: bool,
+    pub offline: bool,
+    pub allow_private: bool,
+    pub resolve: HashMap<String, IpAddr>,
+}
+
+impl ClientOptions {
+    pub fn from_config(config: &ScanConfig) -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(config.timeout_secs.max(1)),
+            user_agent: config.user_agent.clone(),
+            insecure: config.insecure,
+            offline: config.offline,
+            allow_private: config.allow_private,
+            resolve: config
+                .resolve
+                .iter()
+                .map(|r| (r.host.to_ascii_lowercase(), r.addr))
+                .collect(),
+        }
+    }
+}
+
+/// Installs ring as the process's rustls crypto provider. One provider in the whole workspace:
+/// reqwest is built without one, and the test fixtures' TLS server uses the same.
+pub fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Err only means another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The guarded HTTP client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    policy: Arc<AddressPolicy>,
+    timeout: Duration,
+}
+
+impl HttpClient {
+    pub fn new(options: &ClientOptions) -> Result<HttpClient, FetchError> {
+        install_crypto_provider();
+        let policy = Arc::new(AddressPolicy {
+            allow_private: options.allow_private,
+            allowed: options.resolve.values().copied().collect(),
+        });
+        let resolver =
+            GuardedResolver::new(options.resolve.clone(), options.offline, policy.clone());
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "this is the one place a client is built"
+        )]
+        let builder = reqwest::Client::builder();
+        let inner = builder
+            // We follow redirects ourselves: every hop is rate limited, guarded and recorded.
+            .redirect(reqwest::redirect::Policy::none())
+            // A proxy from the environment would bypass the address guard.
+            .no_proxy()
+            .dns_resolver(Arc::new(resolver))
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .user_agent(options.user_agent.clone())
+            .tls_danger_accept_invalid_certs(options.insecure)
+            .pool_max_idle_per_host(16)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| FetchError::Other {
+                reason: error_chain(&e),
+            })?;
+        Ok(HttpClient {
+            inner,
+            policy,
+            timeout: options.timeout,
+        })
+    }
+
+    /// The address policy, for engines that enforce it elsewhere (the browser).
+    pub fn policy(&self) -> &AddressPolicy {
+        &self.policy
+    }
+
+    /// One GET, no redirects followed. IP-literal hosts are judged here because they never reach
+    /// the resolver; names are judged by the resolver after resolution.
+    pub async fn get(
+        &self,
+        url: &Url,
+        cookie_header: Option<&str>,
+        accept: &str,
+    ) -> Result<Response, FetchError> {
+        match url.scheme() {
+            "http" | "https" => {}
+            other => {
+                return Err(FetchError::Scheme {
+                    scheme: other.to_string(),
+                });
+            }
+        }
+        if let Some(ip) = ip_literal(url) {
+            self.policy.check(ip)?;
+        }
+        let mut request = self
+            .inner
+            .get(url.clone())
+            .header(http::header::ACCEPT, accept)
+            .header(http::header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9");
+        if let Some(cookie) = cookie_header {
+            request = request.header(http::header::COOKIE, cookie);
+        }
+        let response = request.send().await.map_err(|e| self.classify(e, url))?;
+        Ok(Response {
+            url: url.clone(),
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            received_at: Utc::now(),
+            inner: response,
+            timeout_secs: self.timeout.as_secs(),
+        })
+    }
+
+    fn classify(&self, error: reqwest::Error, url: &Url) -> FetchError {
+        classify_error(error, url, self.timeout.as_secs())
+    }
+}
+
+fn classify_error(error: reqwest::Error, url: &Url, timeout_secs: u64) -> FetchError {
+    let chain = error_chain(&error);
+    if let Some(forbidden) = find_source::<ForbiddenAddress>(&error) {
+        return FetchError::Forbidden(forbidden.clone());
+    }
+    if let Some(resolve) = find_source::<resolver::ResolveError>(&error) {
+        return FetchError::Resolve {
+            host: url.host_str().unwrap_or_default().to_string(),
+            reason: resolve.to_string(),
+        };
+    }
+    if error.is_timeout() {
+        return FetchError::Timeout { secs: timeout_secs };
+    }
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        return FetchError::Tls { reason: chain };
+    }
+    if error.is_connect() {
+        return FetchError::Connect { reason: chain };
+    }
+    FetchError::Other { reason: chain }
+}
+
+fn find_source<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// The messages of an error and its sources, deduplicated ("error sending request: connection
+/// refused").
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+fn ip_literal(url: &Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+        url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+        url::Host::Domain(_) => None,
+    }
+}
+
+/// A response whose headers have arrived; the body is read on demand, capped.
+#[derive(Debug)]
+pub struct Response {
+    pub url: Url,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub received_at: DateTime<Utc>,
+    inner: reqwest::Response,
+    timeout_secs: u64,
+}
+
+/// A body read up to a cap.
+#[derive(Debug)]
+pub struct Body {
+    pub bytes: Bytes,
+    /// The body was longer than the cap and was cut.
+    pub truncated: bool,
+}
+
+impl Response {
+    /// Every `Set-Cookie` header, raw. Non-UTF-8 bytes are replaced, never dropped.
+    pub fn set_cookie_lines(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
+    }
+
+    /// The `Date` header: `Expires` is taken relative to it.
+    pub fn server_date(&self) -> Option<DateTime<Utc>> {
+        let value = self.headers.get(DATE)?.to_str().ok()?;
+        parse_cookie_date(value)
+    }
+
+    pub fn content_type(&self) -> Option<String> {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.status, 301 | 302 | 303 | 307 | 308)
+    }
+
+    /// `Retry-After` in seconds (delta-seconds or an HTTP date).
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = parse_cookie_date(value)?;
+        let secs = (at - self.received_at).num_seconds().max(0) as u64;
+        Some(Duration::from_secs(secs))
+    }
+
+    /// Reads the body, stopping at `cap` bytes (after decompression, so a gzip bomb costs at most
+    /// `cap` bytes of memory).
+    pub async fn read_body(mut self, cap: u64) -> Result<Body, FetchError> {
+        let mut buffer = BytesMut::new();
+        let url = self.url.clone();
+        loop {
+            match self.inner.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = cap.saturating_sub(buffer.len() as u64) as usize;
+                    if chunk.len() > room {
+                        buffer.extend_from_slice(&chunk[..room]);
+                        return Ok(Body {
+                            bytes: buffer.freeze(),
+                            truncated: true,
+                        });
+                    }
+                    buffer.extend_from_slice(&chunk);
+                }
+                Ok(None) => {
+                    return Ok(Body {
+                        bytes: buffer.freeze(),
+                        truncated: false,
+                    });
+                }
+                Err(e) => return Err(classify_error(e, &url, self.timeout_secs)),
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The foundation's crawl cases on the fixture council.
+
+use cookie_audit_fixtures::council::{self, COUNCIL, FACEBOOK, YOUTUBE};
+use cookie_audit_model::{CookieSource, EvidenceKind, Party, RejectReason};
+
+use crate::support::{config, cookie, names, run};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_page_hop_and_third_party_cookies() {
+    let server = council::start().await.unwrap();
+    let outcome = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    assert_eq!(outcome.start_error, None);
+
+    // Set on a page.
+    let session = cookie(&outcome, "ASP.NET_SessionId");
+    assert!(session.lifetime.session && session.http_only);
+    assert_eq!(session.domain, COUNCIL);
+    assert!(session.host_only);
+    assert_eq!(session.source, CookieSource::Http);
+    assert_eq!(session.first_seen_page, server.http_url(COUNCIL, "/"));
+
+    // Set on a 302 hop: attributed to the hop's own URL.
+    let hop = cookie(&outcome, "contact_form_hop");
+    assert_eq!(hop.set_by_url, server.http_url(COUNCIL, "/contact"));
+    assert!(
+        hop.evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Response && e.status == Some(302))
+    );
+    assert_eq!(hop.lifetime.seconds, Some(600));
+
+    // A third-party iframe over HTTPS, and a resource inside it (one level deep).
+    let ysc = cookie(&outcome, "YSC");
+    assert_eq!(ysc.party, Party::Third);
+    assert_eq!(ysc.domain, "youtube.com");
+    assert!(ysc.secure);
+    assert!(
+        ysc.set_by_url
+            .starts_with(&server.https_url(YOUTUBE, "/embed/"))
+    );
+    let visitor = cookie(&outcome, "VISITOR_INFO1_LIVE");
+    assert_eq!(
+        visitor.lifetime.seconds,
+        Some(15_552_000),
+        "Max-Age beats Expires"
+    );
+    let gps = cookie(&outcome, "GPS");
+    assert!(gps.set_by_url.contains("/api/stats/qoe"));
+    assert_eq!(gps.first_seen_page, server.http_url(COUNCIL, "/"));
+
+    // A tracking pixel that sets its cookie on a redirect hop.
+    let fr = cookie(&outcome, "fr");
+    assert_eq!(fr.party, Party::Third);
+    assert!(
+        fr.set_by_url
+            .starts_with(&server.https_url(FACEBOOK, "/tr?"))
+    );
+
+    // First party by the public suffix list: .exampleshire.gov.uk is the site's own.
+    assert_eq!(cookie(&outcome, "_ga").party, Party::First);
+    assert_eq!(
+        cookie(&outcome, "FORMS_SESSION").party,
+        Party::First,
+        "a subdomain is in scope and first party"
+    );
+    assert_eq!(
+        outcome.stats.resources_fetched, 5,
+        "iframe, pixel, script, stylesheet, nested qoe image"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honours_robots_and_finds_sitemap_only_pages() {
+    let server = council::start().await.unwrap();
+    let outcome = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    assert_eq!(
+        server.log.count(COUNCIL, "/private/"),
+        0,
+        "robots.txt disallows /private/"
+    );
+    assert!(outcome.stats.robots_disallowed >= 1);
+    assert!(!names(&outcome).contains(&"private_area"));
+
+    // Only the gzipped sitemap behind a sitemap index links /orphan-page.
+    assert_eq!(server.log.count(COUNCIL, "/orphan-page"), 1);
+    assert_eq!(
+        cookie(&outcome, "consultation_seen").first_seen_page,
+        server.http_url(COUNCIL, "/orphan-page")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bounds_the_calendar_trap_and_the_page_budget() {
+    let server = council::start().await.unwrap();
+    let mut cfg = config(&server);
+    cfg.max_query_variants = 4;
+    cfg.max_depth = 30;
+    let outcome = run(&server.http_url(COUNCIL, "/"), cfg).await;
+    let calendar_pages = server.log.count(COUNCIL, "/events?");
+    assert_eq!(calendar_pages, 4, "one per allowed query variant");
+    assert!(
+        outcome
+            .stats
+            .limits_hit
+            .iter()
+            .any(|l| l.limit == "max_query_variants")
+    );
+
+    let server = council::start().await.unwrap();
+    let mut cfg = config(&server);
+    cfg.max_pages = 5;
+    let outcome = run(&server.http_url(COUNCIL, "/"), cfg).await;
+    assert_eq!(outcome.stats.pages_visited, 5);
+    assert_eq!(outcome.stats.pages.len(), 5);
+    assert!(
+        outcome
+            .stats
+            .limits_hit
+            .iter()
+            .any(|l| l.limit == "max_pages")
+    );
+    // Breadth first and deterministic: the start page, then depth-1 pages in URL order.
+    assert_eq!(outcome.stats.pages[0].url, server.http_url(COUNCIL, "/"));
+    assert!(outcome.stats.pages.iter().all(|p| p.depth <= 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_html_and_error_pages() {
+    let server = council::start().await.unwrap();
+    let outcome = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    // The PDF was fetched (its cookie recorded) but never parsed for links.
+    assert_eq!(
+        cookie(&outcome, "pdf_download").first_seen_page,
+        server.http_url(COUNCIL, "/docs/annual-report.pdf")
+    );
+    assert_eq!(server.log.count(COUNCIL, "/never-followed"), 0);
+    // The 500 page is a failed page with its status.
+    let broken = server.http_url(COUNCIL, "/broken");
+    assert!(
+        outcome
+            .stats
+            .errors
+            .iter()
+            .any(|e| e.url == broken && e.error.contains("500")),
+        "{:?}",
+        outcome.stats.errors
+    );
+    assert!(outcome.stats.pages_failed >= 1);
+    let page = outcome
+        .stats
+        .pages
+        .iter()
+        .find(|p| p.url == broken)
+        .unwrap();
+    assert_eq!(page.status, Some(500));
+    // mailto:, tel: and javascript: links were skipped, not fetched.
+    assert!(
+        server
+            .log
+            .all()
+            .iter()
+            .all(|s| !s.path_and_query.contains("mailto")
+                && !s.path_and_query.contains("javascript"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_rejected_cookies_are_recorded_with_reasons() {
+    let server = council::start().await.unwrap();
+    let outcome = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+
+    let gov = cookie(&outcome, "gov_wide");
+    assert_eq!(gov.domain, "gov.uk");
+    assert_eq!(
+        gov.rejected.as_ref().map(|r| r.reason),
+        Some(RejectReason::PublicSuffixDomain)
+    );
+    let neighbour = cookie(&outcome, "neighbour");
+    assert_eq!(
+        neighbour.rejected.as_ref().map(|r| r.reason),
+        Some(RejectReason::InvalidDomain)
+    );
+    assert_eq!(neighbour.party, Party::Third);
+    let insecure = cookie(&outcome, "secure_over_http");
+    assert_eq!(
+        insecure.rejected.as_ref().map(|r| r.reason),
+        Some(RejectReason::SecureOnly)
+    );
+    assert_eq!(
+        cookie(&outcome, "__Host-legacy")
+            .rejected
+            .as_ref()
+            .map(|r| r.reason),
+        Some(RejectReason::InvalidPrefix)
+    );
+    assert_eq!(
+        cookie(&outcome, "cross_site")
+            .rejected
+            .as_ref()
+            .map(|r| r.reason),
+        Some(RejectReason::SameSiteNoneInsecure)
+    );
+
+    // Ignored attributes are warnings, not rejections.
+    let legacy = cookie(&outcome, "legacy_pref");
+    assert!(legacy.rejected.is_none());
+    assert!(
+        legacy.lifetime.session,
+        "Max-Age=abc and Expires=never are ignored"
+    );
+    assert!(legacy.warnings.len() >= 3, "{:?}", legacy.warnings);
+
+    // Lines without a name are kept, with their value redacted.
+    let nameless: Vec<_> = outcome
+        .observed
+        .iter()
+        .filter(|c| c.name.is_empty())
+        .collect();
+    assert!(!nameless.is_empty());
+    let json = serde_json::to_string(&outcome.observed).unwrap();
+    for secret in [
+        "nameless_value_only",
+        "empty_name_value",
+        "k3x9v2mfq0r1",
+        "GA1.3.1234567890",
+    ] {
+        assert!(
+            !json.contains(secret),
+            "{secret} leaked into the observed cookies"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_the_declaration_pages() {
+    let server = council::start().await.unwrap();
+    let outcome = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    let urls: Vec<String> = outcome
+        .declaration_sources
+        .iter()
+        .map(|s| s.url.to_string())
+        .collect();
+    assert_eq!(
+        urls[0],
+        server.http_url(COUNCIL, "/cookies"),
+        "the cookie page first: {urls:?}"
+    );
+    assert!(urls.contains(&server.http_url(COUNCIL, "/privacy")));
+    let cookies = &outcome.declaration_sources[0];
+    assert!(
+        cookies.found_by.contains("\"Cookies\""),
+        "{}",
+        cookies.found_by
+    );
+    assert!(
+        cookies
+            .html
+            .as_deref()
+            .unwrap_or_default()
+            .contains("incap_ses_459_913011")
+    );
+
+    // --privacy-url overrides discovery.
+    let mut cfg = config(&server);
+    cfg.privacy_urls = vec![server.http_url(COUNCIL, "/about")];
+    cfg.max_pages = 1;
+    let outcome = run(&server.http_url(COUNCIL, "/"), cfg).await;
+    assert_eq!(outcome.declaration_sources.len(), 1);
+    assert_eq!(outcome.declaration_sources[0].found_by, "--privacy-url");
+    assert_eq!(
+        outcome.stats.pages_visited, 1,
+        "declaration pages are outside the page budget"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_are_deterministic() {
+    let server = council::start().await.unwrap();
+    let a = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    let b = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    let strip = |o: &cookie_audit_crawl::CrawlOutcome| {
+        let mut observed = serde_json::to_value(&o.observed).unwrap();
+        // Fingerprints of values that change per response are the only expected difference.
+        for c in observed.as_array_mut().unwrap() {
+            let c = c.as_object_mut().unwrap();
+            c.remove("value");
+            // An absolute Expires is a lifetime relative to the response's Date, which moves
+            // with the clock from one run to the next.
+            if c["name"] == "visid_incap_913011" {
+                c["lifetime"]["seconds"] = serde_json::Value::Null;
+            }
+        }
+        (observed, serde_json::to_value(&o.stats).unwrap())
+    };
+    assert_eq!(strip(&a), strip(&b));
+}

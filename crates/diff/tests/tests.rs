@@ -1,0 +1,8 @@
+//! Integration tests of the diff engine, gathered in one binary so linking stays fast.
+
+mod support;
+
+mod cookie_db;
+mod docs;
+mod rules;
+mod seeds;

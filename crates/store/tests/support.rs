@@ -1,0 +1,167 @@
+//! Small reports for the store's tests, built with the model types.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::redact::CookieValue;
+use cookie_audit_model::*;
+
+/// A cookie value that must never reach the database.
+pub const SECRET: &str = "s3cr3t-7c1d-session-value";
+
+pub fn day(n: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 6, 1, 2, 0, 0).unwrap() + Duration::days(n)
+}
+
+pub fn observed(name: &str, domain: &str, show_values: bool) -> ObservedCookie {
+    ObservedCookie {
+        name: name.into(),
+        domain: domain.into(),
+        host_only: false,
+        path: "/".into(),
+        lifetime: Lifetime::persistent(86_400 * 365),
+        secure: true,
+        http_only: false,
+        same_site: Some(SameSite::Lax),
+        partitioned: false,
+        party: Party::First,
+        source: CookieSource::Http,
+        set_by_url: format!("https://www.{domain}/"),
+        first_seen_page: format!("https://www.{domain}/"),
+        pages: 3,
+        value: CookieValue::new(SECRET, show_values),
+        rejected: None,
+        malformed: None,
+        warnings: vec![],
+        evidence: vec![],
+        classification: None,
+    }
+}
+
+pub fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
+    DeclaredCookie {
+        name: name.into(),
+        pattern: false,
+        glob: None,
+        suspicious_name: false,
+        provider: Some("Council".into()),
+        domain: Some(".council.test".into()),
+        purpose: Some(format!("What {name} is for.")),
+        category: Some("Functional".into()),
+        expiry: Some(parse_expiry_text(expiry)),
+        source: DeclaredSource {
+            url: "https://www.council.test/cookies".into(),
+            table: 0,
+            row,
+            shape: None,
+        },
+    }
+}
+
+pub fn undeclared(name: &str, domain: &str) -> Finding {
+    Finding {
+        code: "undeclared".into(),
+        kind: FindingKind::Undeclared,
+        cookie: name.into(),
+        domain: Some(domain.into()),
+        field: None,
+        reason: None,
+        severity: Severity::Medium,
+        message: format!("The site sets {name}, which the cookie table does not list."),
+        declared: None,
+        observed: Some("1 year".into()),
+        evidence: vec![],
+        fix: None,
+    }
+}
+
+pub fn stale(name: &str) -> Finding {
+    Finding {
+        code: "stale:not_observed".into(),
+        kind: FindingKind::Stale,
+        cookie: name.into(),
+        domain: None,
+        field: None,
+        reason: Some(StaleReason::NotObserved),
+        severity: Severity::Low,
+        message: format!("The table lists {name}, which the crawl never saw set."),
+        declared: Some("1 year".into()),
+        observed: None,
+        evidence: vec![],
+        fix: None,
+    }
+}
+
+/// A report of `council.test` finished on `finished`.
+pub fn report(
+    finished: DateTime<Utc>,
+    declared: Vec<DeclaredCookie>,
+    observed: Vec<ObservedCookie>,
+    findings: Vec<Finding>,
+) -> Report {
+    let summary = Summary::tally(&declared, &observed, &findings);
+    Report {
+        schema_version: SCHEMA_VERSION.into(),
+        tool: tool(),
+        site: "https://www.council.test/".into(),
+        registrable_domain: "council.test".into(),
+        engine: EngineKind::Http,
+        started_at: finished - Duration::minutes(3),
+        finished_at: finished,
+        config: ScanConfig {
+            engine: EngineChoice::Http,
+            max_pages: 50,
+            max_depth: 6,
+            concurrency: 4,
+            rate: 0.0,
+            timeout_secs: 20,
+            max_resources: 100,
+            max_body_bytes: 5 << 20,
+            max_redirects: 10,
+            max_query_variants: 10,
+            scope: Scope::Registrable,
+            privacy_urls: vec![],
+            resolve: vec![],
+            insecure: false,
+            offline: true,
+            allow_private: false,
+            user_agent: "cookie-audit-test".into(),
+            ignore_robots: false,
+            show_values: observed.iter().any(|o| o.value.value.is_some()),
+            fail_on: FailOn::None,
+            tabs: None,
+            settle_ms: None,
+        },
+        limitations: vec![],
+        browser: None,
+        crawl: CrawlStats::default(),
+        declaration: Declaration {
+            status: if declared.is_empty() {
+                DeclarationStatus::NotFound
+            } else {
+                DeclarationStatus::Found
+            },
+            pages: vec![],
+            prose_mentions: vec![],
+            warnings: vec![],
+        },
+        declared,
+        observed,
+        findings,
+        summary,
+        suggested_table: vec![],
+        changes: None,
+    }
+}
+
+/// The common case: `_ga` and `sid` observed and declared, nothing found.
+pub fn clean_report(finished: DateTime<Utc>) -> Report {
+    report(
+        finished,
+        vec![declared("_ga", "1 year", 0), declared("sid", "1 year", 1)],
+        vec![
+            observed("_ga", "council.test", false),
+            observed("sid", "council.test", false),
+        ],
+        vec![],
+    )
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine too: installs what the tests need (Debian's chromium,
+# for the browser engine and the HTML report checks), then runs every test of the workspace.
+# Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p cookie-audit-crawl`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${CHROME:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium (browser engine and report tests need it)..." >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+# Incremental builds only cost time on a clean machine.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+exec cargo test --workspace --locked "$@"
