@@ -210,3 +210,21 @@ fn long_flattened_table() {
             .all(|c| c.source.shape.as_deref() == Some("flattened"))
     );
 }
+
+/// A cookie table on its own (a file, a fragment): names only a cookie has are enough, with no
+/// cookie heading or expiry column around it; names that are ordinary words are not.
+#[test]
+fn a_table_alone() {
+    let page = extract_declarations(
+        "<table><tr><th>Name</th><th>Purpose</th></tr><tr><td>_ga</td><td>Analytics</td></tr></table>",
+        &url(),
+    );
+    let names: Vec<&str> = page.cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["_ga"]);
+    let page = extract_declarations(
+        "<table><tr><th>Name</th><th>Description</th></tr><tr><td>Planning guide</td><td>How to apply.</td></tr>\
+         <tr><td>Leaflet</td><td>Council tax bands.</td></tr></table>",
+        &url(),
+    );
+    assert!(page.cookies.is_empty(), "{:?}", page.cookies);
+}

@@ -101,7 +101,9 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
             .any(|r| matches!(r, Some(Role::Expiry | Role::Persistence)));
         let plausible = header_has_cookie
             || (cookie_context && has_expiry)
-            || ((cookie_context || cookie_columns) && names_look_like_cookies(&data, name_col));
+            || ((cookie_context || cookie_columns)
+                && names_look_like_cookies(&data, name_col, false))
+            || names_look_like_cookies(&data, name_col, true);
         if !plausible {
             return None;
         }
@@ -125,7 +127,7 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
         let data: Vec<&GridRow> = grid.iter().collect();
         let roles = resolve_roles(&roles, &data);
         let name_col = roles.iter().position(|r| *r == Some(Role::Name))?;
-        if !cookie_context && !names_look_like_cookies(&data, name_col) {
+        if !cookie_context && !names_look_like_cookies(&data, name_col, false) {
             return None;
         }
         return Some(read_rows(
@@ -238,9 +240,11 @@ fn resolve_roles(roles: &[Option<Role>], data: &[&GridRow]) -> Vec<Option<Role>>
     })
 }
 
-/// Without cookie words around, a table is a cookie table only if its name column holds what
-/// look like cookie names (single tokens) — a "Name | Description" table of services does not.
-fn names_look_like_cookies(data: &[&GridRow], name_col: usize) -> bool {
+/// Whether the name column holds what look like cookie names: single tokens in at least half of
+/// its cells — a "Name | Description" table of services does not. `strongly` asks for names no
+/// ordinary word looks like (`_ga`, `NID`, `ARRAffinity`): enough on their own, with no cookie
+/// heading or expiry column around.
+fn names_look_like_cookies(data: &[&GridRow], name_col: usize, strongly: bool) -> bool {
     let mut total = 0;
     let mut tokens = 0;
     for row in data.iter().take(SAMPLE_ROWS) {
@@ -252,7 +256,14 @@ fn names_look_like_cookies(data: &[&GridRow], name_col: usize) -> bool {
         }
         total += 1;
         let cell = read_name_cell(&cell.text);
-        if !cell.names.is_empty() && cell.names.iter().all(|n| !n.suspicious) {
+        let ok = !cell.names.is_empty()
+            && cell.names.iter().all(|n| {
+                !n.suspicious
+                    && (!strongly
+                        || (crate::names::strongly_name_like(&n.name)
+                            && !lexicon::is_not_a_cookie(&n.name)))
+            });
+        if ok {
             tokens += 1;
         }
     }
