@@ -156,6 +156,7 @@ fixtures! {
     list_items => "list_items",
     malformed => "malformed",
     multi_name_pairing => "multi_name_pairing",
+    name_and_cookie_columns => "name_and_cookie_columns",
     onetrust_cookie_list => "onetrust_cookie_list",
     patterns_and_type_column => "patterns_and_type_column",
     plugin_and_aria_markup => "plugin_and_aria_markup",

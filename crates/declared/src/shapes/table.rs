@@ -206,10 +206,24 @@ pub(super) fn resolve_roles_with(
         }
     }
     let has = |out: &[Option<Role>], r: Role| out.contains(&Some(r));
-    let name_col = out
-        .iter()
-        .position(|r| *r == Some(Role::Name))
-        .or_else(|| out.iter().position(|r| *r == Some(Role::Cookie)));
+    let first_name = out.iter().position(|r| *r == Some(Role::Name));
+    let first_cookie = out.iter().position(|r| *r == Some(Role::Cookie));
+    let name_col = match (first_name, first_cookie) {
+        // NOTES: with both, Name holds the names and Cookie the provider — unless the values
+        // say the opposite ("Name: Google Analytics | Cookie: _ga").
+        (Some(n), Some(c)) => {
+            let (name_share, cookie_share) = (
+                token_share(&column_values(n)),
+                token_share(&column_values(c)),
+            );
+            if cookie_share >= 0.8 && name_share < 0.5 {
+                Some(c)
+            } else {
+                Some(n)
+            }
+        }
+        (n, c) => n.or(c),
+    };
     let Some(name_col) = name_col else {
         return out;
     };
@@ -217,6 +231,7 @@ pub(super) fn resolve_roles_with(
         if i == name_col {
             out[i] = Some(Role::Name);
         } else if matches!(out[i], Some(Role::Name) | Some(Role::Cookie)) {
+            // The other name-like column describes the cookie's provider or group.
             out[i] = if !has(&out, Role::Provider) {
                 Some(Role::Provider)
             } else if !has(&out, Role::Category) {
@@ -227,6 +242,21 @@ pub(super) fn resolve_roles_with(
         }
     }
     out
+}
+
+/// Share of values that read as cookie names rather than descriptions.
+fn token_share(values: &[String]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let tokens = values
+        .iter()
+        .filter(|v| {
+            let cell = read_name_cell(v);
+            !cell.names.is_empty() && cell.names.iter().all(|n| !n.suspicious)
+        })
+        .count();
+    tokens as f64 / values.len() as f64
 }
 
 fn resolve_roles(roles: &[Option<Role>], data: &[&GridRow]) -> Vec<Option<Role>> {
