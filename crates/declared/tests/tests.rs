@@ -3,3 +3,4 @@
 mod declaration;
 mod fixtures;
 mod robustness;
+mod seeds;
