@@ -122,13 +122,19 @@ enum Role {
     Block(BlockKind),
     List,
     Table,
-    Section { head: bool },
+    Section {
+        head: bool,
+    },
     Tr,
-    Td { header: bool },
+    Td {
+        header: bool,
+    },
     Br,
     Bold,
     Code,
     Nav,
+    /// `<sup>`: a footnote marker ("_ga<sup>1</sup>") is dropped, other superscript kept.
+    Sup,
     Inline,
 }
 
@@ -168,6 +174,8 @@ struct Walker {
     headings: Vec<(u8, bool)>,
     title_cookie: bool,
     nav: u32,
+    sup: u32,
+    sup_buf: String,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -226,8 +234,9 @@ pub(crate) fn read(html: &Html) -> Doc {
 
 fn role_of(name: &str) -> Role {
     match name {
+        // Deleted text (`<del>_utma</del>`) is what the page says no longer applies.
         "script" | "style" | "template" | "noscript" | "svg" | "math" | "select" | "textarea"
-        | "iframe" | "object" | "input" | "canvas" | "video" | "audio" => Role::Skip,
+        | "del" | "iframe" | "object" | "input" | "canvas" | "video" | "audio" => Role::Skip,
         "title" => Role::Title,
         "h1" => Role::Block(BlockKind::Heading(1)),
         "h2" => Role::Block(BlockKind::Heading(2)),
@@ -250,6 +259,7 @@ fn role_of(name: &str) -> Role {
         "th" => Role::Td { header: true },
         "br" | "hr" => Role::Br,
         "strong" | "b" => Role::Bold,
+        "sup" => Role::Sup,
         "code" | "kbd" | "samp" | "tt" | "var" => Role::Code,
         "nav" => Role::Nav,
         "div" | "section" | "article" | "aside" | "header" | "footer" | "main" | "blockquote"
@@ -390,6 +400,7 @@ impl Walker {
                 self.block_kinds.push(BlockKind::Other);
                 self.nav += 1;
             }
+            Role::Sup => self.sup += 1,
         }
         Frame {
             role,
@@ -453,6 +464,17 @@ impl Walker {
                 self.block_kinds.pop();
                 self.nav = self.nav.saturating_sub(1);
             }
+            Role::Sup => {
+                self.sup = self.sup.saturating_sub(1);
+                if self.sup == 0 {
+                    let sup = std::mem::take(&mut self.sup_buf);
+                    let marker =
+                        sup.trim().chars().count() <= 3 && !sup.chars().any(char::is_alphabetic);
+                    if !marker {
+                        self.text(&sup);
+                    }
+                }
+            }
             Role::Bold => self.bold = self.bold.saturating_sub(1),
             Role::Code => {
                 self.code = self.code.saturating_sub(1);
@@ -468,6 +490,10 @@ impl Walker {
 
     fn text(&mut self, text: &str) {
         if self.skip > 0 {
+            return;
+        }
+        if self.sup > 0 {
+            self.sup_buf.push_str(text);
             return;
         }
         if self.in_title > 0 {
@@ -628,6 +654,14 @@ mod tests {
         );
         assert_eq!(d.blocks[0].lead, Some("Purpose:".len()));
         assert!(d.tables[0].rows[0].cells[0].bold);
+    }
+
+    #[test]
+    fn footnote_markers_and_deleted_text() {
+        let d =
+            doc("<p>_ga<sup>1</sup> and m<sup>2</sup> x<sup>th</sup></p><p><del>old</del>new</p>");
+        let texts: Vec<_> = d.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(texts, ["_ga and m xth", "new"]);
     }
 
     #[test]
