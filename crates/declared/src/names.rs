@@ -119,6 +119,9 @@ fn read_line(line: &str) -> LineRead {
     if let Some(names) = parenthesised_names(t) {
         return LineRead::Names(names, true);
     }
+    if let Some(entry) = name_then_description(t) {
+        return LineRead::Names(vec![entry], false);
+    }
     let t = drop_note(t);
     if let Some(entry) = normalise(t) {
         if !entry.suspicious {
@@ -206,6 +209,47 @@ fn parenthesised_names(t: &str) -> Option<Vec<NameEntry>> {
         return None;
     }
     parts.into_iter().map(normalise).collect()
+}
+
+/// The text is nothing but names: no description beside them ("1P_JAR, NID and CONSENT" is;
+/// "CFID – Persistent cookie" is not).
+pub(crate) fn names_only(text: &str) -> bool {
+    let cell = read_name_cell(text);
+    if cell.names.is_empty() || !cell.dropped.is_empty() {
+        return false;
+    }
+    let name_words: usize = cell.names.iter().map(|n| word_count(&n.name)).sum();
+    // A spaced note in brackets ("_ga (Google Analytics)") is allowed beside the names.
+    let mut bare = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    let mut prev = ' ';
+    for c in text.chars() {
+        match c {
+            '(' if prev.is_whitespace() || depth > 0 => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => bare.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
+    let text_words = bare
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '|' | '/'))
+        .filter(|w| !w.is_empty() && !matches!(*w, "and" | "or" | "&" | "AND" | "OR"))
+        .count();
+    text_words == name_words
+}
+
+/// "_ga: Google Analytics", "_ga – used to count visitors": a code-like name, then words about
+/// it.
+fn name_then_description(t: &str) -> Option<NameEntry> {
+    let (left, right) = [": ", " – ", " — ", " - "]
+        .into_iter()
+        .find_map(|sep| t.split_once(sep))?;
+    let left = left.trim();
+    if left.contains(char::is_whitespace) || right.trim().is_empty() || !identifier_like(left) {
+        return None;
+    }
+    normalise(left).filter(|e| !e.suspicious)
 }
 
 /// "X (note)": a spaced parenthetical is a note unless it is a placeholder ("_ga_ (number)").
@@ -587,6 +631,14 @@ mod tests {
         assert_eq!(names("_ga (Google Analytics)"), ["_ga"]);
         assert!(names("N/A").is_empty());
         assert_eq!(names("Google Analytics (_ga, _gid)"), ["_ga", "_gid"]);
+        assert_eq!(names("_ga: Google Analytics"), ["_ga"]);
+        assert_eq!(names("_gid – groups a day's page views"), ["_gid"]);
+        assert!(read_name_cell("Google Analytics: counts visits").names[0].suspicious);
+        assert!(names_only("1P_JAR, NID and CONSENT"));
+        assert!(names_only("_ga (Google Analytics)"));
+        assert!(names_only("incap_ses_(number)_913011"));
+        assert!(!names_only("CFID – Persistent cookie"));
+        assert!(!names_only("_ga: Google Analytics"));
         assert_eq!(names("_ga\nGoogle"), ["_ga"]);
         assert_eq!(names("analytics\nmarketing"), ["analytics", "marketing"]);
     }

@@ -330,7 +330,9 @@ fn heading_names(text: &str) -> bool {
         return false;
     }
     let names = read_name_cell(text);
-    !names.names.is_empty() && names.names.iter().all(|n| !n.suspicious) && names.dropped.is_empty()
+    !names.names.is_empty()
+        && names.names.iter().all(|n| !n.suspicious)
+        && crate::names::names_only(text)
 }
 
 /// A heading (or `<dt>`) that starts a record: names that read as code identifiers, not an
@@ -363,7 +365,7 @@ fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
                 && items.iter().all(|b| {
                     let cell = read_name_cell(&b.text);
                     !b.text.is_empty()
-                        && cell.dropped.is_empty()
+                        && crate::names::names_only(&b.text)
                         && !cell.names.is_empty()
                         && cell
                             .names
