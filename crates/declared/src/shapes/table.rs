@@ -630,8 +630,26 @@ fn labels_as_header(grid: &[GridRow]) -> Option<(Vec<Option<Role>>, Vec<String>)
 /// nearly all single tokens, expiry and domain columns are recognised by their values, and the
 /// wordiest remaining column is the purpose.
 fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Option<TableRead> {
-    let rows: Vec<&GridRow> = grid.iter().filter(|r| r.section.is_none()).collect();
-    if rows.len() < 2 {
+    let mut rows: Vec<&GridRow> = grid.iter().filter(|r| r.section.is_none()).collect();
+    // A header row whose name column has a label we do not know ("Title | Description |
+    // Expiry"): its known labels name their columns, and it is not a row of data.
+    let mut labelled: Vec<Option<Role>> = Vec::new();
+    if let Some(first) = rows.first() {
+        let roles: Vec<Option<Role>> = first
+            .cells
+            .iter()
+            .map(|c| {
+                let t = one_line(&c.text);
+                (word_count(&t) <= 4).then(|| classify(&t)).flatten()
+            })
+            .collect();
+        let short = first.cells.iter().all(|c| word_count(&c.text) <= 4);
+        if short && roles.iter().flatten().count() >= 2 {
+            labelled = roles;
+            rows.remove(0);
+        }
+    }
+    if (rows.len() < 2 && labelled.is_empty()) || rows.is_empty() {
         return None;
     }
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
@@ -673,7 +691,9 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
             && t.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
     };
-    let name_col = (0..width).find(|&c| share(&column(c), &is_token) >= 0.8)?;
+    let name_col = (0..width)
+        .filter(|&c| labelled.get(c).copied().flatten().is_none())
+        .find(|&c| share(&column(c), &is_token) >= 0.8)?;
     let mut roles: Vec<Option<Role>> = vec![None; width];
     roles[name_col] = Some(Role::Name);
     let mut best_purpose: Option<(usize, f64)> = None;
@@ -697,6 +717,15 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
     if let Some((c, _)) = best_purpose {
         roles[c] = Some(Role::Purpose);
     }
+    for (c, role) in labelled.iter().enumerate() {
+        if let Some(role) = role
+            && c != name_col
+            && c < roles.len()
+        {
+            roles[c] = Some(*role);
+        }
+    }
+    let roles = resolve_roles(&roles, &rows);
     if roles.iter().flatten().count() < 2 {
         return None;
     }
