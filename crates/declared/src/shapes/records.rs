@@ -474,6 +474,16 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             continue;
         }
 
+        // Lines of one paragraph ("_ga – …<br>_gid – …") read like list items when every line
+        // is a code-like name and its description.
+        let line_list = block.kind == BlockKind::Paragraph
+            && block.cookie_context
+            && block.text.contains('\n')
+            && block
+                .text
+                .split('\n')
+                .filter(|l| !l.trim().is_empty())
+                .all(|l| list_record(l, b, &ctx, true).is_some());
         for (li, line) in block.text.split('\n').enumerate() {
             let lead = if li == 0 { block.lead } else { None };
             // A label line waits for its value on the next line; "Domain" followed by
@@ -527,40 +537,11 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             if let Some(rec) = current.take() {
                 out.accept(rec);
             }
-            if block.kind == BlockKind::ListItem
-                && block.cookie_context
-                && let Some((left, right)) = list_item(line)
-                && heading_names(&left)
+            if block.cookie_context
+                && (block.kind == BlockKind::ListItem || line_list)
+                && let Some(rec) = list_record(line, b, &ctx, line_list)
             {
-                let names = read_name_cell(&left);
-                let identifiers = names
-                    .names
-                    .iter()
-                    .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none());
-                let lower = right.to_lowercase();
-                let speaks = ["cookie", "session", "persistent", "expire"]
-                    .iter()
-                    .any(|w| lower.contains(w));
-                // A capitalised word before a dash ("Consent – …") is prose, whatever follows;
-                // capitals alone ("GDPR – …") need the description to speak of cookies.
-                let marked = names.names.iter().all(|n| {
-                    n.glob.is_some()
-                        || n.name.contains('_')
-                        || n.name.chars().any(|c| c.is_ascii_digit())
-                        || (crate::names::strongly_name_like(&n.name)
-                            && n.name.chars().any(|c| c.is_lowercase()))
-                });
-                if identifiers && (speaks || marked) {
-                    let mut rec = Record::new("list", &left, b, &ctx);
-                    // "Persistent cookie" is an expiry; a longer description is a purpose that
-                    // may state the expiry too.
-                    if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
-                        rec.fields.push((Role::Expiry, right));
-                    } else {
-                        rec.free.push(right);
-                    }
-                    out.accept(rec);
-                }
+                out.accept(rec);
             }
         }
     }
@@ -568,6 +549,45 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
         out.accept(rec);
     }
     out.groups
+}
+
+/// "CFID – Persistent cookie": a record when the names read as code identifiers and either the
+/// description speaks of cookies or the names carry a clear mark (underscore, digit, mixed
+/// case, pattern). A capitalised word before a dash ("Consent – …") is prose, whatever follows;
+/// capitals alone ("GDPR – …") need the description to speak of cookies. `marked_only` (lines of
+/// a paragraph, not list items) asks for the mark in every case.
+fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option<Record> {
+    let (left, right) = list_item(line)?;
+    if !heading_names(&left) {
+        return None;
+    }
+    let names = read_name_cell(&left);
+    let identifiers = names
+        .names
+        .iter()
+        .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none());
+    let lower = right.to_lowercase();
+    let speaks = ["cookie", "session", "persistent", "expire"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let marked = names.names.iter().all(|n| {
+        n.glob.is_some()
+            || n.name.contains('_')
+            || n.name.chars().any(|c| c.is_ascii_digit())
+            || (crate::names::strongly_name_like(&n.name) && n.name.chars().any(char::is_lowercase))
+    });
+    if !identifiers || !(marked || (speaks && !marked_only)) {
+        return None;
+    }
+    let mut rec = Record::new("list", &left, block, ctx);
+    // "Persistent cookie" is an expiry; a longer description is a purpose that may state the
+    // expiry too.
+    if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
+        rec.fields.push((Role::Expiry, right));
+    } else {
+        rec.free.push(right);
+    }
+    Some(rec)
 }
 
 /// A labelled field: a name label starts the next record, anything else belongs to the
