@@ -181,7 +181,8 @@ impl HttpClient {
             .body(json)
             .send()
             .await
-            .map_err(|e| self.classify(e, url))?;
+            // A webhook's path often holds its secret: keep the URL out of the message.
+            .map_err(|e| self.classify(e.without_url(), url))?;
         Ok(response.status().as_u16())
     }
 
