@@ -259,3 +259,86 @@ fn report_failures(summary: &AuditSummary) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    const SCHEDULING: &str = include_str!("../../../../docs/scheduling.md");
+
+    /// Every `cookie-audit …` command line in the code blocks of docs/scheduling.md.
+    fn documented_commands() -> Vec<Vec<String>> {
+        let mut commands = Vec::new();
+        let mut in_code = false;
+        for line in SCHEDULING.lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            // `cd /srv/cookie-audit && cookie-audit audit …`: the program, not a directory.
+            let Some(rest) = line
+                .match_indices("cookie-audit ")
+                .map(|(at, _)| &line[at + "cookie-audit ".len()..])
+                .find(|rest| {
+                    let word = rest.split_whitespace().next().unwrap_or("");
+                    ["audit", "history", "report", "demo", "scan"].contains(&word)
+                })
+            else {
+                continue;
+            };
+            let rest = rest.split(['>', '|']).next().unwrap_or("");
+            let mut args = vec!["cookie-audit".to_string()];
+            args.extend(rest.split_whitespace().map(str::to_string));
+            commands.push(args);
+        }
+        commands
+    }
+
+    #[test]
+    fn the_scheduling_guide_shows_commands_that_parse() {
+        let commands = documented_commands();
+        // The intro's two, history's two, cron, systemd and the screenshot's demo.
+        assert_eq!(commands.len(), 7, "{commands:?}");
+        for args in commands {
+            if let Err(e) = Cli::try_parse_from(&args) {
+                panic!(
+                    "docs/scheduling.md: `{}` does not parse: {e}",
+                    args.join(" ")
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_scheduling_guide_states_the_real_defaults() {
+        let cli = Cli::try_parse_from(["cookie-audit", "audit", "--config", "a.toml"]).unwrap();
+        let Command::Audit(args) = cli.command else {
+            panic!("an audit command")
+        };
+        assert!(SCHEDULING.contains(&format!(
+            "`--sites-concurrency` at a time (default {})",
+            args.sites_concurrency
+        )));
+        assert!(SCHEDULING.contains(&format!(
+            "default: {}/ in the working directory",
+            super::DEFAULT_OUT_DIR
+        )));
+        assert!(SCHEDULING.contains(&format!("default: {} beside the config", super::DEFAULT_DB)));
+        for (code, exit) in [
+            (0, crate::exit::Exit::Clean),
+            (1, crate::exit::Exit::Findings),
+            (2, crate::exit::Exit::Error),
+        ] {
+            assert_eq!(exit as u8, code);
+            assert!(
+                SCHEDULING.contains(&format!("\n| {code} | ")),
+                "exit {code}"
+            );
+        }
+    }
+}
