@@ -11,7 +11,7 @@ use cookie_audit_crawl::net::error_chain;
 use cookie_audit_diff::KnowledgeBase;
 use cookie_audit_model::Report;
 use cookie_audit_report::{Format, render, to_json, write_atomic};
-use cookie_audit_store::{Store, StoreError, changes};
+use cookie_audit_store::{RunId, Store, StoreError, changes};
 
 use crate::audit::config::Site;
 use crate::audit::summary::{SiteStatus, SiteSummary};
@@ -54,16 +54,16 @@ pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) ->
         fails: false,
     };
     let (id, url) = (site.id.clone(), site.url.to_string());
-    match db(shared, move |s| s.begin_run(&id, &url, started_at)).await {
-        Ok(run) => summary.run_id = Some(run),
+    let run = match db(shared, move |s| s.begin_run(&id, &url, started_at)).await {
+        Ok(run) => run,
         Err(e) => {
             summary.error = Some(format!("the history database could not begin a run: {e}"));
             summary.finished_at = Utc::now();
             return summary;
         }
-    }
-    let run = summary.run_id.expect("set above");
-    match audit_and_write(shared, site, kb, &mut summary).await {
+    };
+    summary.run_id = Some(run);
+    match audit_and_write(shared, site, kb, run, &mut summary).await {
         Ok(()) => summary.status = SiteStatus::Complete,
         Err(mut error) => {
             let message = error.clone();
@@ -81,9 +81,9 @@ async fn audit_and_write(
     shared: &Shared,
     site: &Site,
     kb: Arc<KnowledgeBase>,
+    run: RunId,
     summary: &mut SiteSummary,
 ) -> Result<(), String> {
-    let run = summary.run_id.expect("a run was begun");
     let scan = run_scan(
         site.url.clone(),
         site.config.clone(),
