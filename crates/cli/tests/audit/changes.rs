@@ -35,7 +35,8 @@ async fn the_second_report_lists_exactly_what_changed_and_history_shows_both_run
     );
 
     v2.store(true, Ordering::SeqCst);
-    let second = ws.audit(&[]).await;
+    // Logs at trace level, so the value check below covers every log line too.
+    let second = ws.audit(&["-vvv"]).await;
     assert_eq!(second.code, 0, "{second:?}");
     let report = ws.report("changeshire.gov.uk/latest.json");
     let changes = &report["changes"];
@@ -108,7 +109,8 @@ async fn the_second_report_lists_exactly_what_changed_and_history_shows_both_run
     );
     assert!(table.stdout.contains("changed"), "{}", table.stdout);
 
-    // The session cookie's value is in no output and no file.
+    // The session cookie's value is in no output, no log line and no file.
+    assert!(second.stderr.contains("DEBUG"), "verbose logging was on");
     for run in [&first, &second] {
         assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
     }
