@@ -191,24 +191,9 @@ fn knowledge_bases(sites: &[Site]) -> anyhow::Result<HashMap<Option<PathBuf>, Ar
 }
 
 fn panicked(site: &Site, error: &str) -> SiteSummary {
-    let now = Utc::now();
     SiteSummary {
-        site: site.id.clone(),
-        url: site.url.to_string(),
-        owner: site.owner.clone(),
-        contact: site.contact.clone(),
-        tags: site.tags.clone(),
-        status: SiteStatus::Failed,
-        run_id: None,
-        started_at: now,
-        finished_at: now,
         error: Some(format!("internal error: {error}")),
-        engine: None,
-        counts: None,
-        changes: None,
-        report: None,
-        html: None,
-        fails: false,
+        ..run::not_yet_audited(site, Utc::now())
     }
 }
 

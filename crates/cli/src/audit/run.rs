@@ -35,24 +35,7 @@ struct Written {
 /// Audits one site and says how it went. Never fails: a failure is in the summary.
 pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) -> SiteSummary {
     let started_at = Utc::now();
-    let mut summary = SiteSummary {
-        site: site.id.clone(),
-        url: site.url.to_string(),
-        owner: site.owner.clone(),
-        contact: site.contact.clone(),
-        tags: site.tags.clone(),
-        status: SiteStatus::Failed,
-        run_id: None,
-        started_at,
-        finished_at: started_at,
-        error: None,
-        engine: None,
-        counts: None,
-        changes: None,
-        report: None,
-        html: None,
-        fails: false,
-    };
+    let mut summary = not_yet_audited(site, started_at);
     let (id, url) = (site.id.clone(), site.url.to_string());
     let run = match db(shared, move |s| s.begin_run(&id, &url, started_at)).await {
         Ok(run) => run,
@@ -75,6 +58,28 @@ pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) ->
     }
     summary.finished_at = Utc::now();
     summary
+}
+
+/// A site's summary before anything is known: failed until proven complete.
+pub fn not_yet_audited(site: &Site, at: DateTime<Utc>) -> SiteSummary {
+    SiteSummary {
+        site: site.id.clone(),
+        url: site.url.to_string(),
+        owner: site.owner.clone(),
+        contact: site.contact.clone(),
+        tags: site.tags.clone(),
+        status: SiteStatus::Failed,
+        run_id: None,
+        started_at: at,
+        finished_at: at,
+        error: None,
+        engine: None,
+        counts: None,
+        changes: None,
+        report: None,
+        html: None,
+        fails: false,
+    }
 }
 
 async fn audit_and_write(
