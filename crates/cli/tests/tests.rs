@@ -2,6 +2,7 @@
 
 mod support;
 
+mod audit;
 mod declared;
 mod docs;
 mod scan;
