@@ -5,4 +5,5 @@ mod support;
 mod audit;
 mod declared;
 mod docs;
+mod findings;
 mod scan;
