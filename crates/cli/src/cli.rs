@@ -1,4 +1,4 @@
-//! The command line: `scan`, `demo`, `declared`, `report`.
+//! The command line: `scan`, `demo`, `declared`, `report`, `audit`, `history`.
 
 use std::path::PathBuf;
 
@@ -41,6 +41,10 @@ pub enum Command {
     Declared(DeclaredArgs),
     /// Render a saved JSON report
     Report(ReportArgs),
+    /// Audit every site of a config file, keep history and report what changed
+    Audit(AuditArgs),
+    /// Show a site's audit runs over time
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -133,4 +137,60 @@ pub struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The audit config: [defaults] and [[site]] entries (see config/audit.example.toml)
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+
+    /// Where reports go: <site>/<UTC time>.json, latest.json, latest.html [default: reports]
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// The history database [default: cookie-audit.db beside the config]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Sites audited at once; each keeps its own per-host rate limits
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sites_concurrency: u32,
+
+    /// POST each site's summary as JSON to URL when the site is done (failures are logged, never fatal)
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    /// The run summary on stdout [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
+
+    /// Scan options: given here, they override the config file for every site
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The site: its id (registrable domain, or the `id` of its [[site]]), or any URL or host of it
+    pub site: String,
+
+    /// The history database [default: cookie-audit.db]
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Use the history database beside this audit config, as `audit` does
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    pub config: Option<PathBuf>,
+
+    /// Output [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
+}
+
+/// Output of the list commands (`audit`'s summary, `history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }

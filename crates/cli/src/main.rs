@@ -1,9 +1,11 @@
 //! `cookie-audit`: CLI and glue. The work happens in the library crates, in pipeline order:
 //! crawl → declared → diff → report/store.
 
+mod audit;
 mod cli;
 mod commands;
 mod exit;
+mod history;
 mod options;
 mod output;
 mod pipeline;
@@ -37,6 +39,8 @@ fn main() -> ExitCode {
             Command::Demo(args) => commands::demo(args, quiet).await,
             Command::Declared(args) => commands::declared(args).await,
             Command::Report(args) => commands::report(args),
+            Command::Audit(args) => audit::audit(args, quiet).await,
+            Command::History(args) => history::history(args),
         }
     });
     // Background tasks (fixture listeners, idle connections) must not keep the process alive.
@@ -67,6 +71,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

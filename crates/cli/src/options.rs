@@ -165,10 +165,6 @@ pub struct ScanOptions {
 // `--insecure=false` overrides a config file's `insecure = true`.
 impl ScanOptions {
     /// `self` with every field `other` sets replaced: CLI over site over defaults.
-    #[allow(
-        dead_code,
-        reason = "the audit command (config file + flags) is its caller"
-    )]
     pub fn merged_over(self, base: &ScanOptions) -> ScanOptions {
         let base = base.clone();
         ScanOptions {

@@ -2,6 +2,8 @@
 
 mod support;
 
+mod audit;
 mod declared;
 mod docs;
+mod findings;
 mod scan;

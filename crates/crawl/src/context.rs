@@ -12,7 +12,6 @@ use crate::jar::Jar;
 use crate::net::{ClientOptions, FetchError, HttpClient};
 use crate::ratelimit::HostLimiter;
 use crate::record::Recorder;
-use crate::robots::RobotsCache;
 
 /// Reports crawl progress to whoever shows it (a progress bar, nothing in tests).
 pub trait Progress: Send + Sync {
@@ -43,7 +42,6 @@ pub struct CrawlContext {
     pub limiter: HostLimiter,
     pub jar: Jar,
     pub recorder: Recorder,
-    pub robots: RobotsCache,
     pub progress: Box<dyn Progress>,
     problems: Mutex<Problems>,
     resources: Mutex<ResourceBudget>,
@@ -82,7 +80,6 @@ impl CrawlContext {
         Ok(CrawlContext {
             limiter: HostLimiter::new(config.rate, config.concurrency),
             recorder: Recorder::new(&host, config.show_values),
-            robots: RobotsCache::new(!config.ignore_robots),
             site: Site { start_url, host },
             http,
             jar: Jar::new(),

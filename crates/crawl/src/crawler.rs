@@ -18,6 +18,7 @@ use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNO
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::frontier::{Admission, Frontier};
 use crate::record::PageRef;
+use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
 
 /// Page URLs taken from sitemaps, at most this many times `--max-pages`.
@@ -69,11 +70,13 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     let mut robots_disallowed = 0u32;
     let mut pages_failed = 0u32;
     let mut start_error = None;
+    // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
+    let robots = RobotsCache::new(!config.ignore_robots);
 
     frontier.mark_seen(&start);
     let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
     // Sitemap pages are queued one level below the start page.
-    let seeds = sitemap_seeds(&ctx, &start).await;
+    let seeds = sitemap_seeds(&ctx, &robots, &start).await;
     let max_sitemap_urls = (config.max_pages as usize)
         .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
         .max(100);
@@ -110,7 +113,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let mut allowed = Vec::with_capacity(level.len());
         for url in level {
             // The start page is what the user asked for: it is read whatever robots.txt says.
-            if depth == 0 || ctx.robots.allows(&ctx, &url).await {
+            if depth == 0 || robots.allows(&ctx, &url).await {
                 allowed.push(url);
             } else {
                 robots_disallowed += 1;
@@ -261,8 +264,8 @@ fn path_only(url: &Url) -> Url {
     url
 }
 
-async fn sitemap_seeds(ctx: &CrawlContext, start: &Url) -> Vec<Url> {
-    let rules = ctx.robots.rules(ctx, start).await;
+async fn sitemap_seeds(ctx: &CrawlContext, robots: &RobotsCache, start: &Url) -> Vec<Url> {
+    let rules = robots.rules(ctx, start).await;
     let mut seeds: Vec<Url> = rules.sitemaps.clone();
     if let Ok(default) = start.join("/sitemap.xml")
         && !seeds.contains(&default)

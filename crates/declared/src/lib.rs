@@ -1,169 +1,162 @@
-//! Reads the cookie tables a site publishes: an HTML `<table>` whose header row names a cookie
-//! column (name/cookie) and at least one of purpose, expiry, domain or provider.
+//! Reads the cookie declaration a site publishes — the cookie table of its privacy or cookie
+//! page, however its CMS renders it — into [`DeclaredCookie`]s.
+//!
+//! A pure crate: HTML text in, data out. No I/O, never a panic, never an `Err` for bad input;
+//! what it is unsure of becomes a warning. Nothing recurses over the DOM (see [`dom`]), so any
+//! nesting depth is safe on any thread.
+//!
+//! - [`extract_declarations`] reads one page: every cookie table (or table-like structure),
+//!   the cookies it declares, and the cookie names and vendors mentioned in prose.
+//! - [`read_declaration`] reads every page the crawler handed over and builds the report's
+//!   [`Declaration`].
+//!
+//! The shapes handled, the header synonym table, the name and expiry rules are documented in
+//! `docs/declared.md`.
 
-pub mod guard;
+mod depth;
+mod dom;
+mod extract;
+mod fields;
+mod headers;
+mod lexicon;
+mod names;
+mod prose;
+mod shapes;
+mod text;
 
-use cookie_audit_model::expiry::parse_expiry_text;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use cookie_audit_model::{
-    Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, DeclaredSource, ProseMention,
+    Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, ProseMention,
 };
-use scraper::{ElementRef, Html, Selector};
-use url::Url;
+
+pub use extract::extract_declarations;
 
 /// Everything read from one page.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageExtraction {
+    /// In page order: by structure (table), then row, then position in the name cell.
+    /// `source.url` is the page's URL, `source.table`/`row`/`shape` say where each was read.
     pub cookies: Vec<DeclaredCookie>,
+    /// Cookie tables (or table-like structures) found.
     pub tables: u32,
+    /// Cookie names and vendors mentioned outside the declaration, once each, in page order.
     pub prose_mentions: Vec<ProseMention>,
+    /// What the extractor was unsure of ("table 1: row 4: not read as a cookie name: …").
     pub warnings: Vec<String>,
 }
 
 /// A page handed over by the crawler for reading.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredPage {
-    pub url: Url,
+    pub url: url::Url,
+    /// Why the page was read: `--privacy-url`, the link text that led to it, …
     pub found_by: String,
+    /// The decoded page, when it could be fetched.
     pub html: Option<String>,
+    /// Why it could not be fetched or read.
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Name,
-    Purpose,
-    Expiry,
-    Domain,
-    Provider,
-    Category,
-}
-
-fn column(header: &str) -> Option<Column> {
-    let h = header.trim().to_lowercase();
-    Some(match h.as_str() {
-        "name" | "cookie name" | "cookie" | "cookies" => Column::Name,
-        "purpose" | "description" | "used for" | "what it does" | "why" | "why we use it" => {
-            Column::Purpose
-        }
-        "expiry" | "expires" | "duration" | "lasts for" | "retention" | "expiry period"
-        | "persistence" => Column::Expiry,
-        "domain" | "host" => Column::Domain,
-        "provider" | "set by" | "software" | "third party" | "service" => Column::Provider,
-        "category" | "type of cookie" | "type" => Column::Category,
-        _ => return None,
-    })
-}
-
-fn cell_text(cell: ElementRef<'_>) -> String {
-    cell.text()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Reads every cookie table on one page. Markup that would take the tree builder minutes (nested
-/// past [`guard::MAX_NESTING_DEPTH`], a tag with thousands of attributes) is refused or cut first,
-/// with a warning.
-pub fn extract_declarations(html: &str, page_url: &Url) -> PageExtraction {
-    let guarded = guard::guard(html);
-    let mut out = match guarded.html {
-        Some(html) => extract_tables(html, page_url),
-        None => PageExtraction::default(),
-    };
-    out.warnings.extend(guarded.warnings);
-    out
-}
-
-fn extract_tables(html: &str, page_url: &Url) -> PageExtraction {
-    let table_sel = Selector::parse("table").expect("valid selector");
-    let row_sel = Selector::parse("tr").expect("valid selector");
-    let cell_sel = Selector::parse("th, td").expect("valid selector");
-    let document = Html::parse_document(html);
-    let mut out = PageExtraction::default();
-    for table in document.select(&table_sel) {
-        let mut rows = table.select(&row_sel);
-        let Some(header) = rows.next() else { continue };
-        let mut columns: Vec<Option<Column>> = header
-            .select(&cell_sel)
-            .map(|c| column(&cell_text(c)))
-            .collect();
-        // "Cookie" + "Name": Name is the name, Cookie the provider (Barking & Dagenham's layout).
-        if columns.iter().filter(|c| **c == Some(Column::Name)).count() > 1
-            && let Some(first) = columns.iter_mut().find(|c| **c == Some(Column::Name))
-        {
-            *first = Some(Column::Provider);
-        }
-        if !columns.contains(&Some(Column::Name)) || columns.iter().flatten().count() < 2 {
-            continue;
-        }
-        let table_index = out.tables;
-        out.tables += 1;
-        for (row_index, row) in rows.enumerate() {
-            let cells: Vec<String> = row.select(&cell_sel).map(cell_text).collect();
-            let get = |col: Column| {
-                columns
-                    .iter()
-                    .position(|c| *c == Some(col))
-                    .and_then(|i| cells.get(i))
-                    .filter(|v| !v.is_empty())
-                    .cloned()
-            };
-            let Some(name) = get(Column::Name) else {
-                continue;
-            };
-            let name = name.trim_end_matches(['.', ',', ';', ':']).to_string();
-            out.cookies.push(DeclaredCookie {
-                pattern: name.contains('*'),
-                glob: name.contains('*').then(|| name.clone()),
-                suspicious_name: name.contains(' '),
-                name,
-                provider: get(Column::Provider),
-                domain: get(Column::Domain),
-                purpose: get(Column::Purpose),
-                category: get(Column::Category),
-                expiry: get(Column::Expiry).map(|t| parse_expiry_text(&t)),
-                source: DeclaredSource {
-                    url: page_url.to_string(),
-                    table: table_index,
-                    row: row_index as u32,
-                    shape: Some("table".into()),
-                },
-            });
-        }
-    }
-    out
-}
-
-/// Reads every page and builds the report's declaration.
+/// Reads every page, merges duplicates across pages, and builds the report's [`Declaration`].
+///
+/// Pages are read in the order given. A declaration repeated word for word on a later page (or
+/// in a later table of the same page — the same table served on the privacy page and on the
+/// cookie page) is kept once, with the source where it was first read; each page still reports
+/// how many cookies it declared itself. `status` is `found` when at least one cookie was
+/// declared.
 pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCookie>) {
-    let mut declared = Vec::new();
-    let mut declaration = Declaration {
-        status: DeclarationStatus::NotFound,
-        pages: Vec::new(),
-        prose_mentions: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut declared: Vec<DeclaredCookie> = Vec::new();
+    // Each declaration seen, with the (page, structure) it was first read from.
+    let mut seen: HashMap<DeclarationKey, (String, u32)> = HashMap::new();
+    let mut page_entries = Vec::with_capacity(pages.len());
+    let mut prose_mentions = Vec::new();
+    let mut warnings = Vec::new();
     for page in pages {
-        let extraction = page
-            .html
-            .as_deref()
-            .map(|html| extract_declarations(html, &page.url))
-            .unwrap_or_default();
-        declaration.pages.push(DeclarationPage {
-            url: page.url.to_string(),
+        let url = cookie_audit_model::url_norm::normalize(page.url.clone()).to_string();
+        let mut entry = DeclarationPage {
+            url: url.clone(),
             found_by: page.found_by.clone(),
-            tables: extraction.tables,
-            cookies: extraction.cookies.len() as u32,
+            tables: 0,
+            cookies: 0,
             error: page.error.clone(),
-        });
-        declaration.prose_mentions.extend(extraction.prose_mentions);
-        declaration.warnings.extend(extraction.warnings);
-        declared.extend(extraction.cookies);
+        };
+        match &page.html {
+            Some(html) => {
+                let extraction = extract_declarations(html, &page.url);
+                entry.tables = extraction.tables;
+                entry.cookies = extraction.cookies.len() as u32;
+                warnings.extend(
+                    extraction
+                        .warnings
+                        .into_iter()
+                        .map(|w| format!("{url}: {w}")),
+                );
+                prose_mentions.extend(extraction.prose_mentions);
+                for cookie in extraction.cookies {
+                    let here = (cookie.source.url.clone(), cookie.source.table);
+                    match seen.entry(DeclarationKey::of(&cookie)) {
+                        // Repeated in the same table: the page lists it twice, keep both.
+                        Entry::Occupied(first) if *first.get() == here => declared.push(cookie),
+                        Entry::Occupied(_) => {}
+                        Entry::Vacant(slot) => {
+                            slot.insert(here);
+                            declared.push(cookie);
+                        }
+                    }
+                }
+            }
+            None if entry.error.is_none() => {
+                entry.error = Some("the page was not read".to_string());
+            }
+            None => {}
+        }
+        page_entries.push(entry);
     }
-    if !declared.is_empty() {
-        declaration.status = DeclarationStatus::Found;
-    }
+    let declaration = Declaration {
+        status: if declared.is_empty() {
+            DeclarationStatus::NotFound
+        } else {
+            DeclarationStatus::Found
+        },
+        pages: page_entries,
+        prose_mentions,
+        warnings,
+    };
     (declaration, declared)
+}
+
+/// Every field of a declaration but where it was read: two declarations with the same key are
+/// the same declaration.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DeclarationKey {
+    name: String,
+    pattern: bool,
+    glob: Option<String>,
+    suspicious_name: bool,
+    provider: Option<String>,
+    domain: Option<String>,
+    purpose: Option<String>,
+    category: Option<String>,
+    expiry: Option<(String, Option<bool>, Option<i64>)>,
+}
+
+impl DeclarationKey {
+    fn of(c: &DeclaredCookie) -> DeclarationKey {
+        DeclarationKey {
+            name: c.name.clone(),
+            pattern: c.pattern,
+            glob: c.glob.clone(),
+            suspicious_name: c.suspicious_name,
+            provider: c.provider.clone(),
+            domain: c.domain.clone(),
+            purpose: c.purpose.clone(),
+            category: c.category.clone(),
+            expiry: c
+                .expiry
+                .as_ref()
+                .map(|e| (e.text.clone(), e.session, e.seconds)),
+        }
+    }
 }

@@ -44,7 +44,9 @@ pub fn parse_expiry_text(text: &str) -> Expiry {
     let (session, seconds) = match (seconds, says_session, says_never) {
         // "Session / 30 minutes of inactivity" and similar: a duration tied to a session word
         // describes the session, not a stored lifetime.
-        (Some(_), true, _) if lower.contains("inactiv") || lower.contains("idle") => {
+        (Some(_), true, _)
+            if lower.contains("inactiv") || lower.contains("idle") || lower.contains("timeout") =>
+        {
             (Some(true), None)
         }
         (Some(secs), _, _) => (Some(false), Some(secs)),
@@ -112,6 +114,9 @@ fn mentions_session(lower: &str) -> bool {
         "end of your visit",
         "end of the visit",
         "until you close",
+        "browser close",
+        "browser session",
+        "end of session",
     ];
     SESSION_PHRASES.iter().any(|p| lower.contains(p))
 }
@@ -126,6 +131,7 @@ fn mentions_never(lower: &str) -> bool {
         "no expiration",
         "indefinite",
         "permanent",
+        "forever",
     ];
     NEVER_PHRASES.iter().any(|p| lower.contains(p))
 }
@@ -134,6 +140,9 @@ fn mentions_never(lower: &str) -> bool {
 enum Token<'a> {
     Number(f64),
     Word(&'a str),
+    /// A bracket, slash or semicolon: what follows restates or adds an alternative ("2 years
+    /// (730 days)", "24 hours / 1 day"), so it starts a new duration instead of adding up.
+    Break,
 }
 
 fn tokenize(lower: &str) -> Vec<Token<'_>> {
@@ -168,6 +177,9 @@ fn tokenize(lower: &str) -> Vec<Token<'_>> {
             }
             tokens.push(Token::Word(&lower[start..i]));
         } else {
+            if matches!(c, b'(' | b')' | b'[' | b']' | b'/' | b';' | b'|') {
+                tokens.push(Token::Break);
+            }
             i += 1;
         }
     }
@@ -237,6 +249,12 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
     let mut pending_number: Option<f64> = None;
     for token in tokens {
         match token {
+            Token::Break => {
+                if let Some((sum, _)) = current.take() {
+                    durations.push(sum);
+                }
+                pending_number = None;
+            }
             Token::Number(n) => pending_number = Some(n),
             Token::Word(w) => {
                 if let Some(n) = number_word(w) {
@@ -244,11 +262,16 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
                     // rarer. Adding a units word to a tens word covers "twenty four".
                     pending_number = match (pending_number, n) {
                         (Some(tens), units)
-                            if tens >= 20.0 && units < 10.0 && tens % 10.0 == 0.0 =>
+                            if tens >= 20.0
+                                && (1.0..10.0).contains(&units)
+                                && tens % 10.0 == 0.0 =>
                         {
                             Some(tens + units)
                         }
-                        (Some(whole), 0.5) => Some(whole + 0.5),
+                        // "one and a half years": the half adds to the whole number.
+                        (Some(whole), half) if w == "half" && whole >= 1.0 => Some(whole + half),
+                        // "half an hour": the article belongs to the unit, not a new number.
+                        (Some(half), _) if half < 1.0 && matches!(w, "a" | "an") => Some(half),
                         _ => Some(n),
                     };
                 } else if let Some(unit) = unit_seconds(w) {
@@ -347,6 +370,37 @@ mod tests {
         check("1-2 years", Some(false), Some(2 * Y));
         check("13 months or 2 years", Some(false), Some(2 * Y));
         check("up to 30 days", Some(false), Some(30 * D));
+    }
+
+    #[test]
+    fn restatements_in_brackets_do_not_add_up() {
+        check("2 years (730 days)", Some(false), Some(2 * Y));
+        check("13 months (400 days)", Some(false), Some(400 * D));
+        check("24 hours / 1 day", Some(false), Some(D));
+        check("30 minutes; 2 years", Some(false), Some(2 * Y));
+    }
+
+    #[test]
+    fn halves() {
+        check("half an hour", Some(false), Some(30 * 60));
+        check("one and a half years", Some(false), Some(Y + Y / 2));
+        check("1.5 years", Some(false), Some(Y + Y / 2));
+    }
+
+    #[test]
+    fn consent_platform_wording() {
+        // OneTrust lifespans, Cookiebot storage durations, Civic's defaults.
+        check("730 Days", Some(false), Some(730 * D));
+        check("1 Day", Some(false), Some(D));
+        check("Session", Some(true), None);
+        check("A few seconds", None, None);
+        check("Persistent - 2 years", Some(false), Some(2 * Y));
+        check("Expires after 1 year", Some(false), Some(Y));
+        check("90 days from set/update", Some(false), Some(90 * D));
+        check("Forever", Some(false), None);
+        check("On browser close", Some(true), None);
+        check("End of browser session", Some(true), None);
+        check("Session (30 minute timeout)", Some(true), None);
     }
 
     #[test]

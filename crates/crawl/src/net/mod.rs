@@ -139,17 +139,7 @@ impl HttpClient {
         cookie_header: Option<&str>,
         accept: &str,
     ) -> Result<Response, FetchError> {
-        match url.scheme() {
-            "http" | "https" => {}
-            other => {
-                return Err(FetchError::Scheme {
-                    scheme: other.to_string(),
-                });
-            }
-        }
-        if let Some(ip) = ip_literal(url) {
-            self.policy.check(ip)?;
-        }
+        self.check_target(url)?;
         let mut request = self
             .inner
             .get(url.clone())
@@ -186,6 +176,39 @@ impl HttpClient {
             inner: response,
             timeout_secs: self.timeout.as_secs(),
         })
+    }
+
+    /// One POST of a JSON body (the audit job's webhook), no redirects followed, judged by the
+    /// same address policy as every GET. Returns the status; the response body is not read.
+    pub async fn post_json(&self, url: &Url, json: Vec<u8>) -> Result<u16, FetchError> {
+        self.check_target(url)?;
+        let response = self
+            .inner
+            .post(url.clone())
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(json)
+            .send()
+            .await
+            // A webhook's path often holds its secret: keep the URL out of the message.
+            .map_err(|e| self.classify(e.without_url(), url))?;
+        Ok(response.status().as_u16())
+    }
+
+    /// What every request checks before it is sent: an http(s) URL, and for an IP-literal host
+    /// (which never reaches the resolver) an allowed address.
+    fn check_target(&self, url: &Url) -> Result<(), FetchError> {
+        match url.scheme() {
+            "http" | "https" => {}
+            other => {
+                return Err(FetchError::Scheme {
+                    scheme: other.to_string(),
+                });
+            }
+        }
+        if let Some(ip) = ip_literal(url) {
+            self.policy.check(ip)?;
+        }
+        Ok(())
     }
 
     fn classify(&self, error: reqwest::Error, url: &Url) -> FetchError {
@@ -387,5 +410,58 @@ impl Response {
                 Err(e) => return Err(classify_error(e, &url, self.timeout_secs)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(resolve: &[(&str, &str)]) -> HttpClient {
+        HttpClient::new(&ClientOptions {
+            timeout: Duration::from_secs(2),
+            user_agent: "cookie-audit-test".into(),
+            insecure: false,
+            offline: true,
+            allow_private: false,
+            resolve: resolve
+                .iter()
+                .map(|(h, a)| (h.to_string(), a.parse().unwrap()))
+                .collect(),
+        })
+        .unwrap()
+    }
+
+    // The webhook goes through the same guard as the crawl: a loopback or private address the
+    // user did not allow is refused before any connection is attempted.
+    #[tokio::test]
+    async fn post_json_refuses_addresses_the_user_did_not_allow() {
+        let client = client(&[]);
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://[::ffff:10.0.0.5]/hook",
+            "http://169.254.169.254/latest",
+        ] {
+            let error = client
+                .post_json(&Url::parse(url).unwrap(), b"{}".to_vec())
+                .await
+                .unwrap_err();
+            assert!(matches!(error, FetchError::Forbidden(_)), "{url}: {error}");
+        }
+        let error = client
+            .post_json(&Url::parse("ftp://hooks.test/").unwrap(), b"{}".to_vec())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Scheme { .. }), "{error}");
+    }
+
+    #[tokio::test]
+    async fn post_json_resolves_only_mapped_names_when_offline() {
+        let client = client(&[("hooks.test", "127.0.0.1")]);
+        let error = client
+            .post_json(&Url::parse("http://other.test/").unwrap(), b"{}".to_vec())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Resolve { .. }), "{error}");
     }
 }

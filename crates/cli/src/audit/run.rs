@@ -1,0 +1,193 @@
+//! One site's audit, start to end: begin the run in the history, crawl, compare with the previous
+//! complete run, write the report files, and only then mark the run complete — or record why it
+//! failed. Nothing here stops another site: every failure becomes the site's `error`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use cookie_audit_crawl::NoProgress;
+use cookie_audit_crawl::net::error_chain;
+use cookie_audit_diff::KnowledgeBase;
+use cookie_audit_model::Report;
+use cookie_audit_report::{Format, render, to_json, write_atomic};
+use cookie_audit_store::{RunId, Store, StoreError, changes};
+
+use crate::audit::config::Site;
+use crate::audit::summary::{SiteStatus, SiteSummary};
+use crate::exit::Exit;
+use crate::pipeline::run_scan;
+
+/// What every site's audit shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// One connection, taken in turns: each site writes once, at its end, in one transaction.
+    pub store: Arc<Mutex<Store>>,
+    pub out_dir: PathBuf,
+}
+
+/// The files a complete site's audit wrote.
+struct Written {
+    json: PathBuf,
+    html: PathBuf,
+}
+
+/// Audits one site and says how it went. Never fails: a failure is in the summary.
+pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) -> SiteSummary {
+    let started_at = Utc::now();
+    let mut summary = not_yet_audited(site, started_at);
+    let (id, url) = (site.id.clone(), site.url.to_string());
+    let run = match db(shared, move |s| s.begin_run(&id, &url, started_at)).await {
+        Ok(run) => run,
+        Err(e) => {
+            summary.error = Some(format!("the history database could not begin a run: {e}"));
+            summary.finished_at = Utc::now();
+            return summary;
+        }
+    };
+    summary.run_id = Some(run);
+    match audit_and_write(shared, site, kb, run, &mut summary).await {
+        Ok(()) => summary.status = SiteStatus::Complete,
+        Err(mut error) => {
+            let message = error.clone();
+            if let Err(e) = db(shared, move |s| s.fail_run(run, &message)).await {
+                error.push_str(&format!(" (and the failure could not be recorded: {e})"));
+            }
+            summary.error = Some(error);
+        }
+    }
+    summary.finished_at = Utc::now();
+    summary
+}
+
+/// A site's summary before anything is known: failed until proven complete.
+pub fn not_yet_audited(site: &Site, at: DateTime<Utc>) -> SiteSummary {
+    SiteSummary {
+        site: site.id.clone(),
+        url: site.url.to_string(),
+        owner: site.owner.clone(),
+        contact: site.contact.clone(),
+        tags: site.tags.clone(),
+        status: SiteStatus::Failed,
+        run_id: None,
+        started_at: at,
+        finished_at: at,
+        error: None,
+        engine: None,
+        counts: None,
+        changes: None,
+        report: None,
+        html: None,
+        fails: false,
+    }
+}
+
+async fn audit_and_write(
+    shared: &Shared,
+    site: &Site,
+    kb: Arc<KnowledgeBase>,
+    run: RunId,
+    summary: &mut SiteSummary,
+) -> Result<(), String> {
+    let scan = run_scan(
+        site.url.clone(),
+        site.config.clone(),
+        kb,
+        Box::new(NoProgress),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut report = scan.report;
+    summary.engine = Some(report.engine);
+    let dir = shared.out_dir.join(&site.id);
+    if let Some(error) = scan.start_error {
+        // Nothing to compare or keep in the history, but the thin report says what the crawl met.
+        // `latest.*` keep showing the last audit that worked.
+        let json = to_json(&report);
+        summary.report = blocking(move || write_stamped(&dir, report.started_at, &json))
+            .await
+            .ok();
+        return Err(format!("{} could not be fetched: {error}", site.url));
+    }
+
+    let id = site.id.clone();
+    let previous = db(shared, move |s| s.previous_complete(&id, run))
+        .await
+        .map_err(|e| format!("the history database could not find the previous run: {e}"))?;
+    report.changes = Some(changes(previous.as_ref(), &report));
+    let report = Arc::new(report);
+    let written = {
+        let report = report.clone();
+        blocking(move || write_reports(&dir, &report)).await?
+    };
+    {
+        let report = report.clone();
+        db(shared, move |s| s.complete_run(run, &report))
+            .await
+            .map_err(|e| format!("the history database could not complete the run: {e}"))?;
+    }
+    summary.counts = Some(report.summary.clone());
+    summary.changes = report.changes.clone();
+    summary.fails = Exit::for_report(&report, site.config.fail_on) == Exit::Findings;
+    summary.report = Some(written.json);
+    summary.html = Some(written.html);
+    Ok(())
+}
+
+/// `<dir>/<UTC time>.json`, `latest.json` and `latest.html`, each written atomically; the dated
+/// file first, so `latest.*` never name a run whose own file is missing.
+fn write_reports(dir: &Path, report: &Report) -> Result<Written, String> {
+    let json = to_json(report);
+    let stamped = write_stamped(dir, report.started_at, &json)?;
+    let latest = dir.join("latest.json");
+    write_atomic(&latest, json.as_bytes()).map_err(|e| write_error(&latest, &e))?;
+    let html_path = dir.join("latest.html");
+    let html = render(report, Format::Html, &Default::default());
+    write_atomic(&html_path, html.as_bytes()).map_err(|e| write_error(&html_path, &e))?;
+    Ok(Written {
+        json: stamped,
+        html: html_path,
+    })
+}
+
+/// `<dir>/20250602T090312Z.json`: basic ISO 8601 in UTC, so names sort in time order and hold no
+/// `:`. A second run started in the same second gets `-2`, never overwriting the first.
+fn write_stamped(dir: &Path, at: DateTime<Utc>, json: &str) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
+    let stem = at.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut path = dir.join(format!("{stem}.json"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}.json"));
+        n += 1;
+    }
+    write_atomic(&path, json.as_bytes()).map_err(|e| write_error(&path, &e))?;
+    Ok(path)
+}
+
+fn write_error(path: &Path, error: &std::io::Error) -> String {
+    format!("could not write {}: {error}", path.display())
+}
+
+/// A database call off the async threads: SQLite may wait up to its busy timeout for another
+/// process's write.
+async fn db<T: Send + 'static>(
+    shared: &Shared,
+    op: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = shared.store.clone();
+    blocking(move || {
+        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+        op(&mut store).map_err(|e| error_chain(&e))
+    })
+    .await
+}
+
+/// File writes sync to disk: off the async threads too.
+async fn blocking<T: Send + 'static>(
+    op: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(op)
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+}

@@ -1,0 +1,52 @@
+//! `--webhook URL`: each site's summary POSTed as JSON when the site is done.
+//!
+//! The POST goes through the project's one guarded HTTP client, so the SSRF guard applies to it
+//! as to every crawl request: a webhook on a loopback or private address must be allowed like a
+//! crawl target — `resolve = ["hooks.internal=10.0.0.5"]` in `[defaults]` or `--resolve` on the
+//! command line (that address only), or `allow_private`. The client is built from `[defaults]`
+//! with the command line over it, never from one site's overrides.
+//!
+//! A webhook URL often carries a secret (Slack's and Teams' do, in the path), so messages name
+//! only its origin.
+
+use cookie_audit_crawl::net::{ClientOptions, HttpClient};
+use url::Url;
+
+use crate::audit::summary::SiteSummary;
+use crate::options::ScanOptions;
+
+#[derive(Debug)]
+pub struct Webhook {
+    url: Url,
+    client: HttpClient,
+}
+
+impl Webhook {
+    pub fn new(url: &str, options: &ScanOptions) -> anyhow::Result<Webhook> {
+        let url = Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| {
+                crate::commands::UsageError("--webhook: expected an http:// or https:// URL".into())
+            })?;
+        let config = options.resolve_config()?;
+        let client = HttpClient::new(&ClientOptions::from_config(&config))?;
+        Ok(Webhook { url, client })
+    }
+
+    /// Where the webhook goes, without the path and query that may hold its secret.
+    pub fn origin(&self) -> String {
+        self.url.origin().ascii_serialization()
+    }
+
+    /// POSTs one site's summary. Any answer but 2xx is a failure, reported and never retried:
+    /// the next run posts again, and the reports and history do not depend on it.
+    pub async fn post(&self, summary: &SiteSummary) -> Result<(), String> {
+        let body = serde_json::to_vec(summary).map_err(|e| e.to_string())?;
+        match self.client.post_json(&self.url, body).await {
+            Ok(status) if (200..300).contains(&status) => Ok(()),
+            Ok(status) => Err(format!("{} answered HTTP {status}", self.origin())),
+            Err(error) => Err(format!("{}: {error}", self.origin())),
+        }
+    }
+}

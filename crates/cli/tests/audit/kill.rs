@@ -1,0 +1,82 @@
+//! An audit killed with SIGKILL in the middle of a crawl.
+
+use std::time::{Duration, Instant};
+
+use cookie_audit_store::{RunStatus, Store};
+
+use super::sites::{self, SLOW};
+use super::{Workspace, binary, defaults, path_arg, site};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_audit_leaves_a_history_the_next_audit_uses_without_counting_the_partial_run() {
+    let server = sites::slow().await;
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}{}",
+        defaults(&server.resolve_args(), "rate = 5\nmax_pages = 40"),
+        site(&server.http_url(SLOW, "/"), "")
+    ));
+
+    let mut child = binary()
+        .args([
+            "audit",
+            "--config",
+            &path_arg(&ws.config()),
+            "--out-dir",
+            &path_arg(&ws.out()),
+            "--db",
+            &path_arg(&ws.db()),
+            "--engine",
+            "http",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start cookie-audit");
+    // Pages are crawling once the site has served a few: the run is begun and far from done.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.log.count(SLOW, "/page/") < 3 {
+        assert!(Instant::now() < deadline, "the crawl never started");
+        assert!(child.try_wait().unwrap().is_none(), "the audit ended early");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().expect("SIGKILL");
+    let status = child.wait().await.unwrap();
+    assert!(!status.success());
+    #[cfg(unix)]
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    assert!(!ws.out().join("slowshire.gov.uk/latest.json").exists());
+
+    {
+        let store = Store::open(&ws.db()).expect("the database opens after the kill");
+        store.integrity_check().expect("and is intact");
+        let runs = store.history("slowshire.gov.uk").unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].status, RunStatus::Running);
+        assert_eq!(store.latest_complete("slowshire.gov.uk").unwrap(), None);
+    }
+
+    // The next audit (a short one: the flag overrides the file) runs over the same database.
+    let next = ws.audit(&["--max-pages", "2"]).await;
+    assert_eq!(next.code, 0, "{next:?}");
+    let report = ws.report("slowshire.gov.uk/latest.json");
+    assert_eq!(report["config"]["max_pages"], 2);
+    assert_eq!(
+        report["changes"]["previous_run_at"],
+        serde_json::Value::Null,
+        "the killed run is nobody's previous run"
+    );
+    let history = ws.history("slowshire.gov.uk", "json").await.json();
+    let statuses: Vec<&str> = history["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["running", "complete"]);
+    let table = ws.history("slowshire.gov.uk", "table").await;
+    assert!(table.stdout.contains("interrupted"), "{}", table.stdout);
+}

@@ -1,0 +1,650 @@
+//! Declarations written one cookie at a time rather than as a table:
+//! - a heading (or accordion `<summary>`) per cookie — `<h3>_ga</h3>`, or "1P_JAR, NID and
+//!   CONSENT" — followed by paragraphs or lists ("Purpose: …", "Expires: …");
+//! - definition lists (`<dt>_ga</dt><dd>…</dd>`);
+//! - "Label: value" lines, or a label/value run in one line ("Name nmstat Type Other Domain
+//!   Expires 1000 days"), each "Name" starting the next cookie;
+//! - list items such as "CFID – Persistent cookie", and lists of bare names.
+//!
+//! Prose must never yield a name, so every record needs evidence besides looking like a name:
+//! labelled fields, or (in a section about cookies) a name that reads as a code identifier and a
+//! description that speaks of cookies. A capitalised word ("Analytics", "Consent") is never
+//! enough on its own.
+
+use std::collections::{HashMap, HashSet};
+
+use cookie_audit_model::DeclaredCookie;
+use cookie_audit_model::expiry::parse_expiry_text;
+
+use crate::dom::{Block, BlockKind};
+use crate::fields::{Origin, Values, declare, dropped_warning, expiry_sentence};
+use crate::headers::{Role, classify_exact, resolve_type};
+use crate::names::{NameCell, identifier_like, is_sentence, read_name_cell};
+use crate::prose::vendor_in;
+use crate::shapes::table::apply_title;
+use crate::text::word_count;
+
+/// Cookies read from consecutive records of one shape: one structure on the page.
+#[derive(Debug)]
+pub(crate) struct RecordGroup {
+    pub start_block: usize,
+    pub blocks: Vec<usize>,
+    pub cookies: Vec<DeclaredCookie>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Record {
+    shape: &'static str,
+    names: String,
+    fields: Vec<(Role, String)>,
+    free: Vec<String>,
+    blocks: Vec<usize>,
+    cookie_context: bool,
+    /// Category and provider from the headings above.
+    context: Values,
+}
+
+impl Record {
+    fn new(shape: &'static str, names: &str, block: usize, ctx: &Ctx) -> Record {
+        Record {
+            shape,
+            names: names.to_string(),
+            fields: Vec::new(),
+            free: Vec::new(),
+            blocks: vec![block],
+            cookie_context: ctx.cookie_context,
+            context: ctx
+                .titles
+                .iter()
+                .rev()
+                .fold(Values::default(), |acc, (_, v)| acc.or(v)),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Ctx {
+    cookie_context: bool,
+    /// Categories and vendors named by the headings above ("Essential cookies", "Google
+    /// Analytics"), each applying until the next heading of its level: (level, values).
+    titles: Vec<(u8, Values)>,
+}
+
+/// Accepted records, grouped into structures.
+#[derive(Debug)]
+struct Collector<'a> {
+    url: &'a str,
+    blocks: &'a [Block],
+    groups: Vec<RecordGroup>,
+    last_shape: &'static str,
+    last_block: Option<usize>,
+}
+
+impl Collector<'_> {
+    fn accept(&mut self, rec: Record) {
+        let Some(names) = accepted_names(&rec) else {
+            return;
+        };
+        let first = *rec.blocks.first().expect("a record has a block");
+        // Records run on as one structure until a heading of their own section intervenes or
+        // other content separates them.
+        let continues = self.last_shape == rec.shape
+            && !self.groups.is_empty()
+            && self.last_block.is_some_and(|last| {
+                first <= last + 3
+                    && self.blocks.get(last + 1..first).is_none_or(|between| {
+                        !between.iter().any(|b| {
+                            b.kind.is_heading_like() && b.label.is_none() && !b.text.is_empty()
+                        })
+                    })
+            });
+        if !continues {
+            self.groups.push(RecordGroup {
+                start_block: first,
+                blocks: Vec::new(),
+                cookies: Vec::new(),
+                warnings: Vec::new(),
+            });
+        }
+        let group = self.groups.last_mut().expect("a group was just ensured");
+        let row = group.cookies.last().map_or(0, |c| c.source.row + 1);
+        let origin = Origin {
+            url: self.url,
+            table: 0,
+            row,
+            shape: rec.shape,
+        };
+        for line in &names.dropped {
+            group
+                .warnings
+                .push(dropped_warning(&origin, "not read as a cookie name:", line));
+        }
+        let values = record_values(&rec);
+        declare(
+            &names,
+            &values,
+            &origin,
+            &mut group.cookies,
+            &mut group.warnings,
+        );
+        group.blocks.extend(&rec.blocks);
+        self.last_shape = rec.shape;
+        self.last_block = rec.blocks.iter().max().copied();
+    }
+}
+
+/// The record's names, when there is enough evidence that it declares cookies.
+fn accepted_names(rec: &Record) -> Option<NameCell> {
+    let names = read_name_cell(&rec.names);
+    if names.names.is_empty()
+        || names
+            .names
+            .iter()
+            .any(|n| n.suspicious || crate::lexicon::is_not_a_cookie(&n.name))
+    {
+        return None;
+    }
+    if rec.shape == "list" {
+        return Some(names);
+    }
+    let filled = |role: Role| {
+        rec.fields
+            .iter()
+            .any(|(r, value)| *r == role && !value.trim().is_empty())
+    };
+    if rec.shape == "label_value" {
+        // Labelled "Name: …" with at least one more labelled field, in a section about cookies
+        // or with a field only a cookie has (a form's "Name: … Type: …" is not one).
+        let more = rec
+            .fields
+            .iter()
+            .any(|(role, value)| *role != Role::Name && !value.trim().is_empty());
+        let cookie_only = filled(Role::Expiry) || filled(Role::Domain);
+        return (more && (rec.cookie_context || cookie_only)).then_some(names);
+    }
+    // A heading or term: its name must read as a code identifier, and what follows must be
+    // about a cookie — a lifetime, a domain, a provider or type, or words about cookies.
+    let identifiers = names.names.iter().all(|n| {
+        identifier_like(&n.name) && vendor_in(&n.name).is_none() && n.name.chars().count() >= 2
+    });
+    if !identifiers {
+        return None;
+    }
+    let described = [
+        Role::Expiry,
+        Role::Type,
+        Role::Domain,
+        Role::Provider,
+        Role::Cookie,
+    ]
+    .into_iter()
+    .any(filled);
+    let text: String = rec
+        .free
+        .iter()
+        .map(String::as_str)
+        .chain(
+            rec.fields
+                .iter()
+                .filter(|(r, _)| *r == Role::Purpose)
+                .map(|(_, v)| v.as_str()),
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let speaks_of_cookies = ["cookie", "expire", "session", "persistent"]
+        .iter()
+        .any(|w| text.contains(w));
+    (described || (rec.cookie_context && speaks_of_cookies)).then_some(names)
+}
+
+fn record_values(rec: &Record) -> Values {
+    let mut values = Values::default();
+    let types: Vec<&str> = rec
+        .fields
+        .iter()
+        .filter(|(r, _)| *r == Role::Type)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let type_role = resolve_type(types.iter().copied());
+    for (role, value) in &rec.fields {
+        let role = match role {
+            Role::Type => type_role,
+            Role::Cookie => Role::Provider,
+            r => *r,
+        };
+        values.set(role, value);
+    }
+    if values.purpose.is_none() && !rec.free.is_empty() {
+        values.purpose = Some(rec.free.join(" "));
+    }
+    if values.expiry.is_none() && values.persistence.is_none() {
+        values.expiry = expiry_sentence(&rec.free.join(" "), false);
+    }
+    values.or(&rec.context)
+}
+
+/// "Purpose: …" (or `<b>Purpose</b> …`): a known label and its value.
+fn label_value(line: &str, lead: Option<usize>) -> Option<(Role, &str)> {
+    if let Some((label, value)) = line.split_once(':')
+        && label.len() <= 48
+    {
+        let label = label.trim();
+        if !label.is_empty()
+            && word_count(label) <= 4
+            && let Some(role) = classify_exact(label)
+        {
+            return Some((role, value.trim()));
+        }
+    }
+    let lead = lead?;
+    let (label, value) = line.split_at(lead.min(line.len()));
+    let label = label.trim().trim_end_matches([':', '-', '–']).trim();
+    let role = classify_exact(label)?;
+    Some((role, value.trim_start_matches([':', ' ', '-', '–']).trim()))
+}
+
+/// A line that is only a label ("Name"), its value on the next line.
+fn label_only(line: &str) -> Option<Role> {
+    if line.len() > 48 {
+        return None;
+    }
+    let t = line.trim().trim_end_matches(':').trim();
+    if t.is_empty() || word_count(t) > 3 {
+        return None;
+    }
+    classify_exact(t)
+}
+
+/// "Name nmstat Type Other Domain Expires 1000 days": labels (capitalised, from the synonym
+/// table) alternating with values in one line. Starts with a name label; three labels at least.
+fn label_run(line: &str) -> Option<Vec<(Role, String)>> {
+    // The run starts with its name label; checking that first keeps prose cheap.
+    let first = line.split_whitespace().next()?;
+    if !matches!(
+        first,
+        "Name" | "Name:" | "Cookie" | "Cookie:" | "Cookies" | "Cookies:"
+    ) {
+        return None;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if words.len() < 4 {
+        return None;
+    }
+    // (word index, words the label takes, role)
+    let mut labels: Vec<(usize, usize, Role)> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let capitalised = words[i].chars().next().is_some_and(char::is_uppercase);
+        if capitalised {
+            let two = (i + 1 < words.len())
+                .then(|| format!("{} {}", words[i], words[i + 1]))
+                .and_then(|p| classify_exact(&p).map(|r| (2, r)));
+            let one = classify_exact(words[i].trim_end_matches(':')).map(|r| (1, r));
+            if let Some((len, role)) = two.or(one) {
+                labels.push((i, len, role));
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if labels.len() < 3 || labels[0].0 != 0 || !matches!(labels[0].2, Role::Name | Role::Cookie) {
+        return None;
+    }
+    let mut fields = Vec::new();
+    for (k, (at, len, role)) in labels.iter().enumerate() {
+        let end = labels.get(k + 1).map_or(words.len(), |next| next.0);
+        let value = words[at + len..end].join(" ");
+        fields.push((*role, value));
+    }
+    let name_ok = read_name_cell(&fields[0].1)
+        .names
+        .iter()
+        .all(|n| !n.suspicious);
+    (name_ok && !fields[0].1.is_empty()).then_some(fields)
+}
+
+/// "CFID – Persistent cookie", "_ga: used to distinguish users".
+fn list_item(line: &str) -> Option<(String, String)> {
+    if !line.contains(['–', '—', '-', ':']) {
+        return None;
+    }
+    for sep in [" – ", " — ", " - ", ": ", " -- "] {
+        if let Some((left, right)) = line.split_once(sep) {
+            let left = left.trim();
+            let right = right.trim();
+            if left.is_empty() || right.is_empty() || word_count(left) > 5 {
+                return None;
+            }
+            return Some((left.to_string(), right.to_string()));
+        }
+    }
+    None
+}
+
+/// A heading that is nothing but cookie names.
+fn heading_names(text: &str) -> bool {
+    if text.contains('\n') || word_count(text) > 6 || is_sentence(text) {
+        return false;
+    }
+    let names = read_name_cell(text);
+    !names.names.is_empty()
+        && names.names.iter().all(|n| !n.suspicious)
+        && crate::names::names_only(text)
+}
+
+/// A heading (or `<dt>`) that starts a record: names that read as code identifiers, not an
+/// ordinary capitalised word ("Cookies", "Analytics") nor a vendor ("YouTube").
+fn record_heading(text: &str) -> bool {
+    heading_names(text)
+        && read_name_cell(text)
+            .names
+            .iter()
+            .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none())
+}
+
+/// Lists whose every item is a bare cookie name (`<li>_ga</li><li>_gid</li>`).
+fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
+    let mut items: HashMap<u32, Vec<&Block>> = HashMap::new();
+    for (i, b) in blocks.iter().enumerate() {
+        if b.kind == BlockKind::ListItem
+            && !consumed[i]
+            && !b.nav
+            && let Some(list) = b.list
+        {
+            items.entry(list).or_default().push(b);
+        }
+    }
+    items
+        .into_iter()
+        .filter(|(_, items)| {
+            items.len() >= 2
+                && items.iter().all(|b| b.cookie_context)
+                && items.iter().all(|b| {
+                    let cell = read_name_cell(&b.text);
+                    !b.text.is_empty()
+                        && crate::names::names_only(&b.text)
+                        && !cell.names.is_empty()
+                        && cell
+                            .names
+                            .iter()
+                            .all(|n| !n.suspicious && vendor_in(&n.name).is_none())
+                })
+                && items
+                    .iter()
+                    .filter(|b| {
+                        read_name_cell(&b.text)
+                            .names
+                            .iter()
+                            .all(|n| crate::names::strongly_name_like(&n.name))
+                    })
+                    .count()
+                    * 2
+                    >= items.len()
+        })
+        .map(|(list, _)| list)
+        .collect()
+}
+
+/// Finds every record-shaped declaration among the blocks not yet consumed.
+pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<RecordGroup> {
+    let bare_lists = bare_name_lists(blocks, consumed);
+    let mut out = Collector {
+        url,
+        blocks,
+        groups: Vec::new(),
+        last_shape: "",
+        last_block: None,
+    };
+    let mut current: Option<Record> = None;
+    let mut ctx = Ctx::default();
+    let mut prev: Option<usize> = None;
+    let mut pending_label: Option<Role> = None;
+
+    for (b, block) in blocks.iter().enumerate() {
+        if consumed[b] || block.nav {
+            continue;
+        }
+        // Something consumed (a table) lies between: records do not run across it.
+        if prev.is_some_and(|p| (p + 1..b).any(|k| consumed[k])) {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            pending_label = None;
+        }
+        prev = Some(b);
+        ctx.cookie_context = block.cookie_context;
+        if block.text.is_empty() {
+            continue;
+        }
+
+        // Plugins such as Complianz label each value with a small heading ("<h5>Name</h5>",
+        // "<h5>Expiration</h5>"): a heading that is only a label is a label.
+        if matches!(block.kind, BlockKind::Heading(4..))
+            && let Some(role) = block.label.filter(|r| *r != Role::Cookie)
+        {
+            if role == Role::Name
+                && let Some(rec) = current.take()
+            {
+                out.accept(rec);
+            }
+            pending_label = Some(role);
+            continue;
+        }
+        if block.kind.is_heading_like() || block.kind == BlockKind::Term {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            pending_label = None;
+            let level = match block.kind {
+                BlockKind::Heading(level) => level,
+                _ => 7,
+            };
+            while ctx.titles.last().is_some_and(|(l, _)| *l >= level) {
+                ctx.titles.pop();
+            }
+            if record_heading(&block.text) {
+                let shape = if block.kind == BlockKind::Term {
+                    "definitions"
+                } else {
+                    "headings"
+                };
+                current = Some(Record::new(shape, &block.text, b, &ctx));
+            }
+            if block.kind.is_heading_like() {
+                let mut title = Values::default();
+                apply_title(&mut title, &block.text);
+                if title.category.is_some() || title.provider.is_some() {
+                    ctx.titles.push((level, title));
+                }
+            }
+            continue;
+        }
+
+        if block.kind == BlockKind::ListItem
+            && let Some(list) = block.list
+            && bare_lists.contains(&list)
+        {
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            out.accept(Record::new("list", &block.text, b, &ctx));
+            continue;
+        }
+
+        // Lines of one paragraph ("_ga – …<br>_gid – …") read like list items when every line
+        // is a code-like name and its description.
+        let line_list = block.kind == BlockKind::Paragraph
+            && block.cookie_context
+            && block.text.contains('\n')
+            && block
+                .text
+                .split('\n')
+                .filter(|l| !l.trim().is_empty())
+                .all(|l| list_record(l, b, &ctx, true).is_some());
+        for (li, line) in block.text.split('\n').enumerate() {
+            let lead = if li == 0 { block.lead } else { None };
+            // A label line waits for its value on the next line; "Domain" followed by
+            // "Expires" means the domain was left empty.
+            let line_label = if li == 0 && !block.text.contains('\n') {
+                block.label
+            } else {
+                label_only(line)
+            };
+            if let Some(role) = pending_label.take()
+                && line_label.is_none()
+            {
+                apply_field(&mut current, &mut out, role, line, b, &ctx);
+                continue;
+            }
+            if let Some((role, value)) = label_value(line, lead) {
+                if value.is_empty() && label_only(line).is_some() {
+                    pending_label = Some(role);
+                } else {
+                    apply_field(&mut current, &mut out, role, value, b, &ctx);
+                }
+                continue;
+            }
+            let only = if li == 0 && !block.text.contains('\n') {
+                block.label
+            } else {
+                label_only(line)
+            };
+            if let Some(role) = only {
+                pending_label = Some(role);
+                continue;
+            }
+            if let Some(fields) = label_run(line) {
+                if let Some(rec) = current.take() {
+                    out.accept(rec);
+                }
+                let mut rec = Record::new("label_value", &fields[0].1, b, &ctx);
+                rec.fields = fields[1..].to_vec();
+                out.accept(rec);
+                continue;
+            }
+            if let Some(rec) = current.as_mut()
+                && matches!(rec.shape, "headings" | "definitions")
+            {
+                if !rec.blocks.contains(&b) {
+                    rec.blocks.push(b);
+                }
+                rec.free.push(line.to_string());
+                continue;
+            }
+            if let Some(rec) = current.take() {
+                out.accept(rec);
+            }
+            if block.cookie_context
+                && (block.kind == BlockKind::ListItem || line_list)
+                && let Some(rec) = list_record(line, b, &ctx, line_list)
+            {
+                out.accept(rec);
+            }
+        }
+    }
+    if let Some(rec) = current.take() {
+        out.accept(rec);
+    }
+    out.groups
+}
+
+/// "CFID – Persistent cookie": a record when the names read as code identifiers and either the
+/// description speaks of cookies or the names carry a clear mark (underscore, digit, mixed
+/// case, pattern). A capitalised word before a dash ("Consent – …") is prose, whatever follows;
+/// capitals alone ("GDPR – …") need the description to speak of cookies. `marked_only` (lines of
+/// a paragraph, not list items) asks for the mark in every case.
+fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option<Record> {
+    let (left, right) = list_item(line)?;
+    if !heading_names(&left) {
+        return None;
+    }
+    let names = read_name_cell(&left);
+    let identifiers = names
+        .names
+        .iter()
+        .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none());
+    let lower = right.to_lowercase();
+    let speaks = ["cookie", "session", "persistent", "expire"]
+        .iter()
+        .any(|w| lower.contains(w));
+    let marked = names.names.iter().all(|n| {
+        n.glob.is_some()
+            || n.name.contains('_')
+            || n.name.chars().any(|c| c.is_ascii_digit())
+            || (crate::names::strongly_name_like(&n.name) && n.name.chars().any(char::is_lowercase))
+    });
+    if !identifiers || !(marked || (speaks && !marked_only)) {
+        return None;
+    }
+    let mut rec = Record::new("list", &left, block, ctx);
+    // "Persistent cookie" is an expiry; a longer description is a purpose that may state the
+    // expiry too.
+    if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
+        rec.fields.push((Role::Expiry, right));
+    } else {
+        rec.free.push(right);
+    }
+    Some(rec)
+}
+
+/// A labelled field: a name label starts the next record, anything else belongs to the
+/// current one.
+fn apply_field(
+    current: &mut Option<Record>,
+    out: &mut Collector<'_>,
+    role: Role,
+    value: &str,
+    block: usize,
+    ctx: &Ctx,
+) {
+    // "Cookie: _ga" names a cookie; "Cookie: Google Analytics" (beside a Name label) is its
+    // provider.
+    let starts_record = role == Role::Name
+        || (role == Role::Cookie
+            && read_name_cell(value).names.iter().all(|n| !n.suspicious)
+            && !value.trim().is_empty());
+    if starts_record {
+        if let Some(rec) = current.take() {
+            out.accept(rec);
+        }
+        *current = Some(Record::new("label_value", value, block, ctx));
+        return;
+    }
+    if let Some(rec) = current.as_mut() {
+        if !rec.blocks.contains(&block) {
+            rec.blocks.push(block);
+        }
+        rec.fields.push((role, value.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_runs() {
+        let fields = label_run("Name nmstat Type Other Domain Expires 1000 days").unwrap();
+        assert_eq!(fields[0], (Role::Name, "nmstat".to_string()));
+        assert_eq!(fields[1], (Role::Type, "Other".to_string()));
+        assert_eq!(fields[2], (Role::Domain, String::new()));
+        assert_eq!(fields[3], (Role::Expiry, "1000 days".to_string()));
+        assert!(label_run("Name and address are collected").is_none());
+    }
+
+    #[test]
+    fn labelled_lines() {
+        assert_eq!(
+            label_value("Purpose: tracks visits", None),
+            Some((Role::Purpose, "tracks visits"))
+        );
+        assert_eq!(
+            label_value("Expires 2 years", Some(7)),
+            Some((Role::Expiry, "2 years"))
+        );
+        assert_eq!(label_value("Note: this is prose", None), None);
+    }
+}

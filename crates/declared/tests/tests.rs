@@ -1,0 +1,6 @@
+//! Integration tests of the declared-table extractor, gathered in one binary.
+
+mod declaration;
+mod fixtures;
+mod robustness;
+mod seeds;
