@@ -6,4 +6,5 @@ mod audit;
 mod declared;
 mod docs;
 mod findings;
+mod hostile;
 mod scan;

@@ -242,11 +242,17 @@ fn attribute_bomb_is_cut_before_the_parser_sees_it() {
     html.push_str("><table><tr><th>Name</th><th>Expiry</th></tr><tr><td>_gid</td><td>1 day</td></tr></table></div>");
     let start = Instant::now();
     let page = extract_declarations(&html, &url());
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     let names: Vec<&str> = page.cookies.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["_ga"]);
     assert!(
-        page.warnings.iter().any(|w| w.contains("more than 1000 attributes")),
+        page.warnings
+            .iter()
+            .any(|w| w.contains("more than 1000 attributes")),
         "{:?}",
         page.warnings
     );

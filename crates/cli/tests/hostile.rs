@@ -1,0 +1,339 @@
+//! The hostile site scanned by the built binary: no panic, no hang, memory under a stated cap,
+//! every problem listed, a complete report — and the session cookie's value in no output, log
+//! line, report file or database.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cookie_audit_fixtures::hostile::{HostileSite, SECRET_VALUE};
+use cookie_audit_model::Report;
+
+use crate::support::BIN;
+
+/// The HTTP engine's memory cap on the hostile site, with the default body cap (5 MiB).
+const MAX_PEAK_RSS_KIB: u64 = 300 * 1024;
+/// A scan that runs longer than this has hung on something.
+const DEADLINE: Duration = Duration::from_secs(240);
+
+fn hostile() -> (tokio::runtime::Runtime, HostileSite) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let site = runtime.block_on(HostileSite::start()).unwrap();
+    (runtime, site)
+}
+
+/// `cookie-audit scan` against the hostile site, offline, every fixture host mapped, small waits.
+fn scan_command(site: &HostileSite, url: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.arg("scan").arg(url).args([
+        "--engine",
+        "http",
+        "--offline",
+        "--insecure",
+        "--rate",
+        "0",
+        "--timeout",
+        "2",
+    ]);
+    for rule in site.server.resolve_args() {
+        command.arg("--resolve").arg(rule);
+    }
+    command
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
+/// What a measured run left behind.
+struct Measured {
+    code: Option<i32>,
+    took: Duration,
+    peak_rss_kib: u64,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `command` with its output in files, polling its peak resident set (`VmHWM`, which the
+/// kernel keeps as a high-water mark, so a sample taken late still sees an earlier peak).
+fn run_measured(mut command: Command, dir: &Path) -> Measured {
+    let stdout_path = dir.join("stdout");
+    let stderr_path = dir.join("stderr");
+    command
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
+        .stderr(std::fs::File::create(&stderr_path).unwrap());
+    let started = Instant::now();
+    let mut child = command.spawn().expect("the binary runs");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the scan hung: still running after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Measured {
+        code: status.code(),
+        took: started.elapsed(),
+        peak_rss_kib: peak,
+        stdout: String::from_utf8_lossy(&std::fs::read(&stdout_path).unwrap()).into_owned(),
+        stderr: String::from_utf8_lossy(&std::fs::read(&stderr_path).unwrap()).into_owned(),
+    }
+}
+
+fn contains_secret(bytes: &[u8]) -> bool {
+    bytes
+        .windows(SECRET_VALUE.len())
+        .any(|w| w == SECRET_VALUE.as_bytes())
+}
+
+#[test]
+fn hostile_site_scan_is_bounded_complete_and_leaks_no_cookie_value() {
+    let (_runtime, site) = hostile();
+    let dir = tempfile::tempdir().unwrap();
+    let report_path = dir.path().join("report.json");
+    let mut command = scan_command(
+        &site,
+        &site.url("/"),
+        &[
+            "--max-pages",
+            "60",
+            "--format",
+            "json",
+            "--out",
+            report_path.to_str().unwrap(),
+            "-vvv",
+        ],
+    );
+    let run = run_measured(command, dir.path());
+    eprintln!(
+        "hostile scan: {:?}, peak RSS {} MiB, {} bytes of logs",
+        run.took,
+        run.peak_rss_kib / 1024,
+        run.stderr.len()
+    );
+
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{}",
+        &run.stderr[run.stderr.len().saturating_sub(4000)..]
+    );
+    assert!(!run.stderr.contains("panicked"), "a panic was logged");
+    assert!(run.peak_rss_kib > 0, "the peak was measured");
+    assert!(
+        run.peak_rss_kib <= MAX_PEAK_RSS_KIB,
+        "peak RSS {} KiB over the {} KiB cap",
+        run.peak_rss_kib,
+        MAX_PEAK_RSS_KIB
+    );
+    assert!(site.trap_connections().is_empty(), "127.0.0.2 was reached");
+
+    // A complete report, on stdout and in the file alike.
+    let report: Report = serde_json::from_str(&run.stdout).expect("a JSON report on stdout");
+    let saved: Report =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
+    assert_eq!(report.site, saved.site);
+    assert!(report.finished_at >= report.started_at);
+    let errors: Vec<String> = report
+        .crawl
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.url, e.error))
+        .collect();
+    let limits: Vec<&str> = report
+        .crawl
+        .limits_hit
+        .iter()
+        .map(|l| l.limit.as_str())
+        .collect();
+    for needle in [
+        "refused to connect to 127.0.0.2",
+        "refused to connect to ::1",
+        "file:///etc/passwd",
+        "has no --resolve mapping",
+        "timed out",
+        "redirect loop",
+        "control character",
+        "lines that are not rules",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "{needle}: {errors:#?}"
+        );
+    }
+    for limit in [
+        "max_body_bytes",
+        "max_redirects",
+        "html_attributes",
+        "links_per_page",
+        "frontier_urls",
+        "robots_txt_size",
+        "sitemap_depth",
+        "sitemap_urls",
+        "max_pages",
+    ] {
+        assert!(limits.contains(&limit), "{limit}: {limits:?}");
+    }
+    // The cookie page's 10,000-row table is read; the privacy notice nested 100,000 deep is
+    // flattened, not a hang.
+    assert!(
+        report.declared.len() >= 10_000,
+        "{} declared",
+        report.declared.len()
+    );
+    assert!(
+        report
+            .declaration
+            .warnings
+            .iter()
+            .any(|w| w.contains("flattened")),
+        "{:?}",
+        report.declaration.warnings
+    );
+    assert!(report.observed.iter().any(|c| c.name == "hostile_session"));
+
+    // The value is in no output: stdout, stderr at -vvv, the report file, and the report
+    // rendered in every format.
+    assert!(!contains_secret(run.stdout.as_bytes()), "stdout");
+    assert!(!contains_secret(run.stderr.as_bytes()), "the -vvv log");
+    assert!(run.stderr.contains("DEBUG"), "verbose logging was on");
+    assert!(
+        !contains_secret(&std::fs::read(&report_path).unwrap()),
+        "--out"
+    );
+    for format in ["json", "table", "markdown", "html", "html-table"] {
+        let rendered = Command::new(BIN)
+            .args(["report", report_path.to_str().unwrap(), "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(rendered.status.code(), Some(0), "{format}");
+        assert!(!contains_secret(&rendered.stdout), "{format}");
+    }
+}
+
+/// `RUST_LOG=trace` turns on every dependency's trace log too (hyper, reqwest, rustls, html5ever):
+/// gigabytes on the whole hostile site, so this scan is the session page and what it links to,
+/// where the jar sends the cookie back.
+#[test]
+fn no_cookie_value_in_a_trace_log_of_every_crate() {
+    let (_runtime, site) = hostile();
+    let mut command = scan_command(
+        &site,
+        &site.url("/big-cookie"),
+        &["--max-pages", "3", "--format", "json", "-vvv"],
+    );
+    command.env("RUST_LOG", "trace");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("TRACE") && stderr.contains("http1 handshake complete"),
+        "dependencies (hyper) traced"
+    );
+    assert!(
+        site.server
+            .log
+            .count(cookie_audit_fixtures::hostile::HOSTILE, "/robots-allowed")
+            >= 1,
+        "a request after the cookie was set, carrying it"
+    );
+    assert!(
+        !contains_secret(&output.stderr),
+        "the trace log holds the value"
+    );
+    assert!(!contains_secret(&output.stdout));
+}
+
+#[test]
+fn show_values_is_the_only_way_to_keep_a_value_and_the_report_says_so() {
+    let (_runtime, site) = hostile();
+    let url = site.url("/big-cookie");
+    for (extra, kept) in [(&[][..], false), (&["--show-values"][..], true)] {
+        let mut args = vec!["--max-pages", "1", "--format", "json"];
+        args.extend_from_slice(extra);
+        let output = scan_command(&site, &url, &args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report.config.show_values, kept);
+        assert_eq!(contains_secret(&output.stdout), kept);
+    }
+}
+
+#[test]
+fn the_history_database_holds_no_cookie_value() {
+    let (_runtime, site) = hostile();
+    let dir = tempfile::tempdir().unwrap();
+    let resolve: Vec<String> = site
+        .server
+        .resolve_args()
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect();
+    let config = format!(
+        "[defaults]\noffline = true\nresolve = [{}]\nrate = 50\ntimeout = 2\nmax_pages = 1\n\n[[site]]\nurl = \"{}\"\n",
+        resolve.join(", "),
+        site.url("/big-cookie")
+    );
+    std::fs::write(dir.path().join("audit.toml"), config).unwrap();
+    let db = dir.path().join("history.db");
+    let output = Command::new(BIN)
+        .args([
+            "audit",
+            "--config",
+            "audit.toml",
+            "--out-dir",
+            "reports",
+            "--db",
+        ])
+        .arg(&db)
+        .args(["--engine", "http", "--format", "json", "-vvv"])
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(db.exists(), "the audit wrote its database");
+    assert!(!contains_secret(&output.stdout) && !contains_secret(&output.stderr));
+    let mut dirs = vec![dir.path().to_path_buf()];
+    let mut files = 0;
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files += 1;
+                assert!(
+                    !contains_secret(&std::fs::read(&path).unwrap()),
+                    "the value is in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 3, "config, database and at least one report");
+}
