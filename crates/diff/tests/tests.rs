@@ -4,5 +4,6 @@ mod support;
 
 mod cookie_db;
 mod docs;
+mod matcher_props;
 mod rules;
 mod seeds;

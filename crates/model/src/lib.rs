@@ -20,6 +20,8 @@ pub mod redact;
 pub mod report;
 pub mod set_cookie;
 pub mod url_norm;
+#[cfg(test)]
+mod url_norm_props;
 
 pub use domain::Party;
 pub use expiry::Expiry;
