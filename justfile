@@ -22,6 +22,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
+# Long fuzz runs, not part of the tests (see docs/SECURITY.md): just fuzz, just fuzz expiry 60
+fuzz *args:
+    scripts/fuzz.sh {{args}}
+
 # Benchmarks (see docs/PERFORMANCE.md).
 bench:
     scripts/bench-crawl.sh

@@ -109,7 +109,7 @@ fn hostile_site_scan_is_bounded_complete_and_leaks_no_cookie_value() {
     let (_runtime, site) = hostile();
     let dir = tempfile::tempdir().unwrap();
     let report_path = dir.path().join("report.json");
-    let mut command = scan_command(
+    let command = scan_command(
         &site,
         &site.url("/"),
         &[
