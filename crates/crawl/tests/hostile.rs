@@ -179,7 +179,10 @@ async fn every_trap_is_bounded_listed_and_nothing_reaches_the_metadata_service()
         "{listing}"
     );
     assert_eq!(site.server.log.count(HOSTILE, "/robots-blocked"), 0);
-    assert_eq!(site.server.log.count(HOSTILE, "/robots-allowed"), 1);
+    assert!(
+        site.server.log.count(HOSTILE, "/robots-allowed") >= 1,
+        "the rule past 500 KiB was not read"
+    );
     assert!(
         has_error(&outcome, "shop.hostile.gov.uk", "lines that are not rules"),
         "{listing}"
