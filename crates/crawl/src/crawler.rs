@@ -194,6 +194,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
 
     let declaration_sources =
         read_declaration_pages(&engine, &ctx, &candidates, kept_html, &mut pages).await;
+    engine.crawl_finished(&ctx).await;
 
     pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
     let (errors, limits_hit) = ctx.take_problems();

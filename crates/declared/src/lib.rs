@@ -76,10 +76,10 @@ pub fn extract_declarations(html: &str, page_url: &Url) -> PageExtraction {
             .map(|c| column(&cell_text(c)))
             .collect();
         // "Cookie" + "Name": Name is the name, Cookie the provider (Barking & Dagenham's layout).
-        if columns.iter().filter(|c| **c == Some(Column::Name)).count() > 1 {
-            if let Some(first) = columns.iter_mut().find(|c| **c == Some(Column::Name)) {
-                *first = Some(Column::Provider);
-            }
+        if columns.iter().filter(|c| **c == Some(Column::Name)).count() > 1
+            && let Some(first) = columns.iter_mut().find(|c| **c == Some(Column::Name))
+        {
+            *first = Some(Column::Provider);
         }
         if !columns.contains(&Some(Column::Name)) || columns.iter().flatten().count() < 2 {
             continue;
