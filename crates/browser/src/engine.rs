@@ -444,8 +444,8 @@ impl BrowserEngine {
             .map(str::to_string);
         let mut capture = Capture::new(loader);
         let mut slot = Some(slot);
-        let mut loaded = nav_error.is_some();
-        let mut load_at = if loaded { Some(Instant::now()) } else { None };
+        // A navigation that failed outright has nothing more to load.
+        let mut load_at = nav_error.is_some().then(Instant::now);
         let mut inflight: HashSet<String> = HashSet::new();
         let mut quiet_since: Option<Instant> = Some(Instant::now());
         let mut timed_out = false;
@@ -499,17 +499,13 @@ impl BrowserEngine {
                         && load_at.is_none()
                     {
                         // The document failed: its error page's load is not worth waiting for.
-                        loaded = true;
                         load_at = Some(Instant::now());
                     }
                 }
-                "Page.loadEventFired" => {
-                    if load_at.is_none() {
-                        loaded = true;
-                        load_at = Some(Instant::now());
-                        // Politeness counts navigations: the slot is held until the page loaded.
-                        slot = None;
-                    }
+                "Page.loadEventFired" if load_at.is_none() => {
+                    load_at = Some(Instant::now());
+                    // Politeness counts navigations: the slot is held until the page loaded.
+                    slot = None;
                 }
                 "Page.javascriptDialogOpening" => {
                     // alert() would block the page; a visitor who does not click sees nothing more.
@@ -537,7 +533,6 @@ impl BrowserEngine {
             }
         }
         drop(slot);
-        let _ = loaded;
         if timed_out {
             let _ = tap
                 .call(sid, "Page.stopLoading", json!({}), COMMAND_TIMEOUT)

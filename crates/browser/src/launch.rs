@@ -167,12 +167,16 @@ pub fn chrome_args(options: &LaunchOptions, profile: &Path, as_root: bool) -> Ve
 /// The watchdog: waits for its stdin to close, then kills the browser's process group and
 /// removes the profile. It ignores the signals a terminal or a parent's death may send.
 /// Chromium's crash handlers daemonise out of the group (and `--disable-crashpad-for-testing`
-/// crashes Chromium 156's network service), so processes carrying the marker are killed too.
+/// crashes Chromium 156's network service), so processes carrying the marker or naming the
+/// profile on their command line are killed too.
 const WATCHDOG: &str = r#"trap '' INT HUP TERM QUIT PIPE
 while read -r _ignored; do :; done
 kill -KILL -- "-$1" 2>/dev/null
 for p in /proc/[0-9]*; do
-  grep -qxz -- "$3=$2" "$p/environ" 2>/dev/null && kill -KILL "${p#/proc/}" 2>/dev/null
+  [ "${p#/proc/}" = "$$" ] && continue
+  if grep -qxz -- "$3=$2" "$p/environ" 2>/dev/null || grep -qzF -- "$2" "$p/cmdline" 2>/dev/null; then
+    kill -KILL "${p#/proc/}" 2>/dev/null
+  fi
 done
 sleep 0.2
 rm -rf -- "$2" 2>/dev/null || { sleep 0.5; rm -rf -- "$2"; }
@@ -213,6 +217,8 @@ impl ChromeProcess {
             .env(MARKER_ENV, &profile)
             // Crash reports, if any, stay in the profile and go with it (not in $HOME).
             .env("BREAKPAD_DUMP_LOCATION", profile.join("crashpad"))
+            // Chromium's own temporary files too: after a SIGKILL nobody else removes them.
+            .env("TMPDIR", profile.join("t"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -254,25 +260,17 @@ impl ChromeProcess {
             path: options.chrome.clone(),
         };
         let stderr = process.child.stderr.take().expect("stderr is piped above");
-        match tokio::time::timeout(LAUNCH_TIMEOUT, read_endpoint(stderr)).await {
-            Ok(Ok(url)) => {
+        match wait_for_endpoint(&mut process.child, stderr).await {
+            Ok(url) => {
                 process.ws_url = url;
                 Ok(process)
             }
-            Ok(Err(last_words)) => {
+            Err(last_words) => {
                 process.kill().await;
                 Err(BrowserError::NoEndpoint {
                     path: process.path.clone(),
                     secs: LAUNCH_TIMEOUT.as_secs(),
                     stderr: last_words,
-                })
-            }
-            Err(_) => {
-                process.kill().await;
-                Err(BrowserError::NoEndpoint {
-                    path: process.path.clone(),
-                    secs: LAUNCH_TIMEOUT.as_secs(),
-                    stderr: "(nothing: it hung)".into(),
                 })
             }
         }
@@ -336,53 +334,78 @@ fn kill_group_fallback(pgid: u32) {
 }
 
 fn fresh_profile() -> Result<PathBuf, BrowserError> {
-    let base = std::env::temp_dir();
-    let name = format!(
-        "cookie-audit-browser-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-    );
-    let profile = base.join(name);
+    // Short: Chromium puts a Unix socket under it, and socket paths end at 108 bytes.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let profile = std::env::temp_dir().join(format!("cab-{}-{nanos:x}", std::process::id()));
     let default = profile.join("Default");
     let err = |source| BrowserError::Profile {
         path: profile.clone(),
         source,
     };
     std::fs::create_dir_all(&default).map_err(err)?;
+    std::fs::create_dir_all(profile.join("t")).map_err(err)?;
     std::fs::write(default.join("Preferences"), PREFERENCES).map_err(err)?;
     Ok(profile)
 }
 
 /// Reads stderr until "DevTools listening on ws://…", then keeps draining it in the background
-/// (a full pipe would block Chromium). On failure returns the last lines Chromium wrote.
-async fn read_endpoint(stderr: tokio::process::ChildStderr) -> Result<String, String> {
+/// (a full pipe would block Chromium). On failure — Chromium exited, or took longer than
+/// [`LAUNCH_TIMEOUT`] — returns the last lines it wrote.
+async fn wait_for_endpoint(
+    child: &mut Child,
+    stderr: tokio::process::ChildStderr,
+) -> Result<String, String> {
     let mut lines = BufReader::new(stderr).lines();
     let mut last: Vec<String> = Vec::new();
+    let deadline = tokio::time::sleep(LAUNCH_TIMEOUT);
+    tokio::pin!(deadline);
+    let mut exited = None;
     loop {
-        match lines.next_line().await {
-            Ok(Some(line)) => {
-                if let Some((_, url)) = line.split_once("DevTools listening on ")
-                    && url.starts_with("ws://")
-                {
-                    let url = url.trim().to_string();
-                    tokio::spawn(async move {
-                        while let Ok(Some(line)) = lines.next_line().await {
-                            tracing::trace!(target: "cookie_audit_browser::chromium", "{line}");
+        tokio::select! {
+            biased;
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    if let Some((_, url)) = line.split_once("DevTools listening on ")
+                        && url.starts_with("ws://")
+                    {
+                        let url = url.trim().to_string();
+                        tokio::spawn(async move {
+                            while let Ok(Some(line)) = lines.next_line().await {
+                                tracing::trace!(target: "cookie_audit_browser::chromium", "{line}");
+                            }
+                        });
+                        return Ok(url);
+                    }
+                    if !line.contains("dbus") {
+                        if last.len() == 5 {
+                            last.remove(0);
                         }
-                    });
-                    return Ok(url);
+                        last.push(line);
+                    }
                 }
-                if last.len() == 5 {
-                    last.remove(0);
-                }
-                last.push(line);
+                _ => break,
+            },
+            // Its helpers may keep stderr open after the browser itself died.
+            status = child.wait(), if exited.is_none() => {
+                exited = Some(status);
+                // Whatever it wrote before dying is still in the pipe: read a little more.
+                deadline.as_mut().reset(tokio::time::Instant::now() + Duration::from_millis(200));
             }
-            _ => return Err(last.join(" | ")),
+            _ = &mut deadline => {
+                if exited.is_none() {
+                    last.push(format!("(no DevTools endpoint after {}s)", LAUNCH_TIMEOUT.as_secs()));
+                }
+                break;
+            }
         }
     }
+    if let Some(status) = exited {
+        last.push(format!("(Chromium exited: {status:?})"));
+    }
+    Err(last.join(" | "))
 }
 
 #[cfg(test)]

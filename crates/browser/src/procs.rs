@@ -77,11 +77,22 @@ pub fn group_members(pgid: u32) -> Vec<u32> {
 /// Live processes whose environment holds `KEY=value` exactly (children inherit it).
 pub fn processes_with_env(key: &str, value: &str) -> Vec<ProcessInfo> {
     let needle = format!("{key}={value}");
+    processes_where_env(|var| var == needle.as_bytes())
+}
+
+/// Live processes whose environment holds `KEY=` followed by `prefix` (a browser started with
+/// its profile under a given directory carries [`crate::MARKER_ENV`] so).
+pub fn processes_with_env_prefix(key: &str, prefix: &str) -> Vec<ProcessInfo> {
+    let needle = format!("{key}={prefix}");
+    processes_where_env(|var| var.starts_with(needle.as_bytes()))
+}
+
+fn processes_where_env(test: impl Fn(&[u8]) -> bool) -> Vec<ProcessInfo> {
     all_processes()
         .into_iter()
         .filter(|p| {
             fs::read(format!("/proc/{}/environ", p.pid))
-                .map(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
+                .map(|env| env.split(|b| *b == 0).any(&test))
                 .unwrap_or(false)
         })
         .collect()

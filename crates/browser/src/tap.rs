@@ -239,8 +239,10 @@ async fn relay(
             },
             from_chrome = up_rx.next() => match from_chrome {
                 Some(Ok(Message::Text(text))) => {
-                    if inspect(text.as_str(), &pending, &routes) {
-                        if client_tx.send(Message::Text(text)).await.is_err() { break; }
+                    if inspect(text.as_str(), &pending, &routes)
+                        && client_tx.send(Message::Text(text)).await.is_err()
+                    {
+                        break;
                     }
                 }
                 Some(Ok(message)) if !message.is_close() => {

@@ -1,1 +1,3 @@
+//! Integration tests of the `cookie-audit` binary, gathered in one test binary.
 
+mod browser;
