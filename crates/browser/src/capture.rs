@@ -320,14 +320,10 @@ impl Capture {
         }
     }
 
-    /// Records what arrived into the recorder; returns the keys recorded.
-    pub fn record(
-        &self,
-        ctx: &CrawlContext,
-        page: &PageRef,
-        received_at: DateTime<Utc>,
-    ) -> Vec<Key> {
-        let mut keys = Vec::new();
+    /// Every response with raw headers, paired with its URL and status, in arrival order; the
+    /// note says which redirect hop it was, as the HTTP engine says it.
+    fn responses(&self) -> Vec<(Url, u16, Option<String>, &ExtraInfo)> {
+        let mut out = Vec::new();
         for id in &self.chain_order {
             let chain = &self.chains[id];
             let chain_len = chain.hops.len().max(chain.extras.len());
@@ -350,39 +346,53 @@ impl Capture {
                 }
                 let note = (chain_len > 1 || matches!(status, 301 | 302 | 303 | 307 | 308))
                     .then(|| format!("redirect hop {}", index + 1));
-                let server_date = extra.date.as_deref().and_then(parse_cookie_date);
-                let mut lines: Vec<&String> = extra.set_cookie.iter().collect();
-                // A refused line is in the raw headers too; one that is not still counts.
-                for (line, _) in &extra.blocked {
-                    if !extra.set_cookie.iter().any(|l| l == line) {
-                        lines.push(line);
-                    }
+                out.push((url, status, note, extra));
+            }
+        }
+        out
+    }
+
+    /// Records what arrived into the recorder; returns the keys recorded.
+    pub fn record(
+        &self,
+        ctx: &CrawlContext,
+        page: &PageRef,
+        received_at: DateTime<Utc>,
+    ) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for (url, status, note, extra) in self.responses() {
+            let server_date = extra.date.as_deref().and_then(parse_cookie_date);
+            let mut lines: Vec<&String> = extra.set_cookie.iter().collect();
+            // A refused line is in the raw headers too; one that is not still counts.
+            for (line, _) in &extra.blocked {
+                if !extra.set_cookie.iter().any(|l| l == line) {
+                    lines.push(line);
                 }
-                for line in lines {
-                    let cookie_ctx = SetCookieContext {
-                        request_url: &url,
-                        server_date,
-                        received_at,
-                    };
-                    let mut record = interpret_set_cookie(line, &cookie_ctx);
-                    if record.rejected.is_none()
-                        && let Some((_, reasons)) = extra.blocked.iter().find(|(l, _)| l == line)
-                        && !reasons.is_empty()
-                    {
-                        record.rejected = Some(browser_rejection(reasons));
-                    }
-                    keys.push(key_of(&record));
-                    ctx.recorder.record(
-                        page,
-                        record,
-                        Some(line),
-                        Setter::Response {
-                            url: &url,
-                            status,
-                            note: note.as_deref(),
-                        },
-                    );
+            }
+            for line in lines {
+                let cookie_ctx = SetCookieContext {
+                    request_url: &url,
+                    server_date,
+                    received_at,
+                };
+                let mut record = interpret_set_cookie(line, &cookie_ctx);
+                if record.rejected.is_none()
+                    && let Some((_, reasons)) = extra.blocked.iter().find(|(l, _)| l == line)
+                    && !reasons.is_empty()
+                {
+                    record.rejected = Some(browser_rejection(reasons));
                 }
+                keys.push(key_of(&record));
+                ctx.recorder.record(
+                    page,
+                    record,
+                    Some(line),
+                    Setter::Response {
+                        url: &url,
+                        status,
+                        note: note.as_deref(),
+                    },
+                );
             }
         }
         for write in &self.writes {
@@ -537,6 +547,76 @@ mod tests {
         let rejection = browser_rejection(&extra.blocked[0].1);
         assert_eq!(rejection.reason, RejectReason::BlockedByBrowser);
         assert!(rejection.message.contains("SameSiteLax"));
+    }
+
+    fn event(method: &str, params: Value) -> RawEvent {
+        RawEvent {
+            method: method.into(),
+            params,
+        }
+    }
+
+    fn extra(id: &str, status: u16, cookie: &str) -> RawEvent {
+        event(
+            "Network.responseReceivedExtraInfo",
+            json!({"requestId": id, "headers": {"set-cookie": cookie}, "statusCode": status,
+                   "resourceIPAddressSpace": "Loopback", "blockedCookies": []}),
+        )
+    }
+
+    #[test]
+    fn redirect_hops_pair_with_their_own_urls_even_when_one_came_from_cache() {
+        let mut capture = Capture::new(Some("L".into()));
+        for e in [
+            event(
+                "Network.requestWillBeSent",
+                json!({"requestId": "L", "loaderId": "L", "type": "Document", "request": {"url": "http://a.test/old"}}),
+            ),
+            // The first hop came from the cache: no raw headers for it.
+            event(
+                "Network.requestWillBeSent",
+                json!({"requestId": "L", "request": {"url": "http://a.test/go"}, "redirectHasExtraInfo": false,
+                       "redirectResponse": {"url": "http://a.test/old", "status": 301}}),
+            ),
+            extra("L", 302, "hop=1"),
+            event(
+                "Network.requestWillBeSent",
+                json!({"requestId": "L", "request": {"url": "http://a.test/landed"}, "redirectHasExtraInfo": true,
+                       "redirectResponse": {"url": "http://a.test/go", "status": 302}}),
+            ),
+            extra("L", 200, "final=1"),
+            event(
+                "Network.responseReceived",
+                json!({"requestId": "L", "hasExtraInfo": true,
+                       "response": {"url": "http://a.test/landed", "status": 200, "mimeType": "text/html"}}),
+            ),
+        ] {
+            capture.push(&e);
+        }
+        let responses: Vec<(String, u16, Option<String>, Vec<String>)> = capture
+            .responses()
+            .into_iter()
+            .map(|(u, s, n, e)| (u.to_string(), s, n, e.set_cookie.clone()))
+            .collect();
+        assert_eq!(
+            responses,
+            vec![
+                (
+                    "http://a.test/go".into(),
+                    302,
+                    Some("redirect hop 1".into()),
+                    vec!["hop=1".into()]
+                ),
+                (
+                    "http://a.test/landed".into(),
+                    200,
+                    Some("redirect hop 2".into()),
+                    vec!["final=1".into()]
+                ),
+            ]
+        );
+        assert_eq!(capture.main.status, Some(200));
+        assert_eq!(capture.main.url.as_deref(), Some("http://a.test/landed"));
     }
 
     #[test]

@@ -41,7 +41,9 @@ async fn main() {
         }
     }
     let chrome = find_chrome(chrome.as_deref()).expect("Chromium (apt-get install chromium)");
-    let server = bench::start(pages * 5).await.expect("the bench site starts");
+    let server = bench::start(pages * 5)
+        .await
+        .expect("the bench site starts");
     let start = server.http_url(bench::BENCH_HOST, "/");
     println!(
         "browser engine benchmark: {pages} pages crawled (--max-pages) on loopback, + the start page read again as --privacy-url; {} cores; {}",
