@@ -331,6 +331,12 @@ impl BrowserEngine {
         self.running.read().await.clone()
     }
 
+    /// The most one visit can take: the page timeout, the settle time and its cap, and the
+    /// commands that read the page and return the tab to about:blank.
+    fn visit_budget(&self) -> Duration {
+        self.options.page_timeout + self.options.settle + SETTLE_CAP_EXTRA + COMMAND_TIMEOUT * 2
+    }
+
     /// Replaces a dead browser, once per death however many tabs noticed it.
     async fn restart(&self, dead_generation: u64) -> Result<(), BrowserError> {
         let mut guard = self.running.write().await;
@@ -346,7 +352,15 @@ impl BrowserEngine {
         tracing::warn!(
             "Chromium died; starting a new one (session cookies set so far are gone from its jar, not from the report)"
         );
-        let fresh = Running::start(&self.options, dead_generation + 1).await?;
+        let fresh = tokio::time::timeout(
+            crate::launch::LAUNCH_TIMEOUT + COMMAND_TIMEOUT,
+            Running::start(&self.options, dead_generation + 1),
+        )
+        .await
+        .map_err(|_| BrowserError::Command {
+            method: "restart".into(),
+            reason: "a new Chromium did not start in time".into(),
+        })??;
         *guard = Some(Arc::new(fresh));
         self.restarts.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -367,9 +381,29 @@ impl BrowserEngine {
             let Some(running) = self.current().await else {
                 return PageVisit::failed("the browser was already shut down");
             };
-            let outcome = match self.take_tab(&running).await {
+            // Every step is bounded: chromiumoxide can wait forever for target events it failed
+            // to decode (its issues 229 and 266), and a dead browser must not hang the crawl.
+            let opened = tokio::time::timeout(COMMAND_TIMEOUT, self.take_tab(&running))
+                .await
+                .unwrap_or(Err(CallError::Timeout {
+                    method: "Target.createTarget".into(),
+                    secs: COMMAND_TIMEOUT.as_secs(),
+                }));
+            let outcome = match opened {
                 Ok(mut tab) => {
-                    let outcome = self.visit_once(&running, &mut tab, task, ctx).await;
+                    let budget = self.visit_budget();
+                    let outcome = match tokio::time::timeout(
+                        budget,
+                        self.visit_once(&running, &mut tab, task, ctx),
+                    )
+                    .await
+                    {
+                        Ok(outcome) => outcome,
+                        Err(_) => Err(Failure::Crashed(format!(
+                            "the tab did not finish the page within {}s",
+                            budget.as_secs()
+                        ))),
+                    };
                     match &outcome {
                         Ok(done) if done.reusable => running
                             .idle
@@ -388,7 +422,10 @@ impl BrowserEngine {
                 Err(Failure::Crashed(why)) => {
                     tracing::warn!(url = %task.page.url, attempt, %why, "the browser or its tab crashed");
                     last_crash = why;
-                    let dead = running.is_dead() || running.process.lock().await.has_exited();
+                    // A browser that cannot even open a tab is as good as dead: replace it.
+                    let wedged = last_crash.starts_with("could not open a tab");
+                    let dead =
+                        wedged || running.is_dead() || running.process.lock().await.has_exited();
                     if dead && let Err(e) = self.restart(running.generation).await {
                         return PageVisit::failed(format!(
                             "the browser crashed ({last_crash}) and could not be restarted: {e}"
