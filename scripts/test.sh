@@ -15,4 +15,5 @@ fi
 
 # Incremental builds only cost time on a clean machine.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-exec cargo test --workspace --locked "$@"
+# A hung test must fail CI with a message, not eat its 90 minutes.
+exec timeout --kill-after=30s 40m cargo test --workspace --locked "$@"

@@ -98,6 +98,18 @@ pub struct DemoArgs {
     #[arg(long, value_enum)]
     pub engine: Option<crate::options::EngineArg>,
 
+    /// Browser engine: tabs working in parallel [default: 4]
+    #[arg(long, value_name = "N")]
+    pub tabs: Option<u32>,
+
+    /// Browser engine: quiet network time that counts as settled, in ms [default: 1500]
+    #[arg(long, value_name = "MS")]
+    pub settle_ms: Option<u64>,
+
+    /// Browser engine: the Chromium to run [default: $CHROME or chromium on PATH]
+    #[arg(long, value_name = "PATH")]
+    pub chrome: Option<PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -4,8 +4,10 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use cookie_audit_browser::{BrowserEngine, BrowserOptions};
 use cookie_audit_crawl::fetch::{ACCEPT_HTML, BodyPolicy, FetchRequest, fetch};
-use cookie_audit_crawl::{CrawlContext, NoProgress};
+use cookie_audit_crawl::record::PageRef;
+use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, PageTask, VisitStatus};
 use cookie_audit_declared::extract_declarations;
 use cookie_audit_model::url_norm::parse_start_url;
 use cookie_audit_model::{DeclarationStatus, DeclaredCookie, ProseMention};
@@ -16,7 +18,7 @@ use crate::cli::{DeclaredArgs, DeclaredFormat, DemoArgs, ReportArgs, ScanArgs};
 use crate::exit::Exit;
 use crate::options::{EngineArg, ScanOptions};
 use crate::output::{emit, print, terminal_options, write_file};
-use crate::pipeline::{knowledge_base, run_scan};
+use crate::pipeline::{PipelineError, ResolvedEngine, knowledge_base, resolve_engine, run_scan};
 use crate::progress;
 
 /// `cookie-audit scan URL`.
@@ -28,7 +30,14 @@ pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
         .map_err(|e| UsageError(e.to_string()))?;
     let kb = Arc::new(knowledge_base(args.options.cookie_db.as_deref())?);
     let fail_on = config.fail_on;
-    let result = run_scan(start.clone(), config, kb, progress::for_terminal(quiet)).await?;
+    let result = run_scan(
+        start.clone(),
+        config,
+        args.options.chrome.as_deref(),
+        kb,
+        progress::for_terminal(quiet),
+    )
+    .await?;
     emit(&result.report, &args.output)?;
     if let Some(error) = result.start_error {
         eprintln!("error: {start} could not be fetched: {error}");
@@ -39,6 +48,7 @@ pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
 
 /// `cookie-audit demo`: the fixture council on loopback, scanned offline.
 pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let chrome = args.chrome.clone();
     let server = cookie_audit_fixtures::council::start()
         .await
         .context("could not start the fixture site on 127.0.0.1")?;
@@ -53,12 +63,21 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
         resolve: server.resolve_args(),
         offline: Some(true),
         insecure: Some(true),
+        settle_ms: args.settle_ms,
+        tabs: args.tabs,
         ..ScanOptions::default()
     };
     let config = options.resolve_config()?;
     let kb = Arc::new(knowledge_base(None)?);
     let start = parse_start_url(&start_url)?;
-    let result = run_scan(start, config, kb, progress::for_terminal(quiet)).await?;
+    let result = run_scan(
+        start,
+        config,
+        chrome.as_deref(),
+        kb,
+        progress::for_terminal(quiet),
+    )
+    .await?;
     if let Some(path) = &args.html {
         let html = render(
             &result.report,
@@ -99,31 +118,15 @@ pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
             .options
             .resolve_config()
             .map_err(|e| UsageError(e.to_string()))?;
-        let ctx = CrawlContext::new(config, url.clone(), Box::new(NoProgress))?;
-        let fetched = fetch(
-            &ctx,
-            FetchRequest {
-                url: &url,
-                accept: ACCEPT_HTML,
-                body: BodyPolicy::IfHtml,
-                page: None,
-            },
-        )
-        .await
-        .map_err(|f| anyhow::anyhow!("{url} could not be fetched: {}", f.error))?;
-        if fetched.status >= 400 {
-            bail!("{url} answered HTTP {}", fetched.status);
+        let engine = resolve_engine(config.engine, args.options.chrome.as_deref())?;
+        let ctx = CrawlContext::new(config.clone(), url.clone(), Box::new(NoProgress))?;
+        match engine {
+            ResolvedEngine::Http => fetch_declaration_page(&ctx, &url).await?,
+            ResolvedEngine::Browser(chrome) => {
+                render_declaration_page(&ctx, &url, BrowserOptions::from_config(&config, chrome))
+                    .await?
+            }
         }
-        let Some(body) = fetched.body else {
-            bail!(
-                "{url} is not an HTML page ({})",
-                fetched.content_type.unwrap_or_default()
-            );
-        };
-        (
-            fetched.final_url,
-            cookie_audit_crawl::html::decode(&body.bytes, fetched.content_type.as_deref()),
-        )
     };
     let extraction = extract_declarations(&html, &source_url);
     let output = DeclaredOutput {
@@ -148,6 +151,68 @@ pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
         DeclaredFormat::Table => print(&declared_table(&output))?,
     }
     Ok(Exit::Clean)
+}
+
+/// The page as served (HTTP engine).
+async fn fetch_declaration_page(
+    ctx: &CrawlContext,
+    url: &url::Url,
+) -> anyhow::Result<(url::Url, String)> {
+    let fetched = fetch(
+        ctx,
+        FetchRequest {
+            url,
+            accept: ACCEPT_HTML,
+            body: BodyPolicy::IfHtml,
+            page: None,
+        },
+    )
+    .await
+    .map_err(|f| anyhow::anyhow!("{url} could not be fetched: {}", f.error))?;
+    if fetched.status >= 400 {
+        bail!("{url} answered HTTP {}", fetched.status);
+    }
+    let Some(body) = fetched.body else {
+        bail!(
+            "{url} is not an HTML page ({})",
+            fetched.content_type.unwrap_or_default()
+        );
+    };
+    Ok((
+        fetched.final_url,
+        cookie_audit_crawl::html::decode(&body.bytes, fetched.content_type.as_deref()),
+    ))
+}
+
+/// The page as a visitor's browser renders it: a Cookiebot table exists only after its script.
+async fn render_declaration_page(
+    ctx: &CrawlContext,
+    url: &url::Url,
+    options: BrowserOptions,
+) -> anyhow::Result<(url::Url, String)> {
+    let engine = BrowserEngine::launch(options)
+        .await
+        .map_err(|e| PipelineError::Browser(e.to_string()))?;
+    let task = PageTask {
+        page: PageRef {
+            url: url.clone(),
+            depth: 0,
+        },
+        keep_html: true,
+    };
+    let visit = engine.visit(task, ctx).await;
+    engine.shutdown().await;
+    match visit.outcome {
+        VisitStatus::Loaded => Ok((
+            visit.final_url.unwrap_or_else(|| url.clone()),
+            visit.html.unwrap_or_default(),
+        )),
+        VisitStatus::HttpError => bail!("{url} answered HTTP {}", visit.status.unwrap_or_default()),
+        VisitStatus::NotHtml { content_type } => {
+            bail!("{url} is not an HTML page ({content_type})")
+        }
+        VisitStatus::Failed { error } => bail!("{url} could not be loaded: {error}"),
+    }
 }
 
 fn declared_table(output: &DeclaredOutput) -> String {

@@ -152,7 +152,7 @@ pub struct ScanOptions {
     #[arg(long, value_name = "MS")]
     pub settle_ms: Option<u64>,
 
-    /// Browser engine: the Chromium to run [default: $CHROME or /usr/bin/chromium]
+    /// Browser engine: the Chromium to run [default: $CHROME or chromium on PATH]
     #[arg(long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
 

@@ -1,15 +1,17 @@
 //! The pipeline, top to bottom: crawl → declared → diff → report. `scan`, `demo` and `audit` all
 //! run a site through here, so they cannot disagree.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
-use cookie_audit_crawl::{CrawlContext, CrawlOutcome, HttpEngine, Progress, crawl};
+use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
+use cookie_audit_crawl::{CrawlContext, CrawlOutcome, Engine, HttpEngine, Progress, crawl};
 use cookie_audit_declared::{DeclaredPage, read_declaration};
 use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{EngineChoice, EngineKind, Report, SCHEMA_VERSION, ScanConfig, Summary};
+use cookie_audit_model::{EngineChoice, Report, SCHEMA_VERSION, ScanConfig, Summary};
 use url::Url;
 
 /// A finished audit of one site.
@@ -28,25 +30,47 @@ pub enum PipelineError {
     Browser(String),
 }
 
-/// Which engine runs, after `auto` is resolved.
-pub fn resolve_engine(choice: EngineChoice) -> Result<EngineKind, PipelineError> {
+/// The engine that runs, after `auto` is resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedEngine {
+    Http,
+    /// The browser engine with the Chromium to run.
+    Browser(PathBuf),
+}
+
+/// Which engine runs: `auto` is the browser when Chromium is found, else the HTTP engine with a
+/// warning on stderr (the report says what the HTTP engine cannot see in `limitations`).
+pub fn resolve_engine(
+    choice: EngineChoice,
+    chrome: Option<&Path>,
+) -> Result<ResolvedEngine, PipelineError> {
     match choice {
-        EngineChoice::Http | EngineChoice::Auto => Ok(EngineKind::Http),
-        EngineChoice::Browser => Err(PipelineError::Browser(
-            "this build has no browser engine yet; use --engine http".into(),
-        )),
+        EngineChoice::Http => Ok(ResolvedEngine::Http),
+        EngineChoice::Browser => find_chrome(chrome)
+            .map(ResolvedEngine::Browser)
+            .map_err(|e| PipelineError::Browser(e.to_string())),
+        EngineChoice::Auto => match find_chrome(chrome) {
+            Ok(path) => Ok(ResolvedEngine::Browser(path)),
+            Err(e) => {
+                tracing::warn!(
+                    "--engine auto: using the HTTP engine, so cookies set by JavaScript are not observed ({e})"
+                );
+                Ok(ResolvedEngine::Http)
+            }
+        },
     }
 }
 
-/// Audits one site.
+/// Audits one site. `chrome` is `--chrome` (else `$CHROME`, else PATH).
 pub async fn run_scan(
     start_url: Url,
     config: ScanConfig,
+    chrome: Option<&Path>,
     kb: Arc<KnowledgeBase>,
     progress: Box<dyn Progress>,
 ) -> Result<ScanResult, PipelineError> {
     let started_at = Utc::now();
-    let engine_kind = resolve_engine(config.engine)?;
+    let engine = resolve_engine(config.engine, chrome)?;
     if config.ignore_robots {
         tracing::warn!("--ignore-robots: robots.txt is not honoured for this crawl");
     }
@@ -54,9 +78,17 @@ pub async fn run_scan(
         CrawlContext::new(config.clone(), start_url.clone(), progress)
             .map_err(|e| PipelineError::Client(e.to_string()))?,
     );
-    let outcome = match engine_kind {
-        EngineKind::Http => crawl(Arc::new(HttpEngine), ctx).await,
-        EngineKind::Browser => unreachable!("resolve_engine refuses the browser in this build"),
+    let outcome = match engine {
+        ResolvedEngine::Http => crawl(Arc::new(HttpEngine), ctx).await,
+        ResolvedEngine::Browser(chrome) => {
+            let engine = BrowserEngine::launch(BrowserOptions::from_config(&config, chrome))
+                .await
+                .map_err(|e| PipelineError::Browser(e.to_string()))?;
+            let engine = Arc::new(engine);
+            let outcome = crawl(engine.clone(), ctx).await;
+            engine.shutdown().await;
+            outcome
+        }
     };
     let report = assemble(start_url, config, started_at, outcome, &kb);
     Ok(report)
@@ -79,16 +111,9 @@ fn assemble(
             error: s.error,
         })
         .collect();
-    let (declaration, mut declared) = read_declaration(&pages);
+    // In the order the pages were read (tables, rows, names within a cell): already deterministic.
+    let (declaration, declared) = read_declaration(&pages);
     drop(pages);
-    declared.sort_by(|a, b| {
-        (&a.source.url, a.source.table, a.source.row, &a.name).cmp(&(
-            &b.source.url,
-            b.source.table,
-            b.source.row,
-            &b.name,
-        ))
-    });
     let site_host = host_of(&start_url);
     let diffed = diff(
         &DiffInput {

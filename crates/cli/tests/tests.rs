@@ -3,6 +3,7 @@
 mod support;
 
 mod audit;
+mod browser;
 mod declared;
 mod docs;
 mod findings;

@@ -216,6 +216,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     // Declaration pages are read outside the page budget and listed in the report's
     // `declaration.pages`, not among the crawled pages.
     let declaration_sources = read_declaration_pages(&engine, &ctx, &candidates, kept_html).await;
+    engine.crawl_finished(&ctx).await;
 
     pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
     let (errors, limits_hit) = ctx.take_problems();

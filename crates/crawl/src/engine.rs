@@ -76,6 +76,14 @@ pub trait Engine: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Called once when the crawl has visited its last page, before the observed cookies are
+    /// collected: an engine that holds back sightings until it knows more (the browser's
+    /// jar-only cookies) records them here. The HTTP engine has nothing to add.
+    fn crawl_finished(&self, ctx: &CrawlContext) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
     /// Releases what the engine holds (a browser). Called once, at the end of the crawl.
     fn shutdown(&self) -> impl Future<Output = ()> + Send {
         async {}

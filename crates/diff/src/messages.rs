@@ -209,6 +209,20 @@ fn party_phrase(party: Party) -> &'static str {
     }
 }
 
+/// The site (registrable domain) of a third-party script that wrote the cookie, if the browser
+/// engine saw one.
+fn script_site(cookie: &ObservedCookie) -> Option<String> {
+    use cookie_audit_model::EvidenceKind;
+    use cookie_audit_model::domain::registrable_domain;
+    cookie
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Script)
+        .filter_map(|e| url::Url::parse(&e.url).ok())
+        .filter_map(|u| u.host_str().map(registrable_domain))
+        .find(|site| *site != registrable_domain(&cookie.domain))
+}
+
 /// The domain finding; names the party too when the party differs (the `nmstat` case).
 pub(crate) fn domain(
     name: &str,
@@ -223,11 +237,19 @@ pub(crate) fn domain(
         );
     }
     match cookie.party {
-        Party::First => format!(
-            "{name} is listed under {declared_host}, {}, but your own site sets it on {} (a first-party cookie).",
-            party_phrase(declared_party),
-            cookie.domain
-        ),
+        // The browser engine saw which script wrote it: say so, it is what the editor can check.
+        Party::First => match script_site(cookie) {
+            Some(script) => format!(
+                "{name} is listed under {declared_host}, {}, but a script from {script} sets it on your own domain {} (a first-party cookie).",
+                party_phrase(declared_party),
+                cookie.domain
+            ),
+            None => format!(
+                "{name} is listed under {declared_host}, {}, but your own site sets it on {} (a first-party cookie).",
+                party_phrase(declared_party),
+                cookie.domain
+            ),
+        },
         Party::Third => format!(
             "{name} is listed under {declared_host}, {}, but a third party sets it on {} (a third-party cookie).",
             party_phrase(declared_party),

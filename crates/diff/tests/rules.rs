@@ -2,7 +2,7 @@
 
 use cookie_audit_diff::{ClassificationSource, CookieCategory, KnowledgeBase};
 use cookie_audit_model::{
-    DeclaredCookie, EvidenceKind, FindingField, Party, RejectReason, Rejection, Severity,
+    DeclaredCookie, Evidence, EvidenceKind, FindingField, Party, RejectReason, Rejection, Severity,
     SuggestedStatus,
 };
 
@@ -223,6 +223,30 @@ fn expiry_compares_what_the_site_asked_for_not_the_browser_cap() {
     assert_eq!(
         f.message,
         "c is listed as lasting 1 day, but the site asks browsers to keep it for 2 years, far longer."
+    );
+}
+
+#[test]
+fn domain_finding_names_the_script_that_set_the_cookie() {
+    // The browser engine saw Siteimprove's script write nmstat on the council's own domain.
+    let declared = [DeclaredCookie {
+        domain: Some("siteimprove.co.uk".into()),
+        ..declared_with("nmstat", 2, "Persistent")
+    }];
+    let mut cookie = observed("nmstat", "www.barnet.gov.uk", persistent(1000 * DAY));
+    cookie.evidence.push(Evidence::new(
+        EvidenceKind::Script,
+        "https://siteimproveanalytics.com/js/siteanalyze_6000.js",
+    ));
+    // An inline script of the council's own page names no third party.
+    cookie.evidence.push(Evidence::new(
+        EvidenceKind::Script,
+        "https://www.barnet.gov.uk/",
+    ));
+    let out = run(&declared, &[cookie]);
+    assert_eq!(
+        out.findings[0].message,
+        "nmstat is listed under siteimprove.co.uk, a third party, but a script from siteimproveanalytics.com sets it on your own domain www.barnet.gov.uk (a first-party cookie)."
     );
 }
 

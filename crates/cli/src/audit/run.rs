@@ -92,6 +92,7 @@ async fn audit_and_write(
     let scan = run_scan(
         site.url.clone(),
         site.config.clone(),
+        site.options.chrome.as_deref(),
         kb,
         Box::new(NoProgress),
     )

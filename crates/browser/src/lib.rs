@@ -1,0 +1,26 @@
+//! The browser engine: what a visitor's Chrome stores, JavaScript cookies included.
+//!
+//! - [`launch`]: finding Chromium and starting it so it cannot outlive us (process group and a
+//!   watchdog), with a fresh profile that allows third-party cookies as a visitor's Chrome does.
+//! - `tap`: the DevTools side channel — a loopback proxy that reads every event as raw JSON
+//!   before chromiumoxide decodes it, so no Set-Cookie is lost to a decode failure.
+//! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
+//! - `engine`: [`BrowserEngine`], the pool of tabs and the visit of one page.
+//! - [`procs`]: `/proc` helpers: a browser's processes and their memory (PSS).
+//!
+//! **Architecture invariant:** Chromium is always killed, with its whole process group, when the
+//! engine shuts down, is dropped, or its process dies (even by SIGKILL).
+
+mod capture;
+mod engine;
+mod error;
+pub mod launch;
+pub mod procs;
+mod tap;
+
+pub use engine::{
+    BrowserEngine, BrowserOptions, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS, MAX_SETTLE_MS,
+    SETTLE_CAP_EXTRA,
+};
+pub use error::BrowserError;
+pub use launch::{MARKER_ENV, find_chrome};

@@ -1,0 +1,96 @@
+//! Shared by the browser tests: a real Chromium (never skipped), the fixture sites, a crawl.
+
+use std::sync::Arc;
+
+use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
+use cookie_audit_crawl::{CrawlContext, CrawlOutcome, NoProgress, crawl};
+use cookie_audit_fixtures::FixtureServer;
+use cookie_audit_model::url_norm::parse_start_url;
+use cookie_audit_model::{EngineChoice, FailOn, ObservedCookie, ResolveRule, ScanConfig, Scope};
+
+/// The browser, or a failure that says how to get one: these tests never skip.
+pub fn chrome() -> std::path::PathBuf {
+    find_chrome(None).unwrap_or_else(|e| {
+        panic!("the browser tests need Chromium: {e}. On Debian/Ubuntu: `apt-get install chromium`")
+    })
+}
+
+/// A scan configuration for a fixture: offline, its hosts mapped, fast.
+pub fn config(server: &FixtureServer, engine: EngineChoice, settle_ms: u64) -> ScanConfig {
+    ScanConfig {
+        engine,
+        max_pages: 60,
+        max_depth: 6,
+        concurrency: 8,
+        rate: 0.0,
+        timeout_secs: 15,
+        max_resources: 500,
+        max_body_bytes: 5 * 1024 * 1024,
+        max_redirects: 10,
+        max_query_variants: 10,
+        scope: Scope::Registrable,
+        privacy_urls: Vec::new(),
+        resolve: server
+            .resolve_args()
+            .iter()
+            .map(|r| {
+                let (host, addr) = r.split_once('=').unwrap();
+                ResolveRule {
+                    host: host.to_string(),
+                    addr: addr.parse().unwrap(),
+                }
+            })
+            .collect(),
+        insecure: true,
+        offline: true,
+        allow_private: false,
+        user_agent: "cookie-audit-test".into(),
+        ignore_robots: false,
+        show_values: false,
+        fail_on: FailOn::None,
+        tabs: Some(4),
+        settle_ms: Some(settle_ms),
+    }
+}
+
+/// `RUST_LOG=cookie_audit_browser=debug` shows what the engine does.
+pub fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+pub async fn launch(config: &ScanConfig) -> Arc<BrowserEngine> {
+    logs();
+    Arc::new(
+        BrowserEngine::launch(BrowserOptions::from_config(config, chrome()))
+            .await
+            .expect("Chromium starts"),
+    )
+}
+
+/// Crawls `start` with the browser engine and shuts the browser down.
+pub async fn crawl_with_browser(start: &str, config: ScanConfig) -> CrawlOutcome {
+    let engine = launch(&config).await;
+    let outcome = crawl_with(engine.clone(), start, config).await;
+    cookie_audit_crawl::Engine::shutdown(&*engine).await;
+    outcome
+}
+
+pub async fn crawl_with<E: cookie_audit_crawl::Engine>(
+    engine: Arc<E>,
+    start: &str,
+    config: ScanConfig,
+) -> CrawlOutcome {
+    let start = parse_start_url(start).unwrap();
+    let ctx = Arc::new(CrawlContext::new(config, start, Box::new(NoProgress)).unwrap());
+    crawl(engine, ctx).await
+}
+
+pub fn find<'a>(observed: &'a [ObservedCookie], name: &str) -> &'a ObservedCookie {
+    observed.iter().find(|c| c.name == name).unwrap_or_else(|| {
+        let names: Vec<&str> = observed.iter().map(|c| c.name.as_str()).collect();
+        panic!("{name} was not observed; observed: {names:?}")
+    })
+}
