@@ -28,10 +28,14 @@ fn hostile() -> (tokio::runtime::Runtime, HostileSite) {
 
 /// `cookie-audit scan` against the hostile site, offline, every fixture host mapped, small waits.
 fn scan_command(site: &HostileSite, url: &str, extra: &[&str]) -> Command {
+    scan_with_engine(site, "http", url, extra)
+}
+
+fn scan_with_engine(site: &HostileSite, engine: &str, url: &str, extra: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.arg("scan").arg(url).args([
         "--engine",
-        "http",
+        engine,
         "--offline",
         "--insecure",
         "--rate",
@@ -336,4 +340,33 @@ fn the_history_database_holds_no_cookie_value() {
         }
     }
     assert!(files >= 3, "config, database and at least one report");
+}
+
+/// The browser engine does not carry the HTTP client's guard (docs/SECURITY.md says what it must
+/// enforce). Offline, its resolver rules end in `MAP * ~NOTFOUND`, which Chromium applies to IP
+/// literals too: the home page's images, iframe and links to 127.0.0.2 and [::1] go nowhere.
+#[test]
+fn browser_engine_offline_never_reaches_the_trap() {
+    let (_runtime, site) = hostile();
+    let output = scan_with_engine(
+        &site,
+        "browser",
+        &site.url("/"),
+        &["--max-pages", "1", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report.crawl.pages_visited, 1);
+    assert!(
+        site.trap_connections().is_empty(),
+        "{:#?}",
+        site.trap_connections()
+    );
 }
