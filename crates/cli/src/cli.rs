@@ -35,7 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Crawl a site and audit its cookies against its cookie table
     Scan(ScanArgs),
-    /// Serve the bundled fixture council site on loopback and scan it (no internet needed)
+    /// Serve the bundled fixture council site on loopback and scan it (no internet needed; the
+    /// demo runs with --max-pages 60 --rate 50 unless told otherwise)
     Demo(DemoArgs),
     /// Read the cookie table(s) of one page or HTML file
     Declared(DeclaredArgs),
@@ -94,21 +95,10 @@ impl FormatArg {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Engine: http, browser or auto [default: auto]
-    #[arg(long, value_enum)]
-    pub engine: Option<crate::options::EngineArg>,
-
-    /// Browser engine: tabs working in parallel [default: 4]
-    #[arg(long, value_name = "N")]
-    pub tabs: Option<u32>,
-
-    /// Browser engine: quiet network time that counts as settled, in ms [default: 1500]
-    #[arg(long, value_name = "MS")]
-    pub settle_ms: Option<u64>,
-
-    /// Browser engine: the Chromium to run [default: $CHROME or chromium on PATH]
-    #[arg(long, value_name = "PATH")]
-    pub chrome: Option<PathBuf>,
+    /// Any scan option (`--engine browser`, `--tabs`, `--max-pages`, …); the fixture's host
+    /// mappings, `--offline` and `--insecure` are always added
+    #[command(flatten)]
+    pub options: ScanOptions,
 
     #[command(flatten)]
     pub output: OutputArgs,

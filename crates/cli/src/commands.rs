@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use cookie_audit_browser::{BrowserEngine, BrowserOptions};
 use cookie_audit_crawl::fetch::{ACCEPT_HTML, BodyPolicy, FetchRequest, fetch};
 use cookie_audit_crawl::record::PageRef;
-use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, PageTask, VisitStatus};
+use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, PageTask};
 use cookie_audit_declared::extract_declarations;
 use cookie_audit_model::url_norm::parse_start_url;
 use cookie_audit_model::{DeclarationStatus, DeclaredCookie, ProseMention};
@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cli::{DeclaredArgs, DeclaredFormat, DemoArgs, ReportArgs, ScanArgs};
 use crate::exit::Exit;
-use crate::options::{EngineArg, ScanOptions};
+use crate::options::ScanOptions;
 use crate::output::{emit, print, terminal_options, write_file};
 use crate::pipeline::{PipelineError, ResolvedEngine, knowledge_base, resolve_engine, run_scan};
 use crate::progress;
@@ -48,7 +48,6 @@ pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
 
 /// `cookie-audit demo`: the fixture council on loopback, scanned offline.
 pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let chrome = args.chrome.clone();
     let server = cookie_audit_fixtures::council::start()
         .await
         .context("could not start the fixture site on 127.0.0.1")?;
@@ -56,24 +55,27 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     if !quiet {
         eprintln!("Serving the fixture council at {start_url} (loopback only) and scanning it…");
     }
-    let options = ScanOptions {
-        engine: Some(args.engine.unwrap_or(EngineArg::Auto)),
+    // The demo's own defaults: a quick, complete look at the fixture. The user's flags win, and
+    // the fixture's host mappings are always there (the demo is offline by construction).
+    let demo_defaults = ScanOptions {
         max_pages: Some(60),
         rate: Some(50.0),
-        resolve: server.resolve_args(),
-        offline: Some(true),
-        insecure: Some(true),
-        settle_ms: args.settle_ms,
-        tabs: args.tabs,
         ..ScanOptions::default()
     };
-    let config = options.resolve_config()?;
-    let kb = Arc::new(knowledge_base(None)?);
+    let mut options = args.options.merged_over(&demo_defaults);
+    options.resolve.extend(server.resolve_args());
+    options.offline = Some(true);
+    options.insecure = Some(true);
+    let config = options
+        .resolve_config()
+        .map_err(|e| UsageError(e.to_string()))?;
+    let config_fail_on = config.fail_on;
+    let kb = Arc::new(knowledge_base(options.cookie_db.as_deref())?);
     let start = parse_start_url(&start_url)?;
     let result = run_scan(
         start,
         config,
-        chrome.as_deref(),
+        options.chrome.as_deref(),
         kb,
         progress::for_terminal(quiet),
     )
@@ -87,7 +89,7 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
         write_file(path, html.as_bytes())?;
     }
     emit(&result.report, &args.output)?;
-    Ok(Exit::Clean)
+    Ok(Exit::for_report(&result.report, config_fail_on))
 }
 
 /// What `cookie-audit declared` prints.
@@ -202,17 +204,13 @@ async fn render_declaration_page(
     };
     let visit = engine.visit(task, ctx).await;
     engine.shutdown().await;
-    match visit.outcome {
-        VisitStatus::Loaded => Ok((
-            visit.final_url.unwrap_or_else(|| url.clone()),
-            visit.html.unwrap_or_default(),
-        )),
-        VisitStatus::HttpError => bail!("{url} answered HTTP {}", visit.status.unwrap_or_default()),
-        VisitStatus::NotHtml { content_type } => {
-            bail!("{url} is not an HTML page ({content_type})")
-        }
-        VisitStatus::Failed { error } => bail!("{url} could not be loaded: {error}"),
+    if let Some(problem) = visit.problem() {
+        bail!("{url} could not be read: {problem}");
     }
+    Ok((
+        visit.final_url.unwrap_or_else(|| url.clone()),
+        visit.html.unwrap_or_default(),
+    ))
 }
 
 fn declared_table(output: &DeclaredOutput) -> String {

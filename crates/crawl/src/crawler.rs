@@ -389,16 +389,7 @@ async fn read_declaration_pages<E: Engine>(
                     keep_html: true,
                 };
                 let visit = engine.visit(task, ctx).await;
-                let error = match &visit.outcome {
-                    VisitStatus::Loaded => None,
-                    VisitStatus::NotHtml { content_type } => {
-                        Some(format!("not an HTML page ({content_type})"))
-                    }
-                    VisitStatus::HttpError => {
-                        Some(format!("HTTP {}", visit.status.unwrap_or_default()))
-                    }
-                    VisitStatus::Failed { error } => Some(error.clone()),
-                };
+                let error = visit.problem();
                 (
                     visit.html,
                     error,

@@ -45,6 +45,18 @@ pub struct PageVisit {
 }
 
 impl PageVisit {
+    /// Why the page could not be read, in words; `None` when it was.
+    pub fn problem(&self) -> Option<String> {
+        match &self.outcome {
+            VisitStatus::Loaded => None,
+            VisitStatus::NotHtml { content_type } => {
+                Some(format!("not an HTML page ({content_type})"))
+            }
+            VisitStatus::HttpError => Some(format!("HTTP {}", self.status.unwrap_or_default())),
+            VisitStatus::Failed { error } => Some(error.clone()),
+        }
+    }
+
     pub fn failed(error: impl std::fmt::Display) -> PageVisit {
         PageVisit {
             final_url: None,
