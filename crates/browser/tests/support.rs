@@ -6,7 +6,7 @@ use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
 use cookie_audit_crawl::{CrawlContext, CrawlOutcome, NoProgress, crawl};
 use cookie_audit_fixtures::FixtureServer;
 use cookie_audit_model::url_norm::parse_start_url;
-use cookie_audit_model::{EngineChoice, FailOn, ObservedCookie, ResolveRule, ScanConfig, Scope};
+use cookie_audit_model::{EngineChoice, ObservedCookie, ScanConfig};
 
 /// The browser, or a failure that says how to get one: these tests never skip.
 pub fn chrome() -> std::path::PathBuf {
@@ -20,36 +20,10 @@ pub fn config(server: &FixtureServer, engine: EngineChoice, settle_ms: u64) -> S
     ScanConfig {
         engine,
         max_pages: 60,
-        max_depth: 6,
-        concurrency: 8,
-        rate: 0.0,
         timeout_secs: 15,
-        max_resources: 500,
-        max_body_bytes: 5 * 1024 * 1024,
-        max_redirects: 10,
-        max_query_variants: 10,
-        scope: Scope::Registrable,
-        privacy_urls: Vec::new(),
-        resolve: server
-            .resolve_args()
-            .iter()
-            .map(|r| {
-                let (host, addr) = r.split_once('=').unwrap();
-                ResolveRule {
-                    host: host.to_string(),
-                    addr: addr.parse().unwrap(),
-                }
-            })
-            .collect(),
-        insecure: true,
-        offline: true,
-        allow_private: false,
-        user_agent: "cookie-audit-test".into(),
-        ignore_robots: false,
-        show_values: false,
-        fail_on: FailOn::None,
         tabs: Some(4),
         settle_ms: Some(settle_ms),
+        ..server.scan_config()
     }
 }
 
