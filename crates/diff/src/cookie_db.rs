@@ -11,7 +11,9 @@ use std::path::Path;
 use cookie_audit_model::expiry::parse_expiry_text;
 use cookie_audit_model::{ClassificationSource, CookieCategory};
 
-use crate::kb::{Entry, KbError, MIN_LITERAL_PREFIX, NameMatcher};
+use crate::entry::{Entry, NameMatcher};
+use crate::error::KbError;
+use crate::family::MIN_LITERAL_PREFIX;
 use crate::text::host_in;
 
 /// What loading a cookie database did.

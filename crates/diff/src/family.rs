@@ -2,7 +2,9 @@
 //! `_ga_{id}`, `SSESS{hex}`. Typed placeholders keep families apart (`_hjSession_{digits}` does
 //! not claim `_hjSessionUser_1234`), and a placeholder never matches an empty run.
 
-use crate::kb::MIN_LITERAL_PREFIX;
+/// Names, prefixes and patterns need at least this many literal characters before their first
+/// wildcard: a shorter prefix ("_s", "CT") would claim unrelated cookies.
+pub const MIN_LITERAL_PREFIX: usize = 3;
 
 /// A piece of a family pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]

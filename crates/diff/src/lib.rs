@@ -10,6 +10,8 @@
 //! no panics, no errors for odd input. Odd input gives findings and warnings.
 
 mod cookie_db;
+mod entry;
+mod error;
 mod family;
 mod kb;
 mod matching;

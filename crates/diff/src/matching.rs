@@ -12,7 +12,9 @@
 use cookie_audit_model::domain::{domain_match, registrable_domain};
 use cookie_audit_model::{CookieCategory, DeclaredCookie, ObservedCookie, Party};
 
-use crate::kb::{Entry, KnowledgeBase, MIN_LITERAL_PREFIX};
+use crate::entry::Entry;
+use crate::family::MIN_LITERAL_PREFIX;
+use crate::kb::KnowledgeBase;
 use crate::text::{category_in, host_in, party_claim};
 
 /// A declared `*` pattern, checked to have enough literal characters before its first wildcard.

@@ -4,7 +4,7 @@
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{ClassificationSource, CookieCategory, Lifetime, ObservedCookie, Party};
 
-use crate::kb::Entry;
+use crate::entry::Entry;
 
 /// A lifetime in words, as a table would print it: "Session", "2 years".
 pub(crate) fn lifetime_words(lifetime: &Lifetime) -> String {

@@ -7,7 +7,8 @@ use cookie_audit_model::{
     ObservedCookie, Party, Severity, SuggestedRow,
 };
 
-use crate::kb::{Entry, KnowledgeBase};
+use crate::entry::Entry;
+use crate::kb::KnowledgeBase;
 use crate::matching::{
     DeclaredView, DomainFit, NameMatch, ObservedView, Pair, best_pair, name_match,
 };

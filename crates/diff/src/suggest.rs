@@ -8,7 +8,7 @@ use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm;
 use cookie_audit_model::{CookieCategory, ObservedCookie, Party, SuggestedRow, SuggestedStatus};
 
-use crate::kb::Entry;
+use crate::entry::Entry;
 use crate::matching::DeclaredView;
 use crate::messages::lifetime_words;
 
