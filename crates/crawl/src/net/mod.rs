@@ -1,9 +1,11 @@
 //! The one HTTP client. Every request cookie-audit makes — pages, redirect hops, subresources,
 //! robots.txt, sitemaps — goes through [`HttpClient`], which carries the SSRF guard, the
 //! `--resolve` map, timeouts, the TLS policy and the user agent. `clippy.toml` forbids building a
-//! `reqwest::Client` anywhere else.
+//! `reqwest::Client` anywhere else. [`Guard`] is the same address policy and resolver for
+//! connections reqwest does not make (the browser engine's proxy).
 
 mod connector;
+mod dial;
 pub mod guard;
 mod resolver;
 
@@ -20,8 +22,10 @@ use http::HeaderMap;
 use http::header::{CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use url::Url;
 
+pub use dial::{DialError, Guard};
 pub use guard::{AddressPolicy, ForbiddenAddress};
-use resolver::GuardedResolver;
+use resolver::ReqwestResolver;
+pub use resolver::ResolveError;
 
 /// Why a request failed, in words a web editor can act on.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -107,28 +111,29 @@ pub struct HttpClient {
     /// The same client, but skipping header lines hyper cannot parse (a Set-Cookie with a control
     /// character): used only to re-read a response the strict client refused.
     lenient: reqwest::Client,
-    policy: Arc<AddressPolicy>,
+    guard: Guard,
     timeout: Duration,
 }
 
 impl HttpClient {
     pub fn new(options: &ClientOptions) -> Result<HttpClient, FetchError> {
         install_crypto_provider();
-        let policy = Arc::new(AddressPolicy {
-            allow_private: options.allow_private,
-            allowed: options.resolve.values().copied().collect(),
-        });
+        let guard = Guard::new(
+            options.resolve.iter().map(|(h, a)| (h.clone(), *a)),
+            options.offline,
+            options.allow_private,
+        );
         Ok(HttpClient {
-            inner: build_client(options, &policy, false)?,
-            lenient: build_client(options, &policy, true)?,
-            policy,
+            inner: build_client(options, &guard, false)?,
+            lenient: build_client(options, &guard, true)?,
+            guard,
             timeout: options.timeout,
         })
     }
 
-    /// The address policy, for engines that enforce it elsewhere (the browser).
+    /// The address policy, for checks made before any request (links not followed).
     pub fn policy(&self) -> &AddressPolicy {
-        &self.policy
+        self.guard.policy()
     }
 
     /// One GET, no redirects followed. IP-literal hosts are judged here because they never reach
@@ -206,7 +211,7 @@ impl HttpClient {
             }
         }
         if let Some(ip) = ip_literal(url) {
-            self.policy.check(ip)?;
+            self.guard.policy().check(ip)?;
         }
         Ok(())
     }
@@ -219,10 +224,9 @@ impl HttpClient {
 /// Builds a client: the one place a `reqwest::Client` is made (`clippy.toml` forbids others).
 fn build_client(
     options: &ClientOptions,
-    policy: &Arc<AddressPolicy>,
+    guard: &Guard,
     lenient: bool,
 ) -> Result<reqwest::Client, FetchError> {
-    let resolver = GuardedResolver::new(options.resolve.clone(), options.offline, policy.clone());
     #[allow(
         clippy::disallowed_methods,
         reason = "this is the one place a client is built"
@@ -234,9 +238,9 @@ fn build_client(
         // A proxy from the environment would bypass the address guard.
         .no_proxy()
         // Names are judged after resolution, by the resolver...
-        .dns_resolver(Arc::new(resolver))
+        .dns_resolver(Arc::new(ReqwestResolver(guard.resolver())))
         // ...and every connection again on the address it reached, names and IP literals alike.
-        .connector_layer(connector::GuardLayer::new(policy.clone()))
+        .connector_layer(connector::GuardLayer::new(guard.policy_arc()))
         .timeout(options.timeout)
         .connect_timeout(options.timeout.min(Duration::from_secs(10)))
         .user_agent(options.user_agent.clone())
@@ -262,7 +266,7 @@ fn classify_error(error: reqwest::Error, url: &Url, timeout_secs: u64) -> FetchE
     if let Some(forbidden) = find_source::<ForbiddenAddress>(&error) {
         return FetchError::Forbidden(forbidden.clone());
     }
-    if let Some(resolve) = find_source::<resolver::ResolveError>(&error) {
+    if let Some(resolve) = find_source::<ResolveError>(&error) {
         return FetchError::Resolve {
             host: url.host_str().unwrap_or_default().to_string(),
             reason: resolve.to_string(),
