@@ -9,7 +9,7 @@
 //! Events are decoded here from raw JSON, so nothing chromiumoxide's generated types cannot read
 //! is lost: the typed decode is tried first, and a failure falls back to reading the JSON by hand.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chromiumoxide::cdp::browser_protocol::network::EventResponseReceivedExtraInfo;
 use chrono::{DateTime, Utc};
@@ -23,6 +23,7 @@ use cookie_audit_model::set_cookie::{
 use serde_json::Value;
 use url::Url;
 
+use crate::proxy::VERDICT_HEADER;
 use crate::tap::RawEvent;
 
 /// The name of the function the hook calls for every `document.cookie` write.
@@ -169,6 +170,8 @@ pub(crate) struct MainDocument {
     pub url: Option<String>,
     pub mime_type: Option<String>,
     pub error: Option<String>,
+    /// The guard proxy answered instead of the site (`crate::proxy::VERDICT_HEADER`): why.
+    pub proxy_verdict: Option<String>,
 }
 
 /// A `document.cookie` write reported by the hook.
@@ -191,6 +194,8 @@ pub(crate) struct Capture {
     pub main: MainDocument,
     pub raw_fallbacks: u32,
     main_request: Option<String>,
+    /// WebSockets the page opened: they make no `requestWillBeSent`.
+    sockets: Vec<String>,
 }
 
 impl Capture {
@@ -211,6 +216,24 @@ impl Capture {
     pub fn main_extra_status(&self) -> Option<u16> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         chain.extras.last().map(|e| e.status).filter(|s| *s > 0)
+    }
+
+    /// The last URL the main document requested: where a failed navigation stopped.
+    pub fn main_last_url(&self) -> Option<Url> {
+        let chain = self.chains.get(self.main_request.as_deref()?)?;
+        Url::parse(chain.requested.last()?).ok()
+    }
+
+    /// `host:port` of everything the page asked for (every request and redirect hop, and every
+    /// WebSocket), with default ports filled in: what the guard proxy's refusals are matched
+    /// against, since it sees only the host and port of a tunnel.
+    pub fn asked_authorities(&self) -> HashSet<String> {
+        self.chains
+            .values()
+            .flat_map(|chain| chain.requested.iter())
+            .chain(&self.sockets)
+            .filter_map(|url| crate::proxy::authority_key(&Url::parse(url).ok()?))
+            .collect()
     }
 
     fn chain(&mut self, id: &str) -> &mut RequestChain {
@@ -278,6 +301,15 @@ impl Capture {
                         .pointer("/response/mimeType")
                         .and_then(Value::as_str)
                         .map(str::to_string);
+                    self.main.proxy_verdict = p
+                        .pointer("/response/headers")
+                        .and_then(Value::as_object)
+                        .and_then(|headers| {
+                            headers.iter().find_map(|(name, value)| {
+                                name.eq_ignore_ascii_case(VERDICT_HEADER)
+                                    .then(|| value.as_str().map(str::to_string))?
+                            })
+                        });
                 }
                 let has_extra = p
                     .get("hasExtraInfo")
@@ -314,6 +346,11 @@ impl Capture {
                     .and_then(|s| serde_json::from_str::<ScriptWrite>(s).ok())
                 {
                     self.writes.push(write);
+                }
+            }
+            "Network.webSocketCreated" => {
+                if let Some(url) = p.get("url").and_then(Value::as_str) {
+                    self.sockets.push(url.to_string());
                 }
             }
             _ => {}

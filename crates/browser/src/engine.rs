@@ -1,6 +1,7 @@
 //! The browser engine: one Chromium per scan, a pool of tabs, and the visit of one page.
 
 use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,6 +10,7 @@ use std::time::Duration;
 use chromiumoxide::handler::HandlerConfig;
 use chromiumoxide::{Browser, Page};
 use cookie_audit_crawl::html;
+use cookie_audit_crawl::net::Guard;
 use cookie_audit_crawl::record::{PageRef, Setter};
 use cookie_audit_crawl::{CrawlContext, Engine, PageTask, PageVisit, VisitStatus};
 use cookie_audit_model::set_cookie::CookieRecord;
@@ -24,6 +26,7 @@ use url::Url;
 use crate::capture::{BINDING, Capture, Key, jar_record, key_of};
 use crate::error::{BrowserError, CallError};
 use crate::launch::{ChromeProcess, LaunchOptions};
+use crate::proxy::{MAX_REFUSALS_LISTED, Proxy};
 use crate::tap::{RawEvent, Tap};
 
 /// Tabs working in parallel unless `--tabs` says otherwise.
@@ -52,8 +55,11 @@ pub struct BrowserOptions {
     /// Time a page has to load.
     pub page_timeout: Duration,
     pub insecure: bool,
+    /// `--resolve`, `--offline` and `--allow-private`: the guard proxy applies them as the HTTP
+    /// client does.
     pub resolve: Vec<ResolveRule>,
     pub offline: bool,
+    pub allow_private: bool,
     /// Appended to Chromium's own user agent so site operators can tell who visited.
     pub user_agent_suffix: String,
 }
@@ -74,6 +80,7 @@ impl BrowserOptions {
             insecure: config.insecure,
             resolve: config.resolve.clone(),
             offline: config.offline,
+            allow_private: config.allow_private,
             user_agent_suffix: config.user_agent.clone(),
         }
     }
@@ -99,12 +106,15 @@ struct Running {
 }
 
 impl Running {
-    async fn start(options: &BrowserOptions, generation: u64) -> Result<Running, BrowserError> {
+    async fn start(
+        options: &BrowserOptions,
+        generation: u64,
+        proxy: SocketAddr,
+    ) -> Result<Running, BrowserError> {
         let mut process = ChromeProcess::start(&LaunchOptions {
             chrome: options.chrome.clone(),
             insecure: options.insecure,
-            resolve: options.resolve.clone(),
-            offline: options.offline,
+            proxy,
         })
         .await?;
         match Self::connect(options, generation, &process).await {
@@ -265,6 +275,8 @@ struct Done {
 /// Headless Chromium driven over the DevTools protocol.
 pub struct BrowserEngine {
     options: BrowserOptions,
+    /// The SSRF guard every connection of Chromium goes through; it outlives browser restarts.
+    proxy: Proxy,
     running: RwLock<Option<Arc<Running>>>,
     tabs: Semaphore,
     info: BrowserInfo,
@@ -287,7 +299,18 @@ impl std::fmt::Debug for BrowserEngine {
 impl BrowserEngine {
     /// Starts Chromium. Fails when it cannot be started or spoken to: then nothing can be audited.
     pub async fn launch(options: BrowserOptions) -> Result<BrowserEngine, BrowserError> {
-        let running = Running::start(&options, 0).await?;
+        let guard = Guard::new(
+            options.resolve.iter().map(|r| (r.host.clone(), r.addr)),
+            options.offline,
+            options.allow_private,
+        );
+        // The HTTP client's connect bound: a refused or dead upstream answers well within the
+        // page's own timeout.
+        let connect_timeout = options.page_timeout.min(Duration::from_secs(10));
+        let proxy = Proxy::start(guard, connect_timeout)
+            .await
+            .map_err(|source| BrowserError::Proxy { source })?;
+        let running = Running::start(&options, 0, proxy.addr()).await?;
         let version = running
             .tap
             .call(None, "Browser.getVersion", json!({}), COMMAND_TIMEOUT)
@@ -302,6 +325,7 @@ impl BrowserEngine {
         Ok(BrowserEngine {
             tabs: Semaphore::new(options.tabs.max(1) as usize),
             options,
+            proxy,
             running: RwLock::new(Some(Arc::new(running))),
             info: BrowserInfo {
                 version,
@@ -354,7 +378,7 @@ impl BrowserEngine {
         );
         let fresh = tokio::time::timeout(
             crate::launch::LAUNCH_TIMEOUT + COMMAND_TIMEOUT,
-            Running::start(&self.options, dead_generation + 1),
+            Running::start(&self.options, dead_generation + 1, self.proxy.addr()),
         )
         .await
         .map_err(|_| BrowserError::Command {
@@ -591,14 +615,34 @@ impl BrowserEngine {
             html: None,
         };
         let error = main.error.clone().or(nav_error);
+        // A tunnel the proxy did not open reaches Chromium only as ERR_TUNNEL_CONNECTION_FAILED:
+        // the proxy knows why.
+        let error = match (&error, capture.main_last_url()) {
+            (Some(e), Some(last)) if e.contains("ERR_TUNNEL_CONNECTION_FAILED") => {
+                self.proxy.tunnel_failure(&last).or(error)
+            }
+            _ => error,
+        };
         let is_html = main
             .mime_type
             .as_deref()
             .is_none_or(|m| html::is_html(Some(m)));
-        if status.is_none() {
+        if let Some(verdict) = &main.proxy_verdict {
+            // The proxy answered instead of the site (a refused or unreachable target): the page
+            // failed as it does with the HTTP engine, with the guard's reason.
+            visit.status = None;
+            visit.final_url = None;
+            visit.outcome = VisitStatus::Failed {
+                error: verdict.clone(),
+            };
+        } else if status.is_none() {
             visit.outcome = VisitStatus::Failed {
                 error: match (&error, timed_out) {
-                    (Some(e), _) => format!("the browser could not load the page: {e}"),
+                    (Some(e), _) if e.starts_with("net::") => {
+                        format!("the browser could not load the page: {e}")
+                    }
+                    // The proxy's own words, as the HTTP engine would say them.
+                    (Some(e), _) => e.clone(),
                     (None, true) => format!(
                         "no response within {}s",
                         self.options.page_timeout.as_secs()
@@ -672,6 +716,9 @@ impl BrowserEngine {
             .await
             .map_err(crashed)?;
         self.note_jar(&jar, &task.page);
+        for refusal in self.proxy.claim_refusals(&capture.asked_authorities()) {
+            ctx.error(&refusal.url, &refusal.reason);
+        }
 
         // Back to about:blank: timers and late requests of this page stop here.
         let reusable = tap
@@ -735,6 +782,21 @@ impl Engine for BrowserEngine {
     }
 
     async fn crawl_finished(&self, ctx: &CrawlContext) {
+        let (unclaimed, unlisted) = self.proxy.take_unclaimed();
+        for refusal in unclaimed {
+            // Chromium's own traffic (time, component and account services), or a page's request
+            // made after its visit was read: not the site's doing as far as we can tell.
+            tracing::debug!(url = %refusal.url, reason = %refusal.reason, "the browser's guard refused a request no page claimed");
+        }
+        if unlisted > 0 {
+            ctx.limit(
+                "browser_refusals",
+                format!(
+                    "the browser's guard refused {unlisted} more requests than the {MAX_REFUSALS_LISTED} listed"
+                ),
+                None,
+            );
+        }
         // A cookie seen only in the jar may have been an HTTP or script cookie another tab had
         // not recorded yet when this tab read the jar: only what is still unexplained is a
         // jar-only cookie.

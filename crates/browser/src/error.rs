@@ -32,6 +32,8 @@ pub enum BrowserError {
     Connect { url: String, reason: String },
     #[error("DevTools command {method} failed: {reason}")]
     Command { method: String, reason: String },
+    #[error("could not start the browser's guard proxy on 127.0.0.1: {source}")]
+    Proxy { source: std::io::Error },
 }
 
 /// Why one DevTools call failed. `Closed` means the browser (or its connection) is gone.

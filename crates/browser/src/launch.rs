@@ -8,12 +8,12 @@
 //! the same path: we close the pipe and wait. (A parent-death signal would need `unsafe`
 //! `pre_exec`, which the workspace forbids, and it fires when the spawning *thread* exits.)
 
+use std::net::SocketAddr;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use cookie_audit_model::ResolveRule;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -88,26 +88,15 @@ pub struct LaunchOptions {
     pub chrome: PathBuf,
     /// Certificate errors are ignored only when asked (`--insecure`).
     pub insecure: bool,
-    /// `--resolve` rules, passed as `--host-resolver-rules`.
-    pub resolve: Vec<ResolveRule>,
-    /// Only `--resolve` names resolve; anything else fails without a DNS query.
-    pub offline: bool,
+    /// The guard proxy (`crate::proxy`): every connection Chromium makes goes through it.
+    pub proxy: SocketAddr,
 }
 
-/// `MAP host addr` for every rule, then `MAP * ~NOTFOUND` offline so an unmapped name fails at
-/// once with no DNS query. `None` when there is nothing to say.
-pub fn host_resolver_rules(resolve: &[ResolveRule], offline: bool) -> Option<String> {
-    let mut rules: Vec<String> = resolve
-        .iter()
-        .map(|r| match r.addr {
-            std::net::IpAddr::V4(v4) => format!("MAP {} {v4}", r.host),
-            std::net::IpAddr::V6(v6) => format!("MAP {} [{v6}]", r.host),
-        })
-        .collect();
-    if offline {
-        rules.push("MAP * ~NOTFOUND".to_string());
-    }
-    (!rules.is_empty()).then(|| rules.join(", "))
+/// Chromium's own resolver answers nothing but the proxy's address: names go to the proxy
+/// unresolved, and the proxy resolves them with the guard (`--resolve`, `--offline`). Anything
+/// that tried to bypass the proxy would find no address, and makes no DNS query.
+pub fn host_resolver_rules(proxy: SocketAddr) -> String {
+    format!("MAP * ~NOTFOUND, EXCLUDE {}", proxy.ip())
 }
 
 /// The command line, without the program. Every flag is explained in docs/browser.md.
@@ -130,7 +119,6 @@ pub fn chrome_args(options: &LaunchOptions, profile: &Path, as_root: bool) -> Ve
         "--metrics-recording-only",
         "--password-store=basic",
         "--use-mock-keychain",
-        "--no-proxy-server",
         "--mute-audio",
         "--hide-scrollbars",
         "--window-size=1280,800",
@@ -144,7 +132,7 @@ pub fn chrome_args(options: &LaunchOptions, profile: &Path, as_root: bool) -> Ve
         // session when the iframe runs in the page's process.
         "--disable-site-isolation-trials",
         // Site isolation off (see above); no HTTPS upgrade of the URLs the crawl chose.
-        "--disable-features=IsolateOrigins,site-per-process,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,MediaRouter,OptimizationHints",
+        "--disable-features=IsolateOrigins,site-per-process,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,MediaRouter,OptimizationHints,NetworkTimeServiceQuerying",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -157,9 +145,16 @@ pub fn chrome_args(options: &LaunchOptions, profile: &Path, as_root: bool) -> Ve
     if options.insecure {
         args.push("--ignore-certificate-errors".into());
     }
-    if let Some(rules) = host_resolver_rules(&options.resolve, options.offline) {
-        args.push(format!("--host-resolver-rules={rules}"));
-    }
+    // Every connection through the guard proxy, loopback included (Chromium bypasses proxies
+    // for loopback addresses unless `<-loopback>` removes that rule); WebRTC may not send UDP
+    // around the proxy (QUIC is off above).
+    args.push(format!("--proxy-server=http://{}", options.proxy));
+    args.push("--proxy-bypass-list=<-loopback>".into());
+    args.push("--force-webrtc-ip-handling-policy=disable_non_proxied_udp".into());
+    args.push(format!(
+        "--host-resolver-rules={}",
+        host_resolver_rules(options.proxy)
+    ));
     args.push("about:blank".into());
     args
 }
@@ -413,26 +408,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolver_rules_map_then_refuse_the_rest() {
-        let rules = vec![
-            ResolveRule {
-                host: "www.a.test".into(),
-                addr: "127.0.0.1".parse().unwrap(),
-            },
-            ResolveRule {
-                host: "b.test".into(),
-                addr: "::1".parse().unwrap(),
-            },
-        ];
-        assert_eq!(
-            host_resolver_rules(&rules, true).unwrap(),
-            "MAP www.a.test 127.0.0.1, MAP b.test [::1], MAP * ~NOTFOUND"
-        );
-        assert_eq!(
-            host_resolver_rules(&rules[..1], false).unwrap(),
-            "MAP www.a.test 127.0.0.1"
-        );
-        assert!(host_resolver_rules(&[], false).is_none());
+    fn every_connection_goes_through_the_proxy() {
+        let options = LaunchOptions {
+            chrome: "/usr/bin/chromium".into(),
+            insecure: false,
+            proxy: "127.0.0.1:4321".parse().unwrap(),
+        };
+        let args = chrome_args(&options, Path::new("/tmp/p"), false);
+        for expected in [
+            "--proxy-server=http://127.0.0.1:4321",
+            "--proxy-bypass-list=<-loopback>",
+            "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            "--disable-quic",
+        ] {
+            assert!(args.iter().any(|a| a == expected), "{expected}: {args:?}");
+        }
+        assert!(!args.iter().any(|a| a == "--no-proxy-server"));
     }
 
     #[test]
@@ -440,8 +432,7 @@ mod tests {
         let options = LaunchOptions {
             chrome: "/usr/bin/chromium".into(),
             insecure: false,
-            resolve: Vec::new(),
-            offline: false,
+            proxy: "127.0.0.1:4321".parse().unwrap(),
         };
         let args = chrome_args(&options, Path::new("/tmp/p"), false);
         assert!(!args.iter().any(|a| a == "--no-sandbox"));

@@ -4,6 +4,8 @@
 //!   watchdog), with a fresh profile that allows third-party cookies as a visitor's Chrome does.
 //! - `tap`: the DevTools side channel — a loopback proxy that reads every event as raw JSON
 //!   before chromiumoxide decodes it, so no Set-Cookie is lost to a decode failure.
+//! - `proxy`: the SSRF guard — an HTTP proxy on loopback through which Chromium makes every
+//!   connection, resolved and judged by the HTTP client's own guard.
 //! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
 //! - `engine`: [`BrowserEngine`], the pool of tabs and the visit of one page.
 //! - [`procs`]: `/proc` helpers: a browser's processes and their memory (PSS).
@@ -16,6 +18,7 @@ mod engine;
 mod error;
 pub mod launch;
 pub mod procs;
+mod proxy;
 mod tap;
 
 pub use engine::{

@@ -342,9 +342,8 @@ fn the_history_database_holds_no_cookie_value() {
     assert!(files >= 3, "config, database and at least one report");
 }
 
-/// The browser engine does not carry the HTTP client's guard (docs/SECURITY.md says what it must
-/// enforce). Offline, its resolver rules end in `MAP * ~NOTFOUND`, which Chromium applies to IP
-/// literals too: the home page's images, iframe and links to 127.0.0.2 and [::1] go nowhere.
+/// Every connection Chromium makes goes through the guard proxy: offline, the home page's images,
+/// iframe and links to 127.0.0.2 and [::1] go nowhere.
 #[test]
 fn browser_engine_offline_never_reaches_the_trap() {
     let (_runtime, site) = hostile();
@@ -368,5 +367,85 @@ fn browser_engine_offline_never_reaches_the_trap() {
         site.trap_connections().is_empty(),
         "{:#?}",
         site.trap_connections()
+    );
+}
+
+/// Without `--offline` the guard proxy alone stands between Chromium and the trap: subresources,
+/// a frame, `fetch`, a WebSocket and a navigation redirected to 127.0.0.2 are all refused, each
+/// refusal is listed, and the page the redirect ended on fails with the guard's reason.
+#[test]
+fn browser_engine_online_is_held_by_the_guard_proxy() {
+    let (_runtime, site) = hostile();
+    let mut command = Command::new(BIN);
+    command.arg("scan").arg(site.url("/browser-escape")).args([
+        "--engine",
+        "browser",
+        "--insecure",
+        "--rate",
+        "0",
+        "--timeout",
+        "5",
+        "--max-pages",
+        "2",
+        "--format",
+        "json",
+    ]);
+    // Every name on the page is mapped, so nothing needs a DNS query.
+    for rule in site.server.resolve_args() {
+        command.arg("--resolve").arg(rule);
+    }
+    let output = command
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        site.trap_connections().is_empty(),
+        "{:#?}",
+        site.trap_connections()
+    );
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report.crawl.pages_visited, 2, "{:#?}", report.crawl);
+    // The page itself loaded through the proxy, cookies and all.
+    assert!(
+        report.observed.iter().any(|c| c.name == "escape_page"),
+        "{:#?}",
+        report.observed
+    );
+    let errors: Vec<String> = report
+        .crawl
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.url, e.error))
+        .collect();
+    for needle in [
+        "escape-pixel.gif refused to connect to 127.0.0.2",
+        "escape-decimal.gif refused to connect to 127.0.0.2",
+        "escape-fetch refused to connect to 127.0.0.2",
+        "security-credentials/ refused to connect to 127.0.0.2",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "{needle}: {errors:#?}"
+        );
+    }
+    // The redirected navigation is a failed page, with the guard's words.
+    let metadata_hop = report
+        .crawl
+        .errors
+        .iter()
+        .find(|e| e.url.ends_with("/go/metadata"))
+        .unwrap_or_else(|| panic!("{errors:#?}"));
+    assert!(
+        metadata_hop
+            .error
+            .contains("refused to connect to 127.0.0.2"),
+        "{metadata_hop:?}"
     );
 }
