@@ -510,6 +510,10 @@ impl BrowserEngine {
         let mut inflight: HashSet<String> = HashSet::new();
         let mut quiet_since: Option<Instant> = Some(Instant::now());
         let mut timed_out = false;
+        // Decoded bytes of the main document so far: a 50 MB page or a gzip bomb is stopped at
+        // --max-body-bytes, as the HTTP engine stops reading it.
+        let mut document_bytes: u64 = 0;
+        let mut cut = false;
         loop {
             let wake = match load_at {
                 None => deadline,
@@ -561,6 +565,21 @@ impl BrowserEngine {
                     {
                         // The document failed: its error page's load is not worth waiting for.
                         load_at = Some(Instant::now());
+                    }
+                }
+                "Network.dataReceived" if !cut && capture.main_request() == Some(id) => {
+                    document_bytes += event
+                        .params
+                        .get("dataLength")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0);
+                    if document_bytes > ctx.config.max_body_bytes {
+                        cut = true;
+                        let _ = tap
+                            .call(sid, "Page.stopLoading", json!({}), COMMAND_TIMEOUT)
+                            .await;
+                        ctx.body_truncated(url);
+                        load_at.get_or_insert_with(Instant::now);
                     }
                 }
                 "Page.loadEventFired" if load_at.is_none() => {
@@ -650,6 +669,15 @@ impl BrowserEngine {
                     (None, false) => "no response".to_string(),
                 },
             };
+        } else if main.status.is_none() && status.is_some_and(|s| (300..400).contains(&s)) {
+            // Redirected, and no response ever ended the chain: a loop, or more hops than
+            // Chromium follows (20).
+            visit.outcome = VisitStatus::Failed {
+                error: format!(
+                    "the browser could not load the page: {}",
+                    error.as_deref().unwrap_or("its redirects did not end")
+                ),
+            };
         } else if status.is_some_and(|s| s >= 400) {
             visit.outcome = VisitStatus::HttpError;
         } else if !is_html || (error.is_some() && main.mime_type.is_none()) {
@@ -674,7 +702,13 @@ impl BrowserEngine {
                     sid,
                     "Runtime.evaluate",
                     json!({
-                        "expression": "[location.href, document.documentElement ? document.documentElement.outerHTML : '']",
+                        // Cut in the page at --max-body-bytes (UTF-16 units, close enough): a
+                        // 50 MB DOM never crosses the DevTools connection.
+                        "expression": format!(
+                            "(() => {{ const h = document.documentElement ? document.documentElement.outerHTML : ''; \
+                             return [location.href, h.slice(0, {max}), h.length > {max}]; }})()",
+                            max = ctx.config.max_body_bytes
+                        ),
                         "returnByValue": true
                     }),
                     COMMAND_TIMEOUT,
@@ -691,6 +725,14 @@ impl BrowserEngine {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
+            if !cut
+                && values
+                    .and_then(|v| v.get(2))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            {
+                ctx.body_truncated(url);
+            }
             let base = final_url.clone().or(href).unwrap_or_else(|| url.clone());
             let found = html::extract(&html, &base);
             if !found.nofollow {

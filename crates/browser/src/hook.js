@@ -25,10 +25,13 @@
     }
     return "";
   };
+  // Longer lines cannot make a cookie (4096 bytes of name and value, 1024 per attribute), and a
+  // script writing megabytes must not flood the DevTools connection.
+  const MAX_LINE = 65536;
   const report = (doc, line) => {
     let documentUrl = "";
     try { documentUrl = (doc && doc.URL) || location.href; } catch (e) { documentUrl = location.href; }
-    send({ line: String(line), script: callerScript(), document: documentUrl });
+    send({ line: String(line).slice(0, MAX_LINE), script: callerScript(), document: documentUrl });
   };
   const descriptor = Object.getOwnPropertyDescriptor(Document.prototype, "cookie");
   if (descriptor && descriptor.set) {

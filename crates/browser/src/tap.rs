@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_tungstenite::tungstenite::Message;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -28,9 +29,16 @@ use crate::error::{BrowserError, CallError};
 /// signed integers, so the split stays below 2^31.
 const OWN_ID_BASE: u64 = 1 << 30;
 
+/// The largest message or frame taken from Chromium, which sends each message as one frame.
+/// tungstenite's defaults (16 MiB a frame) are smaller than a rendered page of 50 MB: past the
+/// limit the connection fails and the browser is as good as dead, so the rendered DOM is capped
+/// at `--max-body-bytes` where it is read, and this only has to stay above that and the jar.
+const MAX_MESSAGE_BYTES: usize = 512 * 1024 * 1024;
+
 /// The events the engine reads. Everything else only goes to chromiumoxide.
-pub(crate) const ROUTED: [&str; 11] = [
+pub(crate) const ROUTED: [&str; 12] = [
     "Network.requestWillBeSent",
+    "Network.dataReceived",
     "Network.responseReceived",
     "Network.responseReceivedExtraInfo",
     "Network.loadingFinished",
@@ -91,9 +99,13 @@ impl Tap {
             .nth(3)
             .ok_or_else(|| err("not a DevTools websocket URL".into()))?;
         let url = format!("ws://127.0.0.1:{port}/{path}");
-        let (upstream_ws, _) = async_tungstenite::tokio::connect_async(upstream)
-            .await
-            .map_err(|e| err(e.to_string()))?;
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE_BYTES))
+            .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        let (upstream_ws, _) =
+            async_tungstenite::tokio::connect_async_with_config(upstream, Some(config))
+                .await
+                .map_err(|e| err(e.to_string()))?;
         let (outgoing, outgoing_rx) = mpsc::unbounded_channel::<String>();
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();

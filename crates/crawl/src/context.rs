@@ -101,6 +101,18 @@ impl CrawlContext {
     }
 
     /// Records a limit that cut something short. The same limit for the same URL is noted once.
+    /// The body of `url` was longer than `--max-body-bytes` and was cut there (either engine).
+    pub fn body_truncated(&self, url: &Url) {
+        self.limit(
+            "max_body_bytes",
+            format!(
+                "body longer than {} bytes; the rest was not read",
+                self.config.max_body_bytes
+            ),
+            Some(url),
+        );
+    }
+
     pub fn limit(&self, limit: &str, detail: impl Into<String>, url: Option<&Url>) {
         let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
         let key = (limit.to_string(), url.map(Url::to_string));

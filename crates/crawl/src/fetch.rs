@@ -159,14 +159,7 @@ async fn finish(
         match response.read_body(ctx.config.max_body_bytes).await {
             Ok(body) => {
                 if body.truncated {
-                    ctx.limit(
-                        "max_body_bytes",
-                        format!(
-                            "body longer than {} bytes; the rest was not read",
-                            ctx.config.max_body_bytes
-                        ),
-                        Some(&final_url),
-                    );
+                    ctx.body_truncated(&final_url);
                 }
                 Some(body)
             }
