@@ -52,7 +52,7 @@ pub fn parse_expiry_text(text: &str) -> Expiry {
         (Some(secs), _, _) => (Some(false), Some(secs)),
         (None, _, true) => (Some(false), None),
         (None, true, _) => (Some(true), None),
-        (None, false, false) if says_persistent => (Some(false), None),
+        (None, false, false) if says_persistent || vague_duration(&lower) => (Some(false), None),
         (None, false, false) => (None, None),
     };
     Expiry {
@@ -91,6 +91,15 @@ pub fn describe_seconds(seconds: i64) -> String {
         }
     }
     parts.join(" ")
+}
+
+/// "A few seconds", "several days": a persistent cookie whose length the text does not give.
+/// Guessing a number would turn the vagueness into a false "wrong expiry" finding.
+fn vague_duration(lower: &str) -> bool {
+    tokenize(lower).windows(2).any(|pair| {
+        matches!(pair, [Token::Word("few" | "several" | "some"), Token::Word(unit)]
+            if unit.len() > 1 && unit_seconds(unit).is_some())
+    })
 }
 
 fn collapse_whitespace(text: &str) -> String {
@@ -222,6 +231,8 @@ fn number_word(word: &str) -> Option<f64> {
         "ninety" => 90.0,
         "hundred" => 100.0,
         "half" => 0.5,
+        "quarter" => 0.25,
+        "couple" => 2.0,
         _ => return None,
     })
 }
@@ -233,6 +244,7 @@ fn unit_seconds(word: &str) -> Option<i64> {
         "h" | "hr" | "hrs" | "hour" | "hours" => SECONDS_PER_HOUR,
         "d" | "day" | "days" => SECONDS_PER_DAY,
         "w" | "wk" | "wks" | "week" | "weeks" => SECONDS_PER_WEEK,
+        "fortnight" | "fortnights" => 2 * SECONDS_PER_WEEK,
         "mo" | "mos" | "mth" | "mths" | "month" | "months" => SECONDS_PER_MONTH,
         "y" | "yr" | "yrs" | "year" | "years" => SECONDS_PER_YEAR,
         _ => return None,
@@ -247,7 +259,14 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
     let mut durations: Vec<i64> = Vec::new();
     let mut current: Option<(i64, i64)> = None; // (sum, smallest unit so far)
     let mut pending_number: Option<f64> = None;
+    // The pending number is a bare article ("a half hour", "a few days"): it gives way to the
+    // number word that follows instead of adding to it.
+    let mut pending_is_article = false;
+    // The last word was "half", "quarter" or "couple", which an "of" may follow.
+    let mut of_may_follow = false;
     for token in tokens {
+        let article_before = std::mem::take(&mut pending_is_article);
+        let of_allowed = std::mem::take(&mut of_may_follow);
         match token {
             Token::Break => {
                 if let Some((sum, _)) = current.take() {
@@ -268,12 +287,22 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
                         {
                             Some(tens + units)
                         }
+                        // "two hundred days".
+                        (Some(k), hundred) if w == "hundred" && k < 10.0 => Some(k * hundred),
+                        // "a half hour", "a quarter of an hour", "a few days".
+                        (Some(_), n) if article_before => Some(n),
                         // "one and a half years": the half adds to the whole number.
                         (Some(whole), half) if w == "half" && whole >= 1.0 => Some(whole + half),
-                        // "half an hour": the article belongs to the unit, not a new number.
-                        (Some(half), _) if half < 1.0 && matches!(w, "a" | "an") => Some(half),
+                        // "half an hour", "one and a half": the article belongs to what is
+                        // already there, not a new number.
+                        (Some(kept), _) if matches!(w, "a" | "an") => Some(kept),
+                        (None, _) if matches!(w, "a" | "an") => {
+                            pending_is_article = true;
+                            Some(n)
+                        }
                         _ => Some(n),
                     };
+                    of_may_follow = matches!(w, "half" | "quarter" | "couple");
                 } else if let Some(unit) = unit_seconds(w) {
                     // A bare single-letter unit only counts right after a number ("24h", "30 d"),
                     // so the "s" of "it's" or the "a" of prose never becomes a duration.
@@ -292,6 +321,8 @@ fn parse_duration_words(lower: &str) -> Option<i64> {
                             None => Some((secs, unit)),
                         };
                     }
+                } else if w == "of" && of_allowed {
+                    // "a quarter of an hour", "a couple of days": the number carries over.
                 } else if !matches!(w, "and" | "plus") {
                     // A number followed by another word is not a duration ("UA-625217-47 is").
                     // Words between pairs keep the duration open: "1 year, 11 months".
@@ -383,6 +414,12 @@ mod tests {
     #[test]
     fn halves() {
         check("half an hour", Some(false), Some(30 * 60));
+        check("a half hour", Some(false), Some(30 * 60));
+        check("a quarter of an hour", Some(false), Some(15 * 60));
+        check("a couple of days", Some(false), Some(2 * D));
+        check("a fortnight", Some(false), Some(14 * D));
+        check("two hundred days", Some(false), Some(200 * D));
+        check("two and a half years", Some(false), Some(2 * Y + Y / 2));
         check("one and a half years", Some(false), Some(Y + Y / 2));
         check("1.5 years", Some(false), Some(Y + Y / 2));
     }
@@ -393,7 +430,9 @@ mod tests {
         check("730 Days", Some(false), Some(730 * D));
         check("1 Day", Some(false), Some(D));
         check("Session", Some(true), None);
-        check("A few seconds", None, None);
+        // Persistent, for a length the text does not give.
+        check("A few seconds", Some(false), None);
+        check("several days", Some(false), None);
         check("Persistent - 2 years", Some(false), Some(2 * Y));
         check("Expires after 1 year", Some(false), Some(Y));
         check("90 days from set/update", Some(false), Some(90 * D));
