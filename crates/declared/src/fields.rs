@@ -273,23 +273,38 @@ pub(crate) fn expiry_sentence(text: &str, strong_only: bool) -> Option<String> {
         "end of the session",
     ];
     let mut best: Option<(u8, &str)> = None;
-    for sentence in text.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
+    // Each sentence, then its comma clauses: "Google Analytics, keeps the state of a session, 2
+    // years" states its expiry in the last clause. The whole sentence goes first and wins a tie,
+    // so "The first expires after 2 years, the second after 24 hours" stays whole for pairing.
+    let candidates = text
+        .split(". ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .flat_map(|sentence| {
+            let clauses = sentence
+                .contains(", ")
+                .then(|| sentence.split(", ").map(str::trim));
+            std::iter::once(sentence).chain(clauses.into_iter().flatten())
+        });
+    for sentence in candidates {
         // The cheap test first: most sentences of a description say nothing of expiry.
         let lower = sentence.to_lowercase();
-        let score = if STRONG.iter().any(|c| lower.contains(c)) {
-            2
-        } else if word_count(sentence) <= 6 && !strong_only {
-            1
-        } else {
+        let strong = STRONG.iter().any(|c| lower.contains(c));
+        if !strong && (strong_only || word_count(sentence) > 6) {
             continue;
+        }
+        let e = parse_expiry_text(sentence);
+        // A stated lifetime outranks a passing "session" ("keeps the state of a session").
+        let score = match (strong, e.seconds.is_some(), e.session.is_some()) {
+            (true, _, true) => 3,
+            (false, true, _) => 2,
+            (false, false, true) => 1,
+            _ => continue,
         };
         if best.is_some_and(|(b, _)| score <= b) {
             continue;
         }
-        let e = parse_expiry_text(sentence);
-        if e.session.is_some() || e.seconds.is_some() {
-            best = Some((score, sentence));
-        }
+        best = Some((score, sentence));
     }
     best.map(|(_, s)| s.trim_end_matches('.').to_string())
 }
@@ -403,5 +418,23 @@ mod tests {
             Some("It is deleted when you close your browser")
         );
         assert_eq!(expiry_sentence("Barnet.gov session ID", true), None);
+        // A stated lifetime in a clause outranks a passing "session" in another.
+        assert_eq!(
+            expiry_sentence(
+                "Google Analytics, keeps the state of a session, 2 years",
+                false
+            )
+            .as_deref(),
+            Some("2 years")
+        );
+        // A strong sentence stays whole, so its parts can be paired with several names.
+        assert_eq!(
+            expiry_sentence(
+                "The first expires after 2 years, the second after 24 hours.",
+                false
+            )
+            .as_deref(),
+            Some("The first expires after 2 years, the second after 24 hours")
+        );
     }
 }

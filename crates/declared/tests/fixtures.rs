@@ -154,6 +154,7 @@ fixtures! {
     label_value_runs => "label_value_runs",
     layout_table_nested => "layout_table_nested",
     list_items => "list_items",
+    paragraph_lists => "paragraph_lists",
     malformed => "malformed",
     multi_name_pairing => "multi_name_pairing",
     name_and_cookie_columns => "name_and_cookie_columns",

@@ -391,6 +391,7 @@ fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
 /// Finds every record-shaped declaration among the blocks not yet consumed.
 pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<RecordGroup> {
     let bare_lists = bare_name_lists(blocks, consumed);
+    let paragraph_list = paragraph_lists(blocks, consumed);
     let mut out = Collector {
         url,
         blocks,
@@ -476,14 +477,15 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
 
         // Lines of one paragraph ("_ga – …<br>_gid – …") read like list items when every line
         // is a code-like name and its description.
-        let line_list = block.kind == BlockKind::Paragraph
-            && block.cookie_context
-            && block.text.contains('\n')
-            && block
-                .text
-                .split('\n')
-                .filter(|l| !l.trim().is_empty())
-                .all(|l| list_record(l, b, &ctx, true).is_some());
+        let line_list = paragraph_list[b]
+            || (block.kind == BlockKind::Paragraph
+                && block.cookie_context
+                && block.text.contains('\n')
+                && block
+                    .text
+                    .split('\n')
+                    .filter(|l| !l.trim().is_empty())
+                    .all(|l| list_line(l).is_some_and(|l| l.marked)));
         for (li, line) in block.text.split('\n').enumerate() {
             let lead = if li == 0 { block.lead } else { None };
             // A label line waits for its value on the next line; "Domain" followed by
@@ -539,7 +541,7 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             }
             if block.cookie_context
                 && (block.kind == BlockKind::ListItem || line_list)
-                && let Some(rec) = list_record(line, b, &ctx, line_list)
+                && let Some(rec) = list_record(line, b, &ctx, line_list && !paragraph_list[b])
             {
                 out.accept(rec);
             }
@@ -551,12 +553,17 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
     out.groups
 }
 
-/// "CFID – Persistent cookie": a record when the names read as code identifiers and either the
-/// description speaks of cookies or the names carry a clear mark (underscore, digit, mixed
-/// case, pattern). A capitalised word before a dash ("Consent – …") is prose, whatever follows;
-/// capitals alone ("GDPR – …") need the description to speak of cookies. `marked_only` (lines of
-/// a paragraph, not list items) asks for the mark in every case.
-fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option<Record> {
+/// A line "names – description" whose names read as code identifiers, and how sure that is.
+struct ListLine {
+    names: String,
+    description: String,
+    /// Every name carries a clear mark: an underscore, a digit, mixed case or a pattern.
+    marked: bool,
+    /// The description speaks of cookies or gives a lifetime ("1000 days").
+    speaks: bool,
+}
+
+fn list_line(line: &str) -> Option<ListLine> {
     let (left, right) = list_item(line)?;
     if !heading_names(&left) {
         return None;
@@ -566,19 +573,81 @@ fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option
         .names
         .iter()
         .all(|n| identifier_like(&n.name) && vendor_in(&n.name).is_none());
+    if !identifiers {
+        return None;
+    }
     let lower = right.to_lowercase();
     let speaks = ["cookie", "session", "persistent", "expire"]
         .iter()
-        .any(|w| lower.contains(w));
+        .any(|w| lower.contains(w))
+        || parse_expiry_text(&right).seconds.is_some();
     let marked = names.names.iter().all(|n| {
         n.glob.is_some()
             || n.name.contains('_')
             || n.name.chars().any(|c| c.is_ascii_digit())
             || (crate::names::strongly_name_like(&n.name) && n.name.chars().any(char::is_lowercase))
     });
-    if !identifiers || !(marked || (speaks && !marked_only)) {
+    Some(ListLine {
+        names: left,
+        description: right,
+        marked,
+        speaks,
+    })
+}
+
+/// Paragraphs that are list items in all but markup: two or more consecutive single-line
+/// paragraphs about cookies, each a code-like name and a description that speaks of cookies or
+/// gives a lifetime, at least one name clearly marked ("<p>_hjid – Hotjar, 1 year</p><p>nmstat –
+/// Siteimprove, 1000 days</p><p>CFID – Persistent cookie</p>"), as CMS editors write lists.
+/// One such paragraph alone stays prose, and so does a run of acronyms ("GDPR – …").
+fn paragraph_lists(blocks: &[Block], consumed: &[bool]) -> Vec<bool> {
+    // None: not a list line; Some(marked).
+    let lines: Vec<Option<bool>> = blocks
+        .iter()
+        .enumerate()
+        .map(|(b, block)| {
+            if consumed[b]
+                || block.nav
+                || block.kind != BlockKind::Paragraph
+                || !block.cookie_context
+                || block.text.contains('\n')
+            {
+                return None;
+            }
+            let line = list_line(&block.text)?;
+            (line.marked || line.speaks).then_some(line.marked)
+        })
+        .collect();
+    let mut out = vec![false; blocks.len()];
+    let mut start = 0;
+    while start < blocks.len() {
+        if lines[start].is_none() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < blocks.len() && lines[end].is_some() {
+            end += 1;
+        }
+        if end - start >= 2 && lines[start..end].contains(&Some(true)) {
+            out[start..end].iter_mut().for_each(|o| *o = true);
+        }
+        start = end;
+    }
+    out
+}
+
+/// "CFID – Persistent cookie": a record when the names read as code identifiers and either the
+/// description speaks of cookies or the names carry a clear mark (underscore, digit, mixed
+/// case, pattern). A capitalised word before a dash ("Consent – …") is prose, whatever follows;
+/// capitals alone ("GDPR – …") need the description to speak of cookies. `marked_only` (lines of
+/// a paragraph, not list items) asks for the mark in every case.
+fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option<Record> {
+    let line = list_line(line)?;
+    if !(line.marked || (line.speaks && !marked_only)) {
         return None;
     }
+    let (left, right) = (line.names, line.description);
     let mut rec = Record::new("list", &left, block, ctx);
     // "Persistent cookie" is an expiry; a longer description is a purpose that may state the
     // expiry too.
