@@ -17,7 +17,7 @@ mod webhook;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -73,10 +73,7 @@ pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
             args.sites_concurrency
         );
     }
-    let shared = Arc::new(run::Shared {
-        store: Arc::new(Mutex::new(store)),
-        out_dir: out_dir.clone(),
-    });
+    let shared = Arc::new(run::Shared::new(store, out_dir.clone()));
     let permits = Arc::new(Semaphore::new(args.sites_concurrency as usize));
     let mut domain_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>> = HashMap::new();
     let mut tasks = Vec::new();
@@ -113,24 +110,38 @@ pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
         tasks.push((site, task));
     }
 
-    let mut sites = Vec::new();
-    let mut webhook_failures = Vec::new();
-    for (site, task) in tasks {
-        match task.await {
-            Ok((summary, webhook_error)) => {
-                if let Some(error) = webhook_error {
-                    webhook_failures.push(WebhookFailure {
-                        site: summary.site.clone(),
-                        error,
-                    });
+    let collected = async {
+        let mut sites = Vec::new();
+        let mut webhook_failures = Vec::new();
+        for (site, task) in tasks {
+            match task.await {
+                Ok((summary, webhook_error)) => {
+                    if let Some(error) = webhook_error {
+                        webhook_failures.push(WebhookFailure {
+                            site: summary.site.clone(),
+                            error,
+                        });
+                    }
+                    sites.push(summary);
                 }
-                sites.push(summary);
+                // A panic is a bug, but it stays this site's problem. Its run stays `running` in the
+                // history, like a run whose process was killed: never anyone's "previous".
+                Err(e) => sites.push(panicked(&site, &e.to_string())),
             }
-            // A panic is a bug, but it stays this site's problem. Its run stays `running` in the
-            // history, like a run whose process was killed: never anyone's "previous".
-            Err(e) => sites.push(panicked(&site, &e.to_string())),
         }
-    }
+        (sites, webhook_failures)
+    };
+    // SIGTERM (systemd, a container stopping) or Ctrl-C: the runs in progress are recorded as
+    // failed rather than left `running` for ever; the browser's watchdog takes Chromium with us.
+    let (sites, webhook_failures) = tokio::select! {
+        collected = collected => collected,
+        signal = interrupted() => {
+            let why = format!("interrupted by {signal} before the audit finished");
+            let failed = shared.fail_in_flight(&why);
+            eprintln!("error: {why}; {failed} run(s) in progress recorded as failed");
+            return Ok(Exit::Error);
+        }
+    };
 
     let complete = sites
         .iter()
@@ -171,6 +182,22 @@ pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
     }
     report_failures(&summary);
     Ok(exit)
+}
+
+/// The first SIGTERM or SIGINT, by name. Pending for ever if the handlers cannot be installed
+/// (the default action then applies, as before).
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
 }
 
 fn beside(config: &Path, name: &str) -> PathBuf {

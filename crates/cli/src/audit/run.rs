@@ -2,6 +2,7 @@
 //! complete run, write the report files, and only then mark the run complete — or record why it
 //! failed. Nothing here stops another site: every failure becomes the site's `error`.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +25,39 @@ pub struct Shared {
     /// One connection, taken in turns: each site writes once, at its end, in one transaction.
     pub store: Arc<Mutex<Store>>,
     pub out_dir: PathBuf,
+    /// Runs begun and not yet completed or failed: what an interrupted audit records as failed.
+    pub in_flight: Mutex<HashSet<RunId>>,
+}
+
+impl Shared {
+    pub fn new(store: Store, out_dir: PathBuf) -> Shared {
+        Shared {
+            store: Arc::new(Mutex::new(store)),
+            out_dir,
+            in_flight: Mutex::default(),
+        }
+    }
+
+    /// Records every run still in progress as failed with `why`; returns how many. Called when
+    /// the audit is stopped by a signal, so those runs do not stay `running` for ever.
+    pub fn fail_in_flight(&self, why: &str) -> usize {
+        let runs: Vec<RunId> = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect();
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failed = 0;
+        for run in runs {
+            match store.fail_run(run, why) {
+                Ok(()) => failed += 1,
+                // It completed or failed on its own meanwhile.
+                Err(e) => tracing::debug!("{run}: {e}"),
+            }
+        }
+        failed
+    }
 }
 
 /// The files a complete site's audit wrote.
@@ -46,7 +80,18 @@ pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) ->
         }
     };
     summary.run_id = Some(run);
-    match audit_and_write(shared, site, kb, run, &mut summary).await {
+    shared
+        .in_flight
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(run);
+    let outcome = audit_and_write(shared, site, kb, run, &mut summary).await;
+    shared
+        .in_flight
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&run);
+    match outcome {
         Ok(()) => summary.status = SiteStatus::Complete,
         Err(mut error) => {
             let message = error.clone();

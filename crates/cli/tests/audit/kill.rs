@@ -80,3 +80,64 @@ async fn a_killed_audit_leaves_a_history_the_next_audit_uses_without_counting_th
     let table = ws.history("slowshire.gov.uk", "table").await;
     assert!(table.stdout.contains("interrupted"), "{}", table.stdout);
 }
+
+/// SIGTERM (systemd stopping the job) and Ctrl-C in the middle of a crawl: the run in progress
+/// is recorded as failed, with the signal, not left `running`; the exit code is 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminated_audit_records_its_run_as_failed() {
+    for signal in ["TERM", "INT"] {
+        let server = sites::slow().await;
+        let ws = Workspace::new();
+        ws.write_config(&format!(
+            "{}{}",
+            defaults(&server.resolve_args(), "rate = 5\nmax_pages = 40"),
+            site(&server.http_url(SLOW, "/"), "")
+        ));
+        let child = binary()
+            .args([
+                "audit",
+                "--config",
+                &path_arg(&ws.config()),
+                "--out-dir",
+                &path_arg(&ws.out()),
+                "--db",
+                &path_arg(&ws.db()),
+                "--engine",
+                "http",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start cookie-audit");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.log.count(SLOW, "/page/") < 3 {
+            assert!(Instant::now() < deadline, "the crawl never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let pid = child.id().expect("running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+            .await
+            .expect("the audit stops promptly")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "SIG{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!("interrupted by SIG{signal}")),
+            "{stderr}"
+        );
+
+        let store = Store::open(&ws.db()).expect("the database opens");
+        let runs = store.history("slowshire.gov.uk").unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].status, RunStatus::Failed, "SIG{signal}");
+        assert_eq!(
+            runs[0].error.as_deref(),
+            Some(format!("interrupted by SIG{signal} before the audit finished").as_str())
+        );
+    }
+}
