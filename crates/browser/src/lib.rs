@@ -13,6 +13,8 @@
 //! **Architecture invariant:** Chromium is always killed, with its whole process group, when the
 //! engine shuts down, is dropped, or its process dies (even by SIGKILL).
 
+#[cfg(test)]
+mod agreement;
 mod capture;
 mod engine;
 mod error;

@@ -32,7 +32,8 @@ pub fn parse_cookie_date(text: &str) -> Option<DateTime<Utc>> {
             continue;
         }
         if year.is_none()
-            && let Some(y) = leading_digits(token, 2, 4)
+            // Chromium reads up to five digits (RFC 6265: four) and saturates the year below.
+            && let Some(y) = leading_digits(token, 2, 5)
         {
             year = Some(y as i32);
             continue;
@@ -48,8 +49,23 @@ pub fn parse_cookie_date(text: &str) -> Option<DateTime<Utc>> {
     } else if (0..=69).contains(&year) {
         year += 2000;
     }
-    if year < 1601 || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+    if !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 59 {
         return None;
+    }
+    // RFC 6265 ignores a year before 1601; Chromium saturates instead, so "1600" is a date in
+    // the past (the cookie is deleted) and "10000" one far ahead (then capped at 400 days).
+    // Checked against Chromium in the browser crate's agreement test.
+    if year < 1601 {
+        return Some(DateTime::from_naive_utc_and_offset(
+            NaiveDate::from_ymd_opt(1601, 1, 1)?.and_hms_opt(0, 0, 0)?,
+            Utc,
+        ));
+    }
+    if year > 9999 {
+        return Some(DateTime::from_naive_utc_and_offset(
+            NaiveDate::from_ymd_opt(9999, 12, 31)?.and_hms_opt(23, 59, 59)?,
+            Utc,
+        ));
     }
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
     let naive = date.and_hms_opt(hour, minute, second)?;
@@ -115,11 +131,22 @@ mod tests {
     }
 
     #[test]
+    fn years_out_of_range_saturate_as_in_chromium() {
+        let earliest = ts("Mon, 01 Jan 1601 00:00:00 GMT").unwrap();
+        assert_eq!(ts("Wed, 21 Oct 1500 07:28:00 GMT"), Some(earliest));
+        assert_eq!(ts("Wed, 21 Oct 100 07:28:00 GMT"), Some(earliest));
+        let latest = ts("Fri, 31 Dec 9999 23:59:59 GMT").unwrap();
+        assert_eq!(ts("Wed, 21 Oct 10000 07:28:00 GMT"), Some(latest));
+        assert_eq!(ts("Wed, 21 Oct 99999 07:28:00 GMT"), Some(latest));
+        // Six digits are not a year.
+        assert_eq!(ts("Wed, 21 Oct 123456 07:28:00 GMT"), None);
+    }
+
+    #[test]
     fn invalid_dates_are_none() {
         assert_eq!(ts("tomorrow"), None);
         assert_eq!(ts(""), None);
         assert_eq!(ts("Wed, 31 Feb 2015 07:28:00 GMT"), None);
-        assert_eq!(ts("Wed, 21 Oct 1500 07:28:00 GMT"), None);
         assert_eq!(ts("Wed, 21 Oct 2015 25:28:00 GMT"), None);
     }
 }

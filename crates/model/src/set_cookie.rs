@@ -340,7 +340,12 @@ fn lifetime(
     warnings: &mut Vec<String>,
 ) -> Lifetime {
     if let Some(max_age) = max_age {
-        let digits = max_age.strip_prefix('-').unwrap_or(max_age);
+        // Chromium reads Max-Age as a signed integer: "+60" is 60 (checked against Chromium in
+        // the browser crate's agreement test).
+        let digits = max_age
+            .strip_prefix('-')
+            .or_else(|| max_age.strip_prefix('+'))
+            .unwrap_or(max_age);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             // Saturate absurd values rather than overflow: the browser cap applies anyway.
             let seconds = max_age
@@ -384,6 +389,20 @@ fn check_line(raw: &str, name: &str, value: &str) -> Option<Rejection> {
             ),
         });
     }
+    // Around a name or a value a tab is whitespace (trimmed); inside one — the cookie's or an
+    // attribute's — Chromium refuses the whole line, as for any other control character.
+    let inner_tab = raw.split(';').any(|pair| {
+        let (key, val) = pair.split_once('=').unwrap_or((pair, ""));
+        trim_ws(key).contains('\t') || trim_ws(val).contains('\t')
+    });
+    if inner_tab {
+        return Some(Rejection {
+            reason: RejectReason::DisallowedCharacter,
+            message:
+                "a name or value in the header contains a tab, so browsers ignore the whole line"
+                    .into(),
+        });
+    }
     if name.is_empty() && value.is_empty() {
         return Some(Rejection {
             reason: RejectReason::NoCookieContent,
@@ -408,6 +427,18 @@ fn check_domain(
     domain_attr: Option<&str>,
 ) -> Option<Rejection> {
     let domain_attr = domain_attr?;
+    // One leading dot is dropped; a second one, or a trailing dot, leaves a domain no host
+    // ends with, and Chromium refuses the cookie.
+    let bare = domain_attr.strip_prefix('.').unwrap_or(domain_attr);
+    if bare.starts_with('.') || bare.ends_with('.') {
+        return Some(Rejection {
+            reason: RejectReason::InvalidDomain,
+            message: format!(
+                "Domain={} has a stray dot, so it matches no host and browsers refuse the cookie",
+                truncate_for_message(domain_attr)
+            ),
+        });
+    }
     let host = canonical_host(host);
     let domain = canonical_host(domain_attr);
     if is_ip_literal(&host) {

@@ -216,8 +216,9 @@ fn nameless_cookies() {
     );
 }
 
+/// As Chromium 156 does (the browser crate's agreement test loads each line in Chromium).
 #[test]
-fn control_characters_reject_the_line_but_tabs_do_not() {
+fn control_characters_and_inner_tabs_reject_the_line_but_surrounding_tabs_do_not() {
     let c = at("https://x.test/", "a=b\u{1}c; Path=/");
     assert_eq!(reason(&c), Some(RejectReason::DisallowedCharacter));
     assert_eq!(c.name, "a");
@@ -225,7 +226,37 @@ fn control_characters_reject_the_line_but_tabs_do_not() {
         reason(&at("https://x.test/", "a=b\u{7f}")),
         Some(RejectReason::DisallowedCharacter)
     );
-    assert_eq!(reason(&at("https://x.test/", "a=b\tc")), None);
+    for inner in ["a=b\tc", "a\tb=c", "a=1; Path=/x\ty", "a=1; Same\tSite=Lax"] {
+        assert_eq!(
+            reason(&at("https://x.test/", inner)),
+            Some(RejectReason::DisallowedCharacter),
+            "{inner:?}"
+        );
+    }
+    let around = at("https://x.test/", "\ta=b\t; Path=/x\t; Secure\t");
+    assert_eq!(reason(&around), None);
+    assert_eq!((around.name.as_str(), around.value.as_str()), ("a", "b"));
+    assert_eq!(around.path, "/x");
+}
+
+#[test]
+fn domains_with_a_stray_dot_and_signed_max_age_read_as_chromium_reads_them() {
+    for domain in ["..x.test", "x.test.", ".x.test."] {
+        assert_eq!(
+            reason(&at("https://www.x.test/", &format!("a=1; Domain={domain}"))),
+            Some(RejectReason::InvalidDomain),
+            "{domain}"
+        );
+    }
+    assert_eq!(
+        at("https://www.x.test/", "a=1; Domain=.x.test").domain,
+        "x.test"
+    );
+    let plus = at("https://x.test/", "a=1; Max-Age=+60");
+    assert_eq!(
+        (plus.lifetime.session, plus.lifetime.seconds),
+        (false, Some(60))
+    );
 }
 
 #[test]
