@@ -2,10 +2,12 @@
 //! keeps. The HTTP engine reports a cookie by that parser alone, so every odd header it reads
 //! differently from the browser is a cookie reported that no visitor stores, or one missed.
 //!
-//! Each line of [`corpus`] is served alone by a raw server (so control characters and invalid
-//! UTF-8 reach the wire), loaded by a real Chromium through the engine's guard proxy into an
-//! empty jar, and the jar compared with the parser's verdict: stored or not, and if stored its
-//! name, value, domain, host-only, path, Secure, HttpOnly, SameSite, session and expiry.
+//! Each line of [`corpus`] is served alone over http by a raw server (so control characters and
+//! invalid UTF-8 reach the wire), each of [`SECURE_CORPUS`] over https (what `Secure`, the
+//! prefixes, `SameSite=None` and `Partitioned` need), loaded by a real Chromium through the
+//! engine's guard proxy into an empty jar, and the jar compared with the parser's verdict:
+//! stored or not, and if stored its name, value, domain, host-only, path, Secure, HttpOnly,
+//! SameSite, session and expiry.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -14,6 +16,7 @@ use chromiumoxide::Browser;
 use chromiumoxide::cdp::browser_protocol::network::{Cookie, CookieSameSite};
 use chrono::Utc;
 use cookie_audit_crawl::net::Guard;
+use cookie_audit_fixtures::FixtureServer;
 use cookie_audit_fixtures::raw::{Behaviour, RawServer, Step, response};
 use cookie_audit_model::set_cookie::{SameSite, SetCookieContext, interpret_set_cookie};
 use futures::StreamExt;
@@ -185,6 +188,54 @@ fn corpus() -> &'static [Vec<u8>] {
     })
 }
 
+/// Lines whose verdict depends on a secure origin, served over https.
+const SECURE_CORPUS: &[&str] = &[
+    "a=1; Secure",
+    "a=1; Secure; HttpOnly; SameSite=Strict",
+    "__Secure-a=1; Secure",
+    "__Secure-a=1",
+    "__secure-a=1; Secure",
+    "__Host-a=1; Secure; Path=/",
+    "__Host-a=1; Secure",
+    "__Host-a=1; Path=/",
+    "__Host-a=1; Secure; Path=/; Domain=odd.gov.uk",
+    "__Host-a=1; Secure; Path=/; Domain=www.odd.gov.uk",
+    "__host-a=1; Secure; Path=/",
+    "__Host-a=1; Secure; Path=/c",
+    "=__Secure-x; Secure",
+    "=__Host-x; Secure; Path=/",
+    "__Secure-=1; Secure",
+    "a=1; SameSite=None; Secure",
+    "a=1; SameSite=None",
+    "a=1; SameSite=none; Secure; Domain=odd.gov.uk",
+    "a=1; Partitioned",
+    "a=1; Partitioned; Secure",
+    "__Host-a=1; Secure; Path=/; Partitioned",
+    "a=1; Secure; Domain=odd.gov.uk; Max-Age=3600",
+    "a=1; Secure; Domain=gov.uk",
+];
+
+/// `/c/N` answers with the N-th line of [`SECURE_CORPUS`] (https).
+async fn serve_secure(request: axum::extract::Request) -> axum::response::Response {
+    let line = request
+        .uri()
+        .path()
+        .strip_prefix("/c/")
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| SECURE_CORPUS.get(n));
+    let mut response =
+        axum::response::Response::new(axum::body::Body::from("<!DOCTYPE html><p>one cookie</p>"));
+    match line {
+        Some(line) => {
+            let headers = response.headers_mut();
+            headers.insert("content-type", "text/html".parse().unwrap());
+            headers.insert("set-cookie", line.parse().unwrap());
+        }
+        None => *response.status_mut() = http::StatusCode::NOT_FOUND,
+    }
+    response
+}
+
 /// `/c/N` answers with the N-th line as its only Set-Cookie.
 fn serve(path: &str) -> Vec<Step> {
     let Some(line) = path
@@ -300,7 +351,10 @@ fn agree(ours: &Kept, chromium: &Kept) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_parser_keeps_what_chromium_keeps() {
-    let server = RawServer::start("127.0.0.1:0".parse().unwrap(), Behaviour::Scripted(serve))
+    let raw = RawServer::start("127.0.0.1:0".parse().unwrap(), Behaviour::Scripted(serve))
+        .await
+        .unwrap();
+    let tls = FixtureServer::start(|_| axum::Router::new().fallback(serve_secure), &[HOST])
         .await
         .unwrap();
     let guard = Guard::new(
@@ -312,9 +366,11 @@ async fn the_parser_keeps_what_chromium_keeps() {
     let chrome = find_chrome(None).unwrap_or_else(|e| {
         panic!("this test needs Chromium: {e}. On Debian/Ubuntu: `apt-get install chromium`")
     });
+    // The https fixture's certificate is self-signed; what a secure origin means for cookies
+    // does not change.
     let mut process = ChromeProcess::start(&LaunchOptions {
         chrome,
-        insecure: false,
+        insecure: true,
         proxy: proxy.addr(),
     })
     .await
@@ -325,10 +381,19 @@ async fn the_parser_keeps_what_chromium_keeps() {
     let handling = tokio::spawn(async move { while handler.next().await.is_some() {} });
     let page = browser.new_page("about:blank").await.unwrap();
 
+    let plain = corpus().iter().enumerate().map(|(n, line)| {
+        let url = format!("http://{HOST}:{}/c/{n}", raw.port());
+        (url, line.as_slice())
+    });
+    let secure = SECURE_CORPUS
+        .iter()
+        .enumerate()
+        .map(|(n, line)| (tls.https_url(HOST, &format!("/c/{n}")), line.as_bytes()));
+    let cases: Vec<(String, &[u8])> = plain.chain(secure).collect();
     let mut disagreements = Vec::new();
-    for (n, line) in corpus().iter().enumerate() {
+    for (url, line) in &cases {
         browser.clear_cookies().await.unwrap();
-        let url = Url::parse(&format!("http://{HOST}:{}/c/{n}", server.port())).unwrap();
+        let url = Url::parse(url).unwrap();
         page.goto(url.as_str()).await.unwrap();
         let jar: Vec<Kept> = browser
             .get_cookies()
@@ -346,7 +411,7 @@ async fn the_parser_keeps_what_chromium_keeps() {
         if !same {
             let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
             disagreements.push(format!(
-                "line {n} `{}`:\n  parser:   {ours:?}\n  Chromium: {jar:?}",
+                "{url} `{}`:\n  parser:   {ours:?}\n  Chromium: {jar:?}",
                 shown.escape_debug()
             ));
         }
@@ -359,7 +424,7 @@ async fn the_parser_keeps_what_chromium_keeps() {
         disagreements.is_empty(),
         "{} of {} lines read differently:\n{}",
         disagreements.len(),
-        corpus().len(),
+        cases.len(),
         disagreements.join("\n")
     );
 }
