@@ -102,6 +102,10 @@ pub struct ScanOptions {
     #[arg(long, value_name = "N")]
     pub max_query_variants: Option<u32>,
 
+    /// Visit no new page after this many seconds; the report covers what was crawled [default: no limit]
+    #[arg(long, value_name = "SECS")]
+    pub max_time: Option<u64>,
+
     /// Page that declares the cookies (repeatable); skips discovery
     #[arg(long = "privacy-url", value_name = "URL")]
     #[serde(default)]
@@ -178,6 +182,7 @@ impl ScanOptions {
             max_body_bytes: self.max_body_bytes.or(base.max_body_bytes),
             max_redirects: self.max_redirects.or(base.max_redirects),
             max_query_variants: self.max_query_variants.or(base.max_query_variants),
+            max_time: self.max_time.or(base.max_time),
             privacy_url: if self.privacy_url.is_empty() {
                 base.privacy_url
             } else {
@@ -223,6 +228,7 @@ impl ScanOptions {
             ("max_pages", self.max_pages),
             ("concurrency", self.concurrency),
             ("tabs", self.tabs),
+            ("max_time", self.max_time.map(|t| t.min(1) as u32)),
         ] {
             if value == Some(0) {
                 return Err(OptionsError::Invalid {
@@ -267,6 +273,7 @@ impl ScanOptions {
             },
             tabs: Some(self.tabs.unwrap_or(Defaults::TABS)),
             settle_ms: Some(self.settle_ms.unwrap_or(Defaults::SETTLE_MS)),
+            max_time_secs: self.max_time,
         })
     }
 }

@@ -179,3 +179,66 @@ fn values_are_redacted_unless_asked() {
         "the report says values were kept"
     );
 }
+
+/// `--max-time`: past it no new page is visited, the limit says how many queued pages were
+/// left, and the report is still complete (the declaration pages are read regardless).
+#[test]
+fn max_time_stops_visiting_and_says_what_was_left() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(cookie_audit_fixtures::bench::start(1000))
+        .unwrap();
+    let url = server.http_url(cookie_audit_fixtures::bench::BENCH_HOST, "/");
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.arg("scan").arg(&url).args([
+        "--engine",
+        "http",
+        "--offline",
+        "--rate",
+        "4",
+        "--max-pages",
+        "1000",
+        "--max-time",
+        "2",
+        "--format",
+        "json",
+    ]);
+    for r in server.resolve_args() {
+        cmd.arg("--resolve").arg(r);
+    }
+    let output = cmd.env_remove("RUST_LOG").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report.config.max_time_secs, Some(2));
+    // Four requests a second for two seconds (robots.txt and the sitemap among them), and the
+    // pages in flight when time ran out: far fewer than the thousand the budget allowed.
+    assert!(
+        (1..=20).contains(&report.crawl.pages_visited),
+        "{} pages",
+        report.crawl.pages_visited
+    );
+    let limit = report
+        .crawl
+        .limits_hit
+        .iter()
+        .find(|l| l.limit == "max_time")
+        .unwrap_or_else(|| panic!("{:#?}", report.crawl.limits_hit));
+    assert!(
+        limit.detail.contains("--max-time 2s")
+            && limit.detail.contains("queued pages were not visited"),
+        "{}",
+        limit.detail
+    );
+    assert!(
+        !report
+            .crawl
+            .limits_hit
+            .iter()
+            .any(|l| l.limit == "max_pages"),
+        "time, not the page budget, stopped it"
+    );
+}

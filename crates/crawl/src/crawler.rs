@@ -73,6 +73,14 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
     let robots = RobotsCache::new(!config.ignore_robots);
 
+    // --max-time: after it no new page is visited; pages in flight finish (each bounded by the
+    // timeout) and the declaration pages are still read, so the report is complete for what was
+    // crawled.
+    let deadline = config
+        .max_time_secs
+        .map(|secs| tokio::time::Instant::now() + std::time::Duration::from_secs(secs));
+    let mut not_visited_in_time = 0usize;
+
     frontier.mark_seen(&start);
     let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
     // Sitemap pages are queued one level below the start page.
@@ -133,7 +141,8 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             allowed.truncate(remaining);
         }
         let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
-        let visited = visit_all(&engine, &ctx, &keep, allowed, depth).await;
+        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
+        not_visited_in_time += late;
         for Visited { task, visit } in visited {
             let url = task.page.url.clone();
             pages.push(VisitedPage {
@@ -211,6 +220,25 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
         kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            not_visited_in_time += levels
+                .iter()
+                .skip(depth as usize)
+                .map(Vec::len)
+                .sum::<usize>();
+            break;
+        }
+    }
+    if let Some(secs) = config.max_time_secs
+        && deadline.is_some_and(|d| tokio::time::Instant::now() >= d)
+    {
+        ctx.limit(
+            "max_time",
+            format!(
+                "the crawl visited no new page after --max-time {secs}s; {not_visited_in_time} queued pages were not visited"
+            ),
+            None,
+        );
     }
 
     // Declaration pages are read outside the page budget and listed in the report's
@@ -283,12 +311,16 @@ async fn visit_all<E: Engine>(
     keep: &HashSet<Url>,
     urls: Vec<Url>,
     depth: u32,
-) -> Vec<Visited> {
+    deadline: Option<tokio::time::Instant>,
+) -> (Vec<Visited>, usize) {
     let concurrency = ctx.config.concurrency.max(1) as usize;
     let mut queue = urls.into_iter();
     let mut running: JoinSet<Visited> = JoinSet::new();
     let mut done = Vec::new();
     let mut spawn_next = |running: &mut JoinSet<Visited>| {
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            return false;
+        }
         let Some(url) = queue.next() else {
             return false;
         };
@@ -318,8 +350,10 @@ async fn visit_all<E: Engine>(
         }
         spawn_next(&mut running);
     }
+    // What the deadline left in the queue.
+    let late = queue.count();
     done.sort_by(|a, b| a.task.page.url.cmp(&b.task.page.url));
-    done
+    (done, late)
 }
 
 /// Reads the pages that may declare cookies: `--privacy-url` pages, or the best candidates with

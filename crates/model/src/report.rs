@@ -192,6 +192,9 @@ pub struct ScanConfig {
     /// Browser engine: quiet network time that counts as "settled", in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_ms: Option<u64>,
+    /// Seconds after which the crawl visits no new page (`--max-time`); `null`: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time_secs: Option<u64>,
 }
 
 /// The browser behind a browser-engine report.

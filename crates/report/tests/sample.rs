@@ -42,6 +42,7 @@ fn config(show_values: bool) -> ScanConfig {
         fail_on: FailOn::None,
         tabs: None,
         settle_ms: None,
+        max_time_secs: None,
     }
 }
 
@@ -704,6 +705,7 @@ pub fn bare_report() -> Report {
             engine: EngineChoice::Browser,
             tabs: Some(4),
             settle_ms: Some(1500),
+            max_time_secs: None,
             ..config(false)
         },
         limitations: vec![],

@@ -130,6 +130,7 @@ pub fn report(
             fail_on: FailOn::None,
             tabs: None,
             settle_ms: None,
+            max_time_secs: None,
         },
         limitations: vec![],
         browser: None,

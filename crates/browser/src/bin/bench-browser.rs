@@ -84,6 +84,7 @@ async fn main() {
                 fail_on: FailOn::None,
                 tabs: Some(tab_count as u32),
                 settle_ms: Some(settle),
+                max_time_secs: None,
             };
             let engine = Arc::new(
                 BrowserEngine::launch(BrowserOptions::from_config(&config, chrome.clone()))
