@@ -582,7 +582,9 @@ impl BrowserEngine {
                         load_at.get_or_insert_with(Instant::now);
                     }
                 }
-                "Page.loadEventFired" if load_at.is_none() => {
+                // The previous visit's way back to about:blank may fire its load event late, after
+                // this navigation began: only a load after this document's response counts.
+                "Page.loadEventFired" if load_at.is_none() && capture.main.status.is_some() => {
                     load_at = Some(Instant::now());
                     // Politeness counts navigations: the slot is held until the page loaded.
                     slot = None;

@@ -36,10 +36,16 @@ const CATEGORY_WORDS: &[&str] = &[
     "social",
 ];
 
-/// A category word and nothing that reads like a sentence (at most six words).
+/// A category word or one of GOV.UK's category phrases (`CookieCategory::HEADING_PHRASES`:
+/// whole phrases, since "settings" alone would take the consent form's "Change your cookie
+/// settings" for a category), and nothing that reads like a sentence (at most six words).
 pub(crate) fn is_category(norm: &str) -> bool {
     let words: Vec<&str> = norm.split(' ').collect();
-    words.len() <= 6 && words.iter().any(|w| CATEGORY_WORDS.contains(w))
+    words.len() <= 6
+        && (words.iter().any(|w| CATEGORY_WORDS.contains(w))
+            || cookie_audit_model::CookieCategory::HEADING_PHRASES
+                .iter()
+                .any(|(_, phrase)| norm.contains(phrase)))
 }
 
 /// What a Cookiebot-style "Type" value says about storage: `Some(true)` for an HTTP cookie,
@@ -181,6 +187,9 @@ mod tests {
         assert!(is_category("strictly necessary cookies"));
         assert!(is_category("analytics"));
         assert!(!is_category("google"));
+        assert!(is_category("cookies that make our website work"));
+        assert!(is_category("cookies that remember your settings"));
+        assert!(!is_category("change your cookie settings"));
         assert!(!is_category(
             "these cookies are necessary for the website to work and cannot be switched off"
         ));

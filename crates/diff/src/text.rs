@@ -135,7 +135,9 @@ pub(crate) fn category_in(text: &str) -> Option<CookieCategory> {
             } else {
                 words.contains(phrase)
             }
-        });
+        }) || CookieCategory::HEADING_PHRASES
+            .iter()
+            .any(|(c, phrase)| c == category && joined.contains(phrase));
         // "Not necessary" is not a claim of necessity.
         let negated = *category == CookieCategory::StrictlyNecessary
             && (joined.contains("not necessary")
@@ -231,6 +233,18 @@ mod tests {
             Some(CookieCategory::Marketing)
         );
         assert_eq!(category_in("Functional / Analytics"), None);
+        assert_eq!(
+            category_in("Cookies that make our website work"),
+            Some(CookieCategory::StrictlyNecessary)
+        );
+        assert_eq!(
+            category_in("Cookies that remember your settings"),
+            Some(CookieCategory::Functional)
+        );
+        assert_eq!(
+            category_in("Cookies that measure website use"),
+            Some(CookieCategory::Analytics)
+        );
         assert_eq!(category_in("Not necessary"), None);
         assert_eq!(category_in("Persistent"), None);
     }

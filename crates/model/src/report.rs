@@ -480,6 +480,23 @@ pub enum CookieCategory {
 }
 
 impl CookieCategory {
+    /// Headings that name a category without a category word, as GOV.UK's cookie pages write
+    /// them ("Cookies that make our website work", "Cookies that measure website use"). Lower
+    /// case, matched inside a normalised heading: the table reader takes such a heading as a
+    /// category and the diff reads which one.
+    pub const HEADING_PHRASES: &'static [(CookieCategory, &'static str)] = &[
+        (CookieCategory::StrictlyNecessary, "make the site work"),
+        (CookieCategory::StrictlyNecessary, "make our site work"),
+        (CookieCategory::StrictlyNecessary, "make this site work"),
+        (CookieCategory::StrictlyNecessary, "make the website work"),
+        (CookieCategory::StrictlyNecessary, "make our website work"),
+        (CookieCategory::StrictlyNecessary, "make this website work"),
+        (CookieCategory::Functional, "remember your settings"),
+        (CookieCategory::Functional, "remember your preferences"),
+        (CookieCategory::Analytics, "measure website use"),
+        (CookieCategory::Analytics, "measure how you use"),
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             CookieCategory::StrictlyNecessary => "strictly_necessary",
