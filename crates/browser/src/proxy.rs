@@ -13,7 +13,9 @@
 //! - `GET http://host/path` (plain HTTP, absolute form): each request goes to its own checked
 //!   upstream — one keep-alive connection from Chromium may carry requests for many hosts —
 //!   through a pooled HTTP/1 client whose connector is the guard. Bodies stream both ways and
-//!   headers, `Set-Cookie` and `Cookie` included, pass unchanged (hop-by-hop headers aside).
+//!   headers, `Set-Cookie` and `Cookie` included, pass unchanged (hop-by-hop headers aside) —
+//!   except a header line with a control character, which hyper cannot pass on: a bodiless
+//!   request is sent again leniently and the skip listed, as the HTTP engine lists it.
 //!
 //! A refused target gets `403` with the reason in [`VERDICT_HEADER`] and the body; any other
 //! failure to connect gets `502` the same way. Refusals are logged for the report's
@@ -74,7 +76,8 @@ const HOP_BY_HOP: [&str; 9] = [
 
 type ProxyBody = Either<Incoming, Full<Bytes>>;
 
-/// A request the guard refused.
+/// What the proxy lists for the page that asked: a request the guard refused, or a response
+/// whose header lines were skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
     /// The URL for plain HTTP; `https://host:port/` for a tunnel (HTTPS or a WebSocket: the
@@ -102,7 +105,10 @@ struct Log {
 struct Shared {
     guard: Guard,
     connect_timeout: Duration,
-    client: Client<GuardConnector, Incoming>,
+    /// Refuses a response with a header line HTTP forbids, so the skip can be noted...
+    client: Client<GuardConnector, ProxyBody>,
+    /// ...and this one, for the retry of a bodiless request, drops such lines.
+    lenient: Client<GuardConnector, ProxyBody>,
     log: Mutex<Log>,
     /// Connection handlers and tunnels; aborted together when the proxy goes.
     tasks: Mutex<JoinSet<()>>,
@@ -139,6 +145,24 @@ impl Shared {
     }
 }
 
+impl Shared {
+    /// A response to `url` had header lines hyper could not pass on: listed for the page that
+    /// asked, in the HTTP engine's words.
+    fn note_skipped_header_lines(&self, url: &Url) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let reason = cookie_audit_crawl::fetch::SKIPPED_HEADER_LINES.to_string();
+        if log.listed.len() >= MAX_REFUSALS_LISTED
+            || !log.listed.insert((url.to_string(), reason.clone()))
+        {
+            return;
+        }
+        log.pending.push(Refusal {
+            url: url.clone(),
+            reason,
+        });
+    }
+}
+
 /// The running proxy. Dropping it stops it and closes every connection and tunnel.
 #[derive(Debug)]
 pub(crate) struct Proxy {
@@ -155,23 +179,26 @@ impl Proxy {
             guard: guard.clone(),
             timeout: connect_timeout,
         };
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(POOL_IDLE)
-            // Chromium sent a Host header; nothing is added to what it sent.
-            .set_host(false)
-            // As the HTTP client: pages setting hundreds of cookies must not fail.
-            .http1_max_headers(MAX_RESPONSE_HEADERS)
-            // Header names reach Chromium spelled as the site spelled them.
-            .http1_preserve_header_case(true)
-            // A header line hyper cannot parse (a control character) is dropped rather than the
-            // whole response failing; Chromium would refuse such a cookie line anyway.
-            .http1_ignore_invalid_headers_in_responses(true)
-            .build(connector);
+        let client = |lenient: bool| {
+            Client::builder(TokioExecutor::new())
+                .pool_timer(TokioTimer::new())
+                .pool_idle_timeout(POOL_IDLE)
+                // Chromium sent a Host header; nothing is added to what it sent.
+                .set_host(false)
+                // As the HTTP client: pages setting hundreds of cookies must not fail.
+                .http1_max_headers(MAX_RESPONSE_HEADERS)
+                // Header names reach Chromium spelled as the site spelled them.
+                .http1_preserve_header_case(true)
+                // hyper cannot pass on a header line with a control character; the lenient
+                // client drops it (Chromium would refuse such a cookie line anyway).
+                .http1_ignore_invalid_headers_in_responses(lenient)
+                .build(connector.clone())
+        };
         let shared = Arc::new(Shared {
             guard,
             connect_timeout,
-            client,
+            client: client(false),
+            lenient: client(true),
             log: Mutex::default(),
             tasks: Mutex::new(JoinSet::new()),
         });
@@ -320,7 +347,35 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
         url = url.join(path_and_query.as_str()).unwrap_or(url);
     }
     strip_hop_by_hop(request.headers_mut());
-    match shared.client.request(request).await {
+    let (parts, body) = request.into_parts();
+    let bodiless = matches!(parts.method, Method::GET | Method::HEAD)
+        && !parts.headers.contains_key(header::CONTENT_LENGTH)
+        && !parts.headers.contains_key(header::TRANSFER_ENCODING);
+    let sent = if bodiless {
+        // Strict first, so a skipped header line is noted as the HTTP engine notes it; then
+        // again, leniently, which a request without a body allows.
+        let again = Request::from_parts(parts.clone(), Either::Right(Full::default()));
+        match shared
+            .client
+            .request(Request::from_parts(parts, Either::Right(Full::default())))
+            .await
+        {
+            Err(error)
+                if cookie_audit_crawl::net::error_chain(&error)
+                    .contains("invalid HTTP header parsed") =>
+            {
+                shared.note_skipped_header_lines(&url);
+                shared.lenient.request(again).await
+            }
+            other => other,
+        }
+    } else {
+        shared
+            .lenient
+            .request(Request::from_parts(parts, Either::Left(body)))
+            .await
+    };
+    match sent {
         Ok(response) => {
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
@@ -689,6 +744,55 @@ mod tests {
         let mut echoed = [0u8; 5];
         chromium.read_exact(&mut echoed).await.unwrap();
         assert_eq!(&echoed, b"hello");
+    }
+
+    fn control_character(_: &str) -> Vec<Step> {
+        vec![Step::Write(response(
+            "200 OK",
+            &[
+                b"Content-Type: text/html",
+                b"Set-Cookie: bad=1\x01x",
+                b"Set-Cookie: good=1",
+            ],
+            b"ok",
+        ))]
+    }
+
+    /// A header line hyper cannot pass on is dropped, the rest of the response goes through, and
+    /// the skip is listed for the page in the HTTP engine's words.
+    #[tokio::test]
+    async fn a_header_line_with_a_control_character_is_skipped_and_noted() {
+        let site = RawServer::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Behaviour::Scripted(control_character),
+        )
+        .await
+        .unwrap();
+        let proxy = Proxy::start(
+            guard(&[("www.a.test", "127.0.0.1")], true),
+            Duration::from_secs(2),
+        )
+        .await
+        .unwrap();
+        let mut chromium = TcpStream::connect(proxy.addr()).await.unwrap();
+        let url = format!("http://www.a.test:{}/page", site.port());
+        chromium
+            .write_all(format!("GET {url} HTTP/1.1\r\nHost: www.a.test\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let answer = read_response(&mut chromium).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains("Set-Cookie: good=1"), "{answer}");
+        assert!(!answer.contains("bad=1"), "{answer}");
+        assert!(answer.ends_with("ok"), "{answer}");
+        let asked = HashSet::from([format!("www.a.test:{}", site.port())]);
+        let notes = proxy.claim_refusals(&asked);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].url.as_str(), url);
+        assert_eq!(
+            notes[0].reason,
+            cookie_audit_crawl::fetch::SKIPPED_HEADER_LINES
+        );
     }
 
     #[tokio::test]

@@ -548,6 +548,7 @@ fn hostile_site_scan_with_the_browser_is_bounded_and_complete() {
         "has no --resolve mapping",
         "/loop/a the browser could not load the page: net::ERR_TOO_MANY_REDIRECTS",
         "/drip the page did not finish loading within 5s",
+        "/control-chars the response has header lines HTTP forbids (a control character)",
         "timed out",
         "lines that are not rules",
     ] {

@@ -10,6 +10,9 @@ use crate::context::CrawlContext;
 use crate::net::{Body, FetchError, Response};
 use crate::record::PageRef;
 
+/// What either engine says when a response's header lines were skipped for a control character.
+pub const SKIPPED_HEADER_LINES: &str = "the response has header lines HTTP forbids (a control character); they were skipped, so a cookie set in one of them is not recorded";
+
 /// Longest `Retry-After` we wait for; beyond it the response counts as it is.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Attempts for a request answered 429/503 or failing to connect.
@@ -76,10 +79,7 @@ pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetc
         };
         let status = response.status;
         if response.invalid_headers_skipped {
-            ctx.error(
-                &url,
-                "the response has header lines HTTP forbids (a control character); they were skipped, so a cookie set in one of them is not recorded",
-            );
+            ctx.error(&url, SKIPPED_HEADER_LINES);
         }
         let lines = response.set_cookie_lines();
         if let Some(page) = request.page {
