@@ -100,6 +100,24 @@ struct Log {
     failures: HashMap<String, String>,
 }
 
+impl Log {
+    /// Lists a problem for the page that asked, once, up to [`MAX_REFUSALS_LISTED`]; past that
+    /// it is only counted.
+    fn list(&mut self, url: Url, reason: String) {
+        let key = (url.to_string(), reason);
+        if self.listed.contains(&key) {
+            return;
+        }
+        if self.listed.len() >= MAX_REFUSALS_LISTED {
+            self.unlisted += 1;
+            return;
+        }
+        let reason = key.1.clone();
+        self.listed.insert(key);
+        self.pending.push(Refusal { url, reason });
+    }
+}
+
 /// What every connection handler shares.
 #[derive(Debug)]
 struct Shared {
@@ -130,36 +148,19 @@ impl Shared {
             log.failures.clear();
         }
         log.failures.insert(authority.to_string(), reason.clone());
-        if !error.is_refusal() {
-            return;
+        if error.is_refusal() {
+            log.list(url, reason);
         }
-        if log.listed.contains(&(url.to_string(), reason.clone())) {
-            return;
-        }
-        if log.listed.len() >= MAX_REFUSALS_LISTED {
-            log.unlisted += 1;
-            return;
-        }
-        log.listed.insert((url.to_string(), reason.clone()));
-        log.pending.push(Refusal { url, reason });
     }
-}
 
-impl Shared {
     /// A response to `url` had header lines hyper could not pass on: listed for the page that
     /// asked, in the HTTP engine's words.
     fn note_skipped_header_lines(&self, url: &Url) {
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        let reason = cookie_audit_crawl::fetch::SKIPPED_HEADER_LINES.to_string();
-        if log.listed.len() >= MAX_REFUSALS_LISTED
-            || !log.listed.insert((url.to_string(), reason.clone()))
-        {
-            return;
-        }
-        log.pending.push(Refusal {
-            url: url.clone(),
-            reason,
-        });
+        log.list(
+            url.clone(),
+            cookie_audit_crawl::fetch::SKIPPED_HEADER_LINES.to_string(),
+        );
     }
 }
 
@@ -567,6 +568,15 @@ mod tests {
         vec![Step::Write(response("200 OK", &[], b"leaked"))]
     }
 
+    /// A new connection to the proxy, as Chromium opens one, with `head` sent and the answer
+    /// read; the connection stays open (a tunnel goes on over it).
+    async fn ask(proxy: &Proxy, head: &str) -> (TcpStream, String) {
+        let mut chromium = TcpStream::connect(proxy.addr()).await.unwrap();
+        chromium.write_all(head.as_bytes()).await.unwrap();
+        let answer = read_response(&mut chromium).await;
+        (chromium, answer)
+    }
+
     /// Reads one response (headers and a Content-Length body) from a raw connection.
     async fn read_response(stream: &mut TcpStream) -> String {
         let mut buffer = Vec::new();
@@ -711,14 +721,11 @@ mod tests {
                 "metadata.invalid:443".to_string(),
             ),
         ] {
-            let mut chromium = TcpStream::connect(proxy.addr()).await.unwrap();
-            chromium
-                .write_all(
-                    format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n").as_bytes(),
-                )
-                .await
-                .unwrap();
-            let answer = read_response(&mut chromium).await;
+            let (_, answer) = ask(
+                &proxy,
+                &format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n"),
+            )
+            .await;
             assert!(answer.starts_with("HTTP/1.1 403"), "{target}: {answer}");
             let url = Url::parse(&format!("https://{key}/")).unwrap();
             assert!(proxy.tunnel_failure(&url).is_some(), "{key}");
@@ -733,12 +740,13 @@ mod tests {
             "{refusals:?}"
         );
 
-        let mut chromium = TcpStream::connect(proxy.addr()).await.unwrap();
-        chromium
-            .write_all(format!("CONNECT www.a.test:{echo_port} HTTP/1.1\r\nHost: www.a.test:{echo_port}\r\n\r\n").as_bytes())
-            .await
-            .unwrap();
-        let answer = read_response(&mut chromium).await;
+        let (mut chromium, answer) = ask(
+            &proxy,
+            &format!(
+                "CONNECT www.a.test:{echo_port} HTTP/1.1\r\nHost: www.a.test:{echo_port}\r\n\r\n"
+            ),
+        )
+        .await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         chromium.write_all(b"hello").await.unwrap();
         let mut echoed = [0u8; 5];
@@ -774,13 +782,12 @@ mod tests {
         )
         .await
         .unwrap();
-        let mut chromium = TcpStream::connect(proxy.addr()).await.unwrap();
         let url = format!("http://www.a.test:{}/page", site.port());
-        chromium
-            .write_all(format!("GET {url} HTTP/1.1\r\nHost: www.a.test\r\n\r\n").as_bytes())
-            .await
-            .unwrap();
-        let answer = read_response(&mut chromium).await;
+        let (_, answer) = ask(
+            &proxy,
+            &format!("GET {url} HTTP/1.1\r\nHost: www.a.test\r\n\r\n"),
+        )
+        .await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         assert!(answer.contains("Set-Cookie: good=1"), "{answer}");
         assert!(!answer.contains("bad=1"), "{answer}");

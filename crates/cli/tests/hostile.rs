@@ -38,13 +38,16 @@ fn scan_command(site: &HostileSite, url: &str, extra: &[&str]) -> Command {
 }
 
 fn scan_with_engine(site: &HostileSite, engine: &str, url: &str, extra: &[&str]) -> Command {
-    scan_with_timeout(site, engine, "2", url, extra)
+    scan_with(site, engine, "2", true, url, extra)
 }
 
-fn scan_with_timeout(
+/// Every fixture host is mapped either way, so even online nothing needs a DNS query (the pages
+/// scanned online name no other host).
+fn scan_with(
     site: &HostileSite,
     engine: &str,
     timeout: &str,
+    offline: bool,
     url: &str,
     extra: &[&str],
 ) -> Command {
@@ -52,13 +55,15 @@ fn scan_with_timeout(
     command.arg("scan").arg(url).args([
         "--engine",
         engine,
-        "--offline",
         "--insecure",
         "--rate",
         "0",
         "--timeout",
         timeout,
     ]);
+    if offline {
+        command.arg("--offline");
+    }
     for rule in site.server.resolve_args() {
         command.arg("--resolve").arg(rule);
     }
@@ -138,6 +143,28 @@ fn run_measured(mut command: Command, dir: &Path) -> Measured {
     }
 }
 
+/// `crawl.errors` as "URL error" lines.
+fn error_lines(report: &Report) -> Vec<String> {
+    report
+        .crawl
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.url, e.error))
+        .collect()
+}
+
+/// Every needle is in some line of `crawl.errors`; the failure shows the errors and the pages.
+fn assert_errors_listed(report: &Report, needles: &[&str]) {
+    let errors = error_lines(report);
+    for needle in needles {
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "{needle}: {errors:#?}\npages: {:#?}",
+            report.crawl.pages
+        );
+    }
+}
+
 fn contains_secret(bytes: &[u8]) -> bool {
     bytes
         .windows(SECRET_VALUE.len())
@@ -192,33 +219,25 @@ fn hostile_site_scan_is_bounded_complete_and_leaks_no_cookie_value() {
         serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
     assert_eq!(report.site, saved.site);
     assert!(report.finished_at >= report.started_at);
-    let errors: Vec<String> = report
-        .crawl
-        .errors
-        .iter()
-        .map(|e| format!("{} {}", e.url, e.error))
-        .collect();
     let limits: Vec<&str> = report
         .crawl
         .limits_hit
         .iter()
         .map(|l| l.limit.as_str())
         .collect();
-    for needle in [
-        "refused to connect to 127.0.0.2",
-        "refused to connect to ::1",
-        "file:///etc/passwd",
-        "has no --resolve mapping",
-        "timed out",
-        "redirect loop",
-        "control character",
-        "lines that are not rules",
-    ] {
-        assert!(
-            errors.iter().any(|e| e.contains(needle)),
-            "{needle}: {errors:#?}"
-        );
-    }
+    assert_errors_listed(
+        &report,
+        &[
+            "refused to connect to 127.0.0.2",
+            "refused to connect to ::1",
+            "file:///etc/passwd",
+            "has no --resolve mapping",
+            "timed out",
+            "redirect loop",
+            "control character",
+            "lines that are not rules",
+        ],
+    );
     for limit in [
         "max_body_bytes",
         "max_redirects",
@@ -412,29 +431,16 @@ fn browser_engine_offline_never_reaches_the_trap() {
 #[test]
 fn browser_engine_online_is_held_by_the_guard_proxy() {
     let (_runtime, site) = hostile();
-    let mut command = Command::new(BIN);
-    command.arg("scan").arg(site.url("/browser-escape")).args([
-        "--engine",
+    let output = scan_with(
+        &site,
         "browser",
-        "--insecure",
-        "--rate",
-        "0",
-        "--timeout",
         "5",
-        "--max-pages",
-        "2",
-        "--format",
-        "json",
-    ]);
-    // Every name on the page is mapped, so nothing needs a DNS query.
-    for rule in site.server.resolve_args() {
-        command.arg("--resolve").arg(rule);
-    }
-    let output = command
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        false,
+        &site.url("/browser-escape"),
+        &["--max-pages", "2", "--format", "json"],
+    )
+    .output()
+    .unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -454,30 +460,22 @@ fn browser_engine_online_is_held_by_the_guard_proxy() {
         "{:#?}",
         report.observed
     );
-    let errors: Vec<String> = report
-        .crawl
-        .errors
-        .iter()
-        .map(|e| format!("{} {}", e.url, e.error))
-        .collect();
-    for needle in [
-        "escape-pixel.gif refused to connect to 127.0.0.2",
-        "escape-decimal.gif refused to connect to 127.0.0.2",
-        "escape-fetch refused to connect to 127.0.0.2",
-        "security-credentials/ refused to connect to 127.0.0.2",
-    ] {
-        assert!(
-            errors.iter().any(|e| e.contains(needle)),
-            "{needle}: {errors:#?}"
-        );
-    }
+    assert_errors_listed(
+        &report,
+        &[
+            "escape-pixel.gif refused to connect to 127.0.0.2",
+            "escape-decimal.gif refused to connect to 127.0.0.2",
+            "escape-fetch refused to connect to 127.0.0.2",
+            "security-credentials/ refused to connect to 127.0.0.2",
+        ],
+    );
     // The redirected navigation is a failed page, with the guard's words.
     let metadata_hop = report
         .crawl
         .errors
         .iter()
         .find(|e| e.url.ends_with("/go/metadata"))
-        .unwrap_or_else(|| panic!("{errors:#?}"));
+        .unwrap_or_else(|| panic!("{:#?}", error_lines(&report)));
     assert!(
         metadata_hop
             .error
@@ -495,10 +493,11 @@ fn hostile_site_scan_with_the_browser_is_bounded_and_complete() {
     let dir = tempfile::tempdir().unwrap();
     // Chromium renders the 10,000-row cookie table within 2 s on an idle machine, not on a
     // loaded CI runner: 5 s per page, still far below the minute /drip takes to arrive.
-    let command = scan_with_timeout(
+    let command = scan_with(
         &site,
         "browser",
         "5",
+        true,
         &site.url("/"),
         &["--max-pages", "60", "--format", "json", "-vv"],
     );
@@ -535,29 +534,20 @@ fn hostile_site_scan_with_the_browser_is_bounded_and_complete() {
 
     let report: Report = serde_json::from_str(&run.stdout).expect("a JSON report on stdout");
     assert_eq!(report.crawl.pages_visited, 60);
-    let errors: Vec<String> = report
-        .crawl
-        .errors
-        .iter()
-        .map(|e| format!("{} {}", e.url, e.error))
-        .collect();
-    for needle in [
-        "/pixel.gif refused to connect to 127.0.0.2",
-        "/frame refused to connect to 127.0.0.2",
-        "/go/metadata refused to connect to 127.0.0.2",
-        "has no --resolve mapping",
-        "/loop/a the browser could not load the page: net::ERR_TOO_MANY_REDIRECTS",
-        "/drip the page did not finish loading within 5s",
-        "/control-chars the response has header lines HTTP forbids (a control character)",
-        "timed out",
-        "lines that are not rules",
-    ] {
-        assert!(
-            errors.iter().any(|e| e.contains(needle)),
-            "{needle}: {errors:#?}\npages: {:#?}",
-            report.crawl.pages
-        );
-    }
+    assert_errors_listed(
+        &report,
+        &[
+            "/pixel.gif refused to connect to 127.0.0.2",
+            "/frame refused to connect to 127.0.0.2",
+            "/go/metadata refused to connect to 127.0.0.2",
+            "has no --resolve mapping",
+            "/loop/a the browser could not load the page: net::ERR_TOO_MANY_REDIRECTS",
+            "/drip the page did not finish loading within 5s",
+            "/control-chars the response has header lines HTTP forbids (a control character)",
+            "timed out",
+            "lines that are not rules",
+        ],
+    );
     let cut: Vec<&str> = report
         .crawl
         .limits_hit

@@ -220,7 +220,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
         kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
-        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+        if past(deadline) {
             not_visited_in_time += levels
                 .iter()
                 .skip(depth as usize)
@@ -230,7 +230,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         }
     }
     if let Some(secs) = config.max_time_secs
-        && deadline.is_some_and(|d| tokio::time::Instant::now() >= d)
+        && past(deadline)
     {
         ctx.limit(
             "max_time",
@@ -266,6 +266,11 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         limitations: engine.limitations(),
         browser: engine.browser_info(),
     }
+}
+
+/// Whether `--max-time` has run out (never, without one).
+fn past(deadline: Option<tokio::time::Instant>) -> bool {
+    deadline.is_some_and(|d| tokio::time::Instant::now() >= d)
 }
 
 /// The pages whose HTML is worth keeping for the declaration reader: the best candidates so far,
@@ -318,7 +323,7 @@ async fn visit_all<E: Engine>(
     let mut running: JoinSet<Visited> = JoinSet::new();
     let mut done = Vec::new();
     let mut spawn_next = |running: &mut JoinSet<Visited>| {
-        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+        if past(deadline) {
             return false;
         }
         let Some(url) = queue.next() else {

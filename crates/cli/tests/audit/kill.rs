@@ -9,37 +9,8 @@ use super::{Workspace, binary, defaults, path_arg, site};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_audit_leaves_a_history_the_next_audit_uses_without_counting_the_partial_run() {
-    let server = sites::slow().await;
-    let ws = Workspace::new();
-    ws.write_config(&format!(
-        "{}{}",
-        defaults(&server.resolve_args(), "rate = 5\nmax_pages = 40"),
-        site(&server.http_url(SLOW, "/"), "")
-    ));
-
-    let mut child = binary()
-        .args([
-            "audit",
-            "--config",
-            &path_arg(&ws.config()),
-            "--out-dir",
-            &path_arg(&ws.out()),
-            "--db",
-            &path_arg(&ws.db()),
-            "--engine",
-            "http",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start cookie-audit");
-    // Pages are crawling once the site has served a few: the run is begun and far from done.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while server.log.count(SLOW, "/page/") < 3 {
-        assert!(Instant::now() < deadline, "the crawl never started");
-        assert!(child.try_wait().unwrap().is_none(), "the audit ended early");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (_server, ws, mut child) =
+        audit_in_the_middle_of_a_crawl(std::process::Stdio::null()).await;
     child.start_kill().expect("SIGKILL");
     let status = child.wait().await.unwrap();
     assert!(!status.success());
@@ -86,34 +57,8 @@ async fn a_killed_audit_leaves_a_history_the_next_audit_uses_without_counting_th
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminated_audit_records_its_run_as_failed() {
     for signal in ["TERM", "INT"] {
-        let server = sites::slow().await;
-        let ws = Workspace::new();
-        ws.write_config(&format!(
-            "{}{}",
-            defaults(&server.resolve_args(), "rate = 5\nmax_pages = 40"),
-            site(&server.http_url(SLOW, "/"), "")
-        ));
-        let child = binary()
-            .args([
-                "audit",
-                "--config",
-                &path_arg(&ws.config()),
-                "--out-dir",
-                &path_arg(&ws.out()),
-                "--db",
-                &path_arg(&ws.db()),
-                "--engine",
-                "http",
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("start cookie-audit");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while server.log.count(SLOW, "/page/") < 3 {
-            assert!(Instant::now() < deadline, "the crawl never started");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let (_server, ws, child) =
+            audit_in_the_middle_of_a_crawl(std::process::Stdio::piped()).await;
         let pid = child.id().expect("running").to_string();
         let sent = std::process::Command::new("kill")
             .args([&format!("-{signal}"), &pid])
@@ -140,4 +85,45 @@ async fn a_terminated_audit_records_its_run_as_failed() {
             Some(format!("interrupted by SIG{signal} before the audit finished").as_str())
         );
     }
+}
+
+/// A slow site in a fresh workspace, and `cookie-audit audit` over it, returned once the crawl
+/// has served a few pages: the run is begun and far from done.
+async fn audit_in_the_middle_of_a_crawl(
+    stderr: std::process::Stdio,
+) -> (
+    cookie_audit_fixtures::FixtureServer,
+    Workspace,
+    tokio::process::Child,
+) {
+    let server = sites::slow().await;
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}{}",
+        defaults(&server.resolve_args(), "rate = 5\nmax_pages = 40"),
+        site(&server.http_url(SLOW, "/"), "")
+    ));
+    let mut child = binary()
+        .args([
+            "audit",
+            "--config",
+            &path_arg(&ws.config()),
+            "--out-dir",
+            &path_arg(&ws.out()),
+            "--db",
+            &path_arg(&ws.db()),
+            "--engine",
+            "http",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("start cookie-audit");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.log.count(SLOW, "/page/") < 3 {
+        assert!(Instant::now() < deadline, "the crawl never started");
+        assert!(child.try_wait().unwrap().is_none(), "the audit ended early");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (server, ws, child)
 }
