@@ -15,7 +15,7 @@ use cookie_audit_crawl::record::{PageRef, Setter};
 use cookie_audit_crawl::{CrawlContext, Engine, PageTask, PageVisit, VisitStatus};
 use cookie_audit_model::set_cookie::CookieRecord;
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, EngineKind, ResolveRule, ScanConfig};
+use cookie_audit_model::{BrowserInfo, EngineKind, LimitKind, ResolveRule, ScanConfig};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore, mpsc};
@@ -834,7 +834,7 @@ impl Engine for BrowserEngine {
         }
         if unlisted > 0 {
             ctx.limit(
-                "browser_refusals",
+                LimitKind::BrowserRefusals,
                 format!(
                     "the browser's guard refused {unlisted} more requests than the {MAX_REFUSALS_LISTED} listed"
                 ),
@@ -854,8 +854,7 @@ impl Engine for BrowserEngine {
             if accounted.contains(&key) {
                 continue;
             }
-            ctx.recorder
-                .record(&page, record, None, Setter::Script { script_url: None });
+            ctx.recorder.record(&page, record, None, Setter::Jar);
         }
     }
 

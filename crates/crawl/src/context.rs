@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cookie_audit_model::{CrawlError, LimitHit, ScanConfig};
+use cookie_audit_model::{CrawlError, LimitHit, LimitKind, ScanConfig};
 use url::Url;
 
 use crate::jar::Jar;
@@ -60,7 +60,7 @@ impl std::fmt::Debug for CrawlContext {
 struct Problems {
     errors: Vec<CrawlError>,
     limits: Vec<LimitHit>,
-    limit_keys: HashSet<(String, Option<String>)>,
+    limit_keys: HashSet<(LimitKind, Option<String>)>,
 }
 
 #[derive(Debug, Default)]
@@ -104,7 +104,7 @@ impl CrawlContext {
     /// The body of `url` was longer than `--max-body-bytes` and was cut there (either engine).
     pub fn body_truncated(&self, url: &Url) {
         self.limit(
-            "max_body_bytes",
+            LimitKind::MaxBodyBytes,
             format!(
                 "body longer than {} bytes; the rest was not read",
                 self.config.max_body_bytes
@@ -113,12 +113,12 @@ impl CrawlContext {
         );
     }
 
-    pub fn limit(&self, limit: &str, detail: impl Into<String>, url: Option<&Url>) {
+    pub fn limit(&self, limit: LimitKind, detail: impl Into<String>, url: Option<&Url>) {
         let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (limit.to_string(), url.map(Url::to_string));
+        let key = (limit, url.map(Url::to_string));
         if problems.limit_keys.insert(key) {
             problems.limits.push(LimitHit {
-                limit: limit.to_string(),
+                limit,
                 detail: detail.into(),
                 url: url.map(Url::to_string),
             });
@@ -134,7 +134,7 @@ impl CrawlContext {
         if budget.claimed >= self.config.max_resources {
             drop(budget);
             self.limit(
-                "max_resources",
+                LimitKind::MaxResources,
                 format!(
                     "more embedded resources than --max-resources {}; the rest were not fetched",
                     self.config.max_resources
@@ -163,7 +163,10 @@ impl CrawlContext {
         let mut limits = std::mem::take(&mut problems.limits);
         errors.sort_by(|a, b| (&a.url, &a.error).cmp(&(&b.url, &b.error)));
         errors.dedup();
-        limits.sort_by(|a, b| (&a.limit, &a.url, &a.detail).cmp(&(&b.limit, &b.url, &b.detail)));
+        // By name, as reports were always sorted.
+        limits.sort_by(|a, b| {
+            (a.limit.as_str(), &a.url, &a.detail).cmp(&(b.limit.as_str(), &b.url, &b.detail))
+        });
         (errors, limits)
     }
 }

@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, CrawlStats, EngineKind, ObservedCookie, VisitedPage};
+use cookie_audit_model::{
+    BrowserInfo, CrawlStats, EngineKind, LimitKind, ObservedCookie, VisitedPage,
+};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -106,7 +108,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         }
         if depth > config.max_depth {
             ctx.limit(
-                "max_depth",
+                LimitKind::MaxDepth,
                 format!(
                     "{} pages deeper than --max-depth {} were not visited",
                     level.len(),
@@ -130,7 +132,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let remaining = (config.max_pages as usize).saturating_sub(pages.len());
         if allowed.len() > remaining {
             ctx.limit(
-                "max_pages",
+                LimitKind::MaxPages,
                 format!(
                     "{} more pages were found than --max-pages {} allows",
                     allowed.len() - remaining,
@@ -196,7 +198,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                         levels[depth as usize + 1].push(link.url);
                     }
                     Admission::QueryCapped => ctx.limit(
-                        "max_query_variants",
+                        LimitKind::MaxQueryVariants,
                         format!(
                             "{} has more than --max-query-variants {} query strings; the rest were not followed",
                             link.url.path(),
@@ -205,7 +207,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                         Some(&path_only(&link.url)),
                     ),
                     Admission::Full => ctx.limit(
-                        "frontier_urls",
+                        LimitKind::FrontierUrls,
                         format!(
                             "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
                             config.max_pages
@@ -233,7 +235,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         && past(deadline)
     {
         ctx.limit(
-            "max_time",
+            LimitKind::MaxTime,
             format!(
                 "the crawl visited no new page after --max-time {secs}s; {not_visited_in_time} queued pages were not visited"
             ),

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cookie_audit_model::LimitKind;
 use cookie_audit_model::url_norm::{host_of, resolve_link};
 use url::Url;
 
@@ -125,7 +126,7 @@ pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetc
             }
             if hops.len() as u32 > max_redirects {
                 ctx.limit(
-                    "max_redirects",
+                    LimitKind::MaxRedirects,
                     format!("a redirect chain longer than {max_redirects} hops was cut"),
                     Some(request.url),
                 );

@@ -41,7 +41,7 @@ fn has_limit(outcome: &CrawlOutcome, limit: &str, url_part: &str) -> bool {
         .stats
         .limits_hit
         .iter()
-        .any(|l| l.limit == limit && l.url.as_deref().unwrap_or("").contains(url_part))
+        .any(|l| l.limit.as_str() == limit && l.url.as_deref().unwrap_or("").contains(url_part))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +164,7 @@ async fn every_trap_is_bounded_listed_and_nothing_reaches_the_metadata_service()
             .stats
             .limits_hit
             .iter()
-            .any(|l| l.limit == "frontier_urls"),
+            .any(|l| l.limit.as_str() == "frontier_urls"),
         "{listing}"
     );
     assert!(

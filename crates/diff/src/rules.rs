@@ -137,7 +137,7 @@ fn finding(
     message: String,
 ) -> Finding {
     Finding {
-        code: code.as_str().to_string(),
+        code,
         kind: code.kind(),
         cookie: cookie.to_string(),
         domain: domain.map(str::to_string),
@@ -165,6 +165,7 @@ fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
         let kind = match cookie.source {
             cookie_audit_model::CookieSource::Http => EvidenceKind::Response,
             cookie_audit_model::CookieSource::Script => EvidenceKind::Script,
+            cookie_audit_model::CookieSource::Jar => EvidenceKind::Page,
         };
         evidence.push(Evidence::new(kind, &cookie.set_by_url));
     }

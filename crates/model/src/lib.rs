@@ -6,6 +6,7 @@
 //! - [`url_norm`]: the one URL normaliser.
 //! - [`expiry`]: the one parser of human expiry text, and its inverse.
 //! - [`findings`]: finding codes.
+//! - [`limits`]: the limits that can cut a crawl short.
 //! - [`redact`]: cookie values as fingerprints.
 //! - [`markup`]: markup no HTML parser should be handed (a tag with 200,000 attributes).
 //!
@@ -15,6 +16,7 @@ pub mod cookie_date;
 pub mod domain;
 pub mod expiry;
 pub mod findings;
+pub mod limits;
 pub mod markup;
 pub mod redact;
 pub mod report;
@@ -26,6 +28,7 @@ mod url_norm_props;
 pub use domain::Party;
 pub use expiry::Expiry;
 pub use findings::FindingCode;
+pub use limits::LimitKind;
 pub use report::*;
 pub use set_cookie::{CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext};
 

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Party;
 use crate::expiry::Expiry;
+use crate::findings::FindingCode;
+use crate::limits::LimitKind;
 use crate::redact::CookieValue;
 use crate::set_cookie::{Lifetime, Rejection, SameSite};
 
@@ -238,8 +240,9 @@ pub struct CrawlError {
 /// A limit that cut the crawl short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitHit {
-    /// The option that set the limit (`max_pages`, `max_body_bytes`, `max_query_variants`, …).
-    pub limit: String,
+    /// The option or built-in cap that set the limit (`max_pages`, `max_body_bytes`,
+    /// `frontier_urls`, …; see docs/crawl.md).
+    pub limit: LimitKind,
     /// What was cut, in words.
     pub detail: String,
     /// Where it was hit, when it was one place.
@@ -376,6 +379,19 @@ pub enum CookieSource {
     Http,
     /// JavaScript (`document.cookie`, CookieStore) — seen only by the browser engine.
     Script,
+    /// Seen only in the browser's cookie jar after a page settled: neither a response header nor
+    /// a script write the engine could attribute (a service worker, a write before the hook ran).
+    Jar,
+}
+
+impl CookieSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieSource::Http => "http",
+            CookieSource::Script => "script",
+            CookieSource::Jar => "jar",
+        }
+    }
 }
 
 /// A cookie the site set, one per (name, domain, path).
@@ -733,7 +749,6 @@ impl StaleReason {
 }
 
 /// How urgent a finding is.
-/// How urgent a finding is.
 #[derive(
     Debug,
     Clone,
@@ -768,7 +783,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
-    pub code: String,
+    pub code: FindingCode,
     /// `undeclared`, `stale` or `misdescribed`.
     pub kind: FindingKind,
     /// The observed cookie's name; for `stale`, the declared name; empty for `no_declaration`.
@@ -921,7 +936,7 @@ pub struct CookieKey {
 )]
 pub struct FindingKey {
     /// The finding's code (`undeclared`, `misdescribed:expiry`, …).
-    pub code: String,
+    pub code: FindingCode,
     /// The cookie it is about.
     pub cookie: String,
     /// The cookie's domain, when the finding has one.

@@ -147,7 +147,7 @@ pub fn describe_changes(changes: &Changes) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cookie_audit_model::{CookieKey, FindingKey};
+    use cookie_audit_model::{CookieKey, FindingCode, FindingKey};
 
     #[test]
     fn changes_in_words() {
@@ -163,7 +163,7 @@ mod tests {
             path: "/".into(),
         });
         changes.resolved_findings.push(FindingKey {
-            code: "stale:not_observed".into(),
+            code: FindingCode::StaleNotObserved,
             cookie: "old".into(),
             domain: None,
         });
