@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cookie_audit_model::{CrawlError, LimitHit, LimitKind, ScanConfig};
+use cookie_audit_model::{CrawlError, LimitHit, LimitKind};
 use url::Url;
 
 use crate::jar::Jar;
 use crate::net::{ClientOptions, FetchError, HttpClient};
+use crate::options::CrawlOptions;
 use crate::ratelimit::HostLimiter;
 use crate::record::Recorder;
 
@@ -36,7 +37,7 @@ pub struct Site {
 }
 
 pub struct CrawlContext {
-    pub config: ScanConfig,
+    pub options: CrawlOptions,
     pub site: Site,
     pub http: HttpClient,
     pub limiter: HostLimiter,
@@ -71,20 +72,20 @@ struct ResourceBudget {
 
 impl CrawlContext {
     pub fn new(
-        config: ScanConfig,
+        options: CrawlOptions,
         start_url: Url,
         progress: Box<dyn Progress>,
     ) -> Result<CrawlContext, FetchError> {
-        let http = HttpClient::new(&ClientOptions::from_config(&config))?;
+        let http = HttpClient::new(&ClientOptions::new(&options.network, options.timeout))?;
         let host = cookie_audit_model::url_norm::host_of(&start_url);
         Ok(CrawlContext {
-            limiter: HostLimiter::new(config.rate, config.concurrency),
-            recorder: Recorder::new(&host, config.show_values),
+            limiter: HostLimiter::new(options.rate, options.concurrency),
+            recorder: Recorder::new(&host, options.show_values),
             site: Site { start_url, host },
             http,
             jar: Jar::new(),
             progress,
-            config,
+            options,
             problems: Mutex::new(Problems::default()),
             resources: Mutex::new(ResourceBudget::default()),
             resources_fetched: AtomicU32::new(0),
@@ -107,7 +108,7 @@ impl CrawlContext {
             LimitKind::MaxBodyBytes,
             format!(
                 "body longer than {} bytes; the rest was not read",
-                self.config.max_body_bytes
+                self.options.max_body_bytes
             ),
             Some(url),
         );
@@ -131,13 +132,13 @@ impl CrawlContext {
         if budget.seen.contains(url) {
             return false;
         }
-        if budget.claimed >= self.config.max_resources {
+        if budget.claimed >= self.options.max_resources {
             drop(budget);
             self.limit(
                 LimitKind::MaxResources,
                 format!(
                     "more embedded resources than --max-resources {}; the rest were not fetched",
-                    self.config.max_resources
+                    self.options.max_resources
                 ),
                 None,
             );

@@ -72,7 +72,7 @@ pub struct FetchFailure {
 pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
     let mut hops: Vec<Hop> = Vec::new();
     let mut url = request.url.clone();
-    let max_redirects = ctx.config.max_redirects;
+    let max_redirects = ctx.options.max_redirects;
     loop {
         let response = match send_with_retries(ctx, &url, request.accept).await {
             Ok(r) => r,
@@ -157,7 +157,7 @@ async fn finish(
         BodyPolicy::Always => true,
     };
     let body = if read {
-        match response.read_body(ctx.config.max_body_bytes).await {
+        match response.read_body(ctx.options.max_body_bytes).await {
             Ok(body) => {
                 if body.truncated {
                     ctx.body_truncated(&final_url);

@@ -3,18 +3,19 @@
 
 use std::time::{Duration, Instant};
 
+use cookie_audit_crawl::CrawlOptions;
 use cookie_audit_crawl::CrawlOutcome;
 use cookie_audit_fixtures::hostile::{
     ARCHIVE, HOSTILE, HostileSite, MANY_COOKIES, SECRET_VALUE, UNMAPPED,
 };
-use cookie_audit_model::{RejectReason, ScanConfig};
+use cookie_audit_model::RejectReason;
 
 use crate::support::{config, cookie, run};
 
 /// Small waits: every slow trap costs one timeout, and CI has two cores.
-fn hostile_config(site: &HostileSite) -> ScanConfig {
+fn hostile_config(site: &HostileSite) -> CrawlOptions {
     let mut config = config(&site.server);
-    config.timeout_secs = 2;
+    config.timeout = Duration::from_secs(2);
     config.max_pages = 60;
     config.max_body_bytes = 1024 * 1024;
     config

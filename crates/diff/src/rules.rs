@@ -110,21 +110,13 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     findings.extend(no_declaration(input, kb, &observed));
     let findings = dedupe_and_sort(findings);
     suggest::sort_table(&mut table);
-    let observed_out = input
-        .observed
-        .iter()
-        .map(|cookie| {
-            let mut cookie = cookie.clone();
-            cookie.classification = kb.classify(&cookie.name, &cookie.domain);
-            cookie
-        })
-        .collect();
     warnings.sort();
     warnings.dedup();
     DiffOutput {
         findings,
         suggested_table: table,
-        observed: observed_out,
+        // Filled by `diff`, which owns the observed cookies.
+        observed: Vec::new(),
         warnings,
     }
 }

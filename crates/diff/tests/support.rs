@@ -140,11 +140,11 @@ pub fn run_site(
     kb: &KnowledgeBase,
 ) -> DiffOutput {
     diff(
-        &DiffInput {
+        DiffInput {
             site_host: site,
             declaration,
             declared,
-            observed,
+            observed: observed.to_vec(),
             pages_crawled: PAGES,
         },
         kb,

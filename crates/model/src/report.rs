@@ -141,6 +141,33 @@ pub struct ResolveRule {
     pub addr: std::net::IpAddr,
 }
 
+impl ResolveRule {
+    /// `HOST=ADDR` (curl's `HOST:PORT:ADDR` is accepted too, the port ignored: any port maps).
+    /// The error says what is wrong with the value.
+    pub fn parse(value: &str) -> Result<ResolveRule, &'static str> {
+        let (host, addr) = if let Some((host, addr)) = value.split_once('=') {
+            (host, addr)
+        } else {
+            let mut parts = value.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(host), Some(_port), Some(addr)) => (host, addr),
+                _ => return Err("expected HOST=ADDR"),
+            }
+        };
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err("the host is empty");
+        }
+        let addr = addr
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| "ADDR is not an IP address")?;
+        Ok(ResolveRule { host, addr })
+    }
+}
+
 /// The effective options of an audit, after defaults, config file and flags were merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScanConfig {
@@ -942,4 +969,26 @@ pub struct FindingKey {
     /// The cookie's domain, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResolveRule;
+
+    #[test]
+    fn resolve_rules_like_curl() {
+        let r = ResolveRule::parse("WWW.Council.test=127.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.addr.to_string().as_str()),
+            ("www.council.test", "127.0.0.1")
+        );
+        let r = ResolveRule::parse("a.test:443:[::1]").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        assert_eq!(ResolveRule::parse("a.test"), Err("expected HOST=ADDR"));
+        assert_eq!(
+            ResolveRule::parse("a.test=not-an-ip"),
+            Err("ADDR is not an IP address")
+        );
+        assert_eq!(ResolveRule::parse("=127.0.0.1"), Err("the host is empty"));
+    }
 }
