@@ -50,7 +50,10 @@ async fn run_job(dir: &std::path::Path) -> AuditSummary {
     };
     let job = AuditJob {
         sites: vec![
-            site("exampleshire.gov.uk", server.http_url(council::COUNCIL, "/")),
+            site(
+                "exampleshire.gov.uk",
+                server.http_url(council::COUNCIL, "/"),
+            ),
             site("unmapped", "http://www.not-mapped.gov.uk/".into()),
         ],
         sites_concurrency: 2,

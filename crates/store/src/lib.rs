@@ -26,7 +26,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-pub use changes::{changes, cookie_key, declaration_hash, finding_key};
+pub use changes::{changes, declaration_hash, finding_key};
 
 /// How long a writer waits for another to finish before giving up. Audits write once per site
 /// and quickly; a wait this long means something is stuck.
