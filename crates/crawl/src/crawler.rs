@@ -24,11 +24,11 @@ use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
 
 /// Page URLs taken from sitemaps, at most this many times `--max-pages`.
-pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
+pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// URLs the frontier remembers, this many times `--max-pages` (and at least
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
-pub const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
-pub const MIN_FRONTIER_URLS: usize = 10_000;
+pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
+pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
 
 #[derive(Debug)]
 pub struct CrawlOutcome {

@@ -84,7 +84,10 @@ impl Recorder {
     }
 
     /// Records every `Set-Cookie` line of one response (a page, a redirect hop or a resource).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of one response, each used once; both engines call it with their own"
+    )]
     pub fn record_response(
         &self,
         page: &PageRef,

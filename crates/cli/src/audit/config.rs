@@ -28,7 +28,7 @@ const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
-pub struct AuditConfig {
+pub(crate) struct AuditConfig {
     /// `[defaults]`, with the command line over it: what the webhook client is built from.
     pub defaults: ScanOptions,
     /// Every `[[site]]`, its options the command line over the entry over `[defaults]`.
@@ -36,7 +36,7 @@ pub struct AuditConfig {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read the audit config {}", path.display())]
     Read {
         path: PathBuf,
@@ -71,7 +71,7 @@ struct SiteFields {
 
 /// Reads and checks the config at `path`; `cli` holds the scan flags given on the command line,
 /// which win over the file for every site.
-pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -80,7 +80,11 @@ pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> 
 }
 
 /// [`load`] for text already read.
-pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn parse(
+    text: &str,
+    path: &Path,
+    cli: &ScanOptions,
+) -> Result<AuditConfig, ConfigError> {
     // Command-line values are checked on their own first, so a bad flag is blamed on the flag and
     // a bad merged value below can only have come from the file.
     cli.resolve_settings().map_err(ConfigError::CommandLine)?;

@@ -5,8 +5,8 @@
 //! - [`config`]: the TOML file, errors pointing at its lines.
 //! - [`summary`]: the job's summary as a terminal table.
 
-pub mod config;
-pub mod summary;
+pub(crate) mod config;
+pub(crate) mod summary;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use crate::progress::interrupted;
 use summary::{describe_changes, summary_table};
 
 /// `cookie-audit audit`.
-pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
     let config = config::load(&args.config, &args.options)?;
     let db_path = args
         .db
