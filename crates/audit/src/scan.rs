@@ -64,7 +64,8 @@ pub fn resolve_engine(
             Ok(path) => Ok(ResolvedEngine::Browser(path)),
             Err(e) => {
                 tracing::warn!(
-                    "--engine auto: using the HTTP engine, so cookies set by JavaScript are not observed ({e})"
+                    "--engine auto: using the HTTP engine, so cookies set by JavaScript are not observed ({})",
+                    cookie_audit_model::error_chain(&e)
                 );
                 Ok(ResolvedEngine::Http)
             }
