@@ -7,6 +7,7 @@
 //! - `proxy`: the SSRF guard — an HTTP proxy on loopback through which Chromium makes every
 //!   connection, resolved and judged by the HTTP client's own guard.
 //! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
+//! - [`consent`]: consent banners — rules, the choice, its verification, the platform's list.
 //! - `engine`: [`BrowserEngine`], the pool of tabs and the visit of one page.
 //! - [`procs`]: `/proc` helpers: a browser's processes and their memory (PSS).
 //!
@@ -16,6 +17,7 @@
 #[cfg(test)]
 mod agreement;
 mod capture;
+pub mod consent;
 mod engine;
 mod error;
 pub mod launch;
