@@ -2,12 +2,12 @@
 //! keeps. The HTTP engine reports a cookie by that parser alone, so every odd header it reads
 //! differently from the browser is a cookie reported that no visitor stores, or one missed.
 //!
-//! Each line of [`corpus`] is served alone over http by a raw server (so control characters and
-//! invalid UTF-8 reach the wire), each of [`SECURE_CORPUS`] over https (what `Secure`, the
-//! prefixes, `SameSite=None` and `Partitioned` need), loaded by a real Chromium through the
-//! engine's guard proxy into an empty jar, and the jar compared with the parser's verdict:
-//! stored or not, and if stored its name, value, domain, host-only, path, Secure, HttpOnly,
-//! SameSite, session and expiry.
+//! Each case of the corpus (`testdata/set-cookie/agreement.txt`, read by [`corpus`]) is served
+//! alone — over http by a raw server (so control characters and invalid UTF-8 reach the wire), or
+//! over https (what `Secure`, the prefixes, `SameSite=None` and `Partitioned` need) — loaded by a
+//! real Chromium through the engine's guard proxy into an empty jar, and the jar compared with the
+//! parser's verdict: stored or not, and if stored its name, value, domain, host-only, path,
+//! Secure, HttpOnly, SameSite, session and expiry.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -25,236 +25,55 @@ use url::Url;
 use crate::launch::{ChromeProcess, LaunchOptions, find_chrome};
 use crate::proxy::Proxy;
 
+mod corpus;
+
+use corpus::{Case, Scheme};
+
 /// The host the lines are served from (mapped to 127.0.0.1): a council's, under the public
 /// suffix `gov.uk`.
 const HOST: &str = "www.odd.gov.uk";
 
-/// Every line served, raw bytes. Built once: some are generated (sizes at the limits).
-fn corpus() -> &'static [Vec<u8>] {
-    static CORPUS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        let mut lines: Vec<Vec<u8>> = [
-            // Plain, paths, whitespace and quoting.
-            "a=1",
-            "a=1; Path=/",
-            "a=1; Path=/elsewhere",
-            "a=1; Path=relative",
-            "a=1; Path=/c?x=1",
-            "a=1; Path=/a=b",
-            "a=1; Path=/C",
-            "a=1; Path=/c/",
-            "$Version=1",
-            "a=1; Path=",
-            " a = 1 ; Path = /p ",
-            "a=\"quoted value\"",
-            "a=1=2",
-            "a==",
-            "a=",
-            "=v",
-            "v",
-            "=",
-            ";a=1",
-            "a=1;;; ;",
-            "a=1, b=2",
-            "a=1; Expires=Wed, 21 Oct 2099 07:28:00 GMT, b=2",
-            "a=1; Path=/; , b=2; Path=/",
-            "a=%3Bencoded%20",
-            "a=1; path=/C/",
-            "A=1; PATH=/; DOMAIN=ODD.GOV.UK; HTTPONLY",
-            "a=1; Domain=ODD.gov.uk; Path=/c/0",
-            "a=[1]{2}(3)<4>@5\\6",
-            "a=1 2",
-            "a b=1",
-            "a,b=1",
-            "a=val\tue",
-            "a\tb=1",
-            "\ta=1",
-            "a=1\t",
-            "a=1; Path=/a\tb",
-            "a=1; Path=/a\t",
-            "a=1; Unknown=x\ty",
-            "a=1; Expires=Wed, 21\tOct 2099 07:28:00 GMT",
-            "a=1; Domain=odd\t.gov.uk",
-            "a=1; Same\tSite=Lax",
-            "a=1; Secure\t",
-            // Lifetimes.
-            "a=1; Max-Age=60",
-            "a=1; Max-Age=0",
-            "a=1; Max-Age=-1",
-            "a=1; Max-Age=abc",
-            "a=1; Max-Age=+60",
-            "a=1; Max-Age=-0",
-            "a=1; Max-Age=0060",
-            "a=1; Max-Age= 60",
-            "a=1; Max-Age=1e3",
-            "a=1; Max-Age=+-60",
-            "a=1; Max-Age=60s",
-            "a=1; Max-Age=",
-            "a=1; Max-Age=99999999999999999999",
-            "a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60",
-            "a=1; Expires=Wed, 21 Oct 2099 07:28:00 GMT",
-            "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            "a=1; Expires=garbage",
-            "a=1; Expires=",
-            "a=1; Expires=2099-10-21",
-            "a=1; Expires=21 Oct 2099",
-            "a=1; Expires=Wednesday, 21-Oct-99 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 2099 07:28:00",
-            "a=1; Max-Age=60; Max-Age=0",
-            "a=1; Max-Age=60; Expires=garbage",
-            "a=1; Expires=Wed, 21-Oct-2099 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 2099 07:28:00 UTC",
-            "a=1; Expires=Wed Oct 21 07:28:00 2099",
-            "a=1; Expires=21 Oct 2099 07:28",
-            "a=1; Expires=Wed, 21 Oct 99 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 69 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 70 07:28:00 GMT",
-            "a=1; Expires=Wed, 32 Oct 2099 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 2099 25:00:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 1600 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 10000 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 100 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 99999 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 123456 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 0099 07:28:00 GMT",
-            "a=1; Expires=Wed, 21 Oct 0001 07:28:00 GMT",
-            "a=1; Expires=Wed, 29 Feb 2099 07:28:00 GMT",
-            "a=1; Expires=Tue, 19 Jan 2038 03:14:08 GMT",
-            "a=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
-            "a=1; Expires=\"Wed, 21 Oct 2099 07:28:00 GMT\"",
-            "a=1; max-age=3600",
-            "a=1; MAX-AGE=3600",
-            // Domains.
-            "a=1; Domain=odd.gov.uk",
-            "a=1; Domain=.odd.gov.uk",
-            "a=1; Domain=www.odd.gov.uk",
-            "a=1; Domain=WWW.ODD.GOV.UK",
-            "a=1; Domain=odd.gov.uk.",
-            "a=1; Domain=other.gov.uk",
-            "a=1; Domain=sub.www.odd.gov.uk",
-            "a=1; Domain=gov.uk",
-            "a=1; Domain=.gov.uk",
-            "a=1; Domain=uk",
-            "a=1; Domain=",
-            "a=1; Domain=.",
-            "a=1; Domain=..odd.gov.uk",
-            "a=1; Domain=odd..gov.uk",
-            "a=1; Domain=.www.odd.gov.uk.",
-            "a=1; Domain=odd.gov.uk; Domain=other.gov.uk",
-            "a=1; Domain=odd.gov.uk:80",
-            "a=1; Domain=%6Fdd.gov.uk",
-            "a=1; Domain=127.0.0.1",
-            "a=1; Domain=\u{f6}dd.gov.uk",
-            "a=1; Domain=other.gov.uk; Domain=odd.gov.uk",
-            // Security and prefixes (over plain http).
-            "a=1; Secure",
-            "a=1; HttpOnly",
-            "a=1; httponly=false",
-            "a=1; SECURE=yes",
-            "__Secure-a=1",
-            "__Secure-a=1; Secure",
-            "__Host-a=1; Path=/",
-            "__host-a=1",
-            "__HOST-a=1",
-            "=__Host-a",
-            "__Secure-=1",
-            // SameSite.
-            "a=1; SameSite=Lax",
-            "a=1; SameSite=strict",
-            "a=1; SameSite=NONE",
-            "a=1; SameSite=None; Secure",
-            "a=1; SameSite=Bogus",
-            "a=1; SameSite",
-            "a=1; SameSite=Lax; SameSite=Strict",
-            // Partitioned, unknown attributes.
-            "a=1; Partitioned",
-            "a=1; Priority=High",
-            "a=1; Comment=hello; Version=1",
-            "a=1; Unknown=thing; Flag",
-            // Non-ASCII.
-            "a=caf\u{e9}",
-            "caf\u{e9}=1",
-        ]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
-        // Raw bytes a String cannot hold, and control characters.
-        lines.push(b"a=caf\xe9".to_vec());
-        lines.push(b"a=1\x01".to_vec());
-        lines.push(b"a=1\x7f".to_vec());
-        lines.push(b"a=1; Path=/\x01".to_vec());
-        lines.push(b"a\x00b=1".to_vec());
-        // Sizes at Chromium's limits: 4096 bytes of name and value, 1024 per attribute value.
-        lines.push(format!("a={}", "x".repeat(4094)).into_bytes());
-        lines.push(format!("a={}", "x".repeat(4095)).into_bytes());
-        lines.push(format!("{}=1", "n".repeat(4095)).into_bytes());
-        lines.push(format!("a=1; Path=/{}", "p".repeat(1023)).into_bytes());
-        lines.push(format!("a=1; Path=/{}", "p".repeat(1024)).into_bytes());
-        lines.push(format!("a=1; Domain={}odd.gov.uk", "d.".repeat(300)).into_bytes());
-        lines
-    })
+/// The corpus file, read once (the servers' handlers are plain functions).
+fn corpus() -> &'static [Case] {
+    static CORPUS: OnceLock<Vec<Case>> = OnceLock::new();
+    CORPUS.get_or_init(|| corpus::load().unwrap_or_else(|e| panic!("{e}")))
 }
 
-/// Lines whose verdict depends on a secure origin, served over https.
-const SECURE_CORPUS: &[&str] = &[
-    "a=1; Secure",
-    "a=1; Secure; HttpOnly; SameSite=Strict",
-    "__Secure-a=1; Secure",
-    "__Secure-a=1",
-    "__secure-a=1; Secure",
-    "__Host-a=1; Secure; Path=/",
-    "__Host-a=1; Secure",
-    "__Host-a=1; Path=/",
-    "__Host-a=1; Secure; Path=/; Domain=odd.gov.uk",
-    "__Host-a=1; Secure; Path=/; Domain=www.odd.gov.uk",
-    "__host-a=1; Secure; Path=/",
-    "__Host-a=1; Secure; Path=/c",
-    "=__Secure-x; Secure",
-    "=__Host-x; Secure; Path=/",
-    "__Secure-=1; Secure",
-    "a=1; SameSite=None; Secure",
-    "a=1; SameSite=None",
-    "a=1; SameSite=none; Secure; Domain=odd.gov.uk",
-    "a=1; Partitioned",
-    "a=1; Partitioned; Secure",
-    "__Host-a=1; Secure; Path=/; Partitioned",
-    "a=1; Secure; Domain=odd.gov.uk; Max-Age=3600",
-    "a=1; Secure; Domain=gov.uk",
-];
+/// The `n`-th case served over `scheme`.
+fn case(scheme: Scheme, n: usize) -> Option<&'static Case> {
+    corpus().iter().filter(|c| c.scheme == scheme).nth(n)
+}
 
-/// `/c/N` answers with the N-th line of [`SECURE_CORPUS`] (https).
+/// `/c/N` as a number.
+fn case_number(path: &str) -> Option<usize> {
+    path.strip_prefix("/c/")?.parse().ok()
+}
+
+/// `/c/N` answers with the N-th https case (the TLS fixture).
 async fn serve_secure(request: axum::extract::Request) -> axum::response::Response {
-    let line = request
-        .uri()
-        .path()
-        .strip_prefix("/c/")
-        .and_then(|n| n.parse::<usize>().ok())
-        .and_then(|n| SECURE_CORPUS.get(n));
+    let value = case_number(request.uri().path())
+        .and_then(|n| case(Scheme::Https, n))
+        .and_then(|c| http::HeaderValue::from_bytes(&c.bytes).ok());
     let mut response =
         axum::response::Response::new(axum::body::Body::from("<!DOCTYPE html><p>one cookie</p>"));
-    match line {
-        Some(line) => {
+    match value {
+        Some(value) => {
             let headers = response.headers_mut();
             headers.insert("content-type", "text/html".parse().unwrap());
-            headers.insert("set-cookie", line.parse().unwrap());
+            headers.insert("set-cookie", value);
         }
         None => *response.status_mut() = http::StatusCode::NOT_FOUND,
     }
     response
 }
 
-/// `/c/N` answers with the N-th line as its only Set-Cookie.
+/// `/c/N` answers with the N-th http case as its only Set-Cookie, bytes as written.
 fn serve(path: &str) -> Vec<Step> {
-    let Some(line) = path
-        .strip_prefix("/c/")
-        .and_then(|n| n.parse::<usize>().ok())
-        .and_then(|n| corpus().get(n))
-    else {
+    let Some(case) = case_number(path).and_then(|n| case(Scheme::Http, n)) else {
         return vec![Step::Write(response("404 Not Found", &[], b""))];
     };
     let mut header = b"Set-Cookie: ".to_vec();
-    header.extend_from_slice(line);
+    header.extend_from_slice(&case.bytes);
     vec![Step::Write(response(
         "200 OK",
         &[b"Content-Type: text/html", &header],
@@ -389,19 +208,37 @@ async fn the_parser_keeps_what_chromium_keeps() {
     let handling = tokio::spawn(async move { while handler.next().await.is_some() {} });
     let page = browser.new_page("about:blank").await.unwrap();
 
-    let plain = corpus().iter().enumerate().map(|(n, line)| {
-        let url = format!("http://{HOST}:{}/c/{n}", raw.port());
-        (url, line.as_slice())
-    });
-    let secure = SECURE_CORPUS
+    // axum refuses what is not a header value: such a case belongs in the http section.
+    for case in corpus().iter().filter(|c| c.scheme == Scheme::Https) {
+        assert!(
+            http::HeaderValue::from_bytes(&case.bytes).is_ok(),
+            "{} line {}: an https case must be a valid header value",
+            corpus::CORPUS_PATH,
+            case.line
+        );
+    }
+    // A case's number counts the cases of its own scheme before it (what `case` looks up).
+    let (mut http_served, mut https_served) = (0usize, 0usize);
+    let cases: Vec<(Url, &Case)> = corpus()
         .iter()
-        .enumerate()
-        .map(|(n, line)| (tls.https_url(HOST, &format!("/c/{n}")), line.as_bytes()));
-    let cases: Vec<(String, &[u8])> = plain.chain(secure).collect();
+        .map(|case| {
+            let slot = match case.scheme {
+                Scheme::Http => &mut http_served,
+                Scheme::Https => &mut https_served,
+            };
+            let n = *slot;
+            *slot += 1;
+            let url = match case.scheme {
+                Scheme::Http => format!("http://{HOST}:{}/c/{n}", raw.port()),
+                Scheme::Https => tls.https_url(HOST, &format!("/c/{n}")),
+            };
+            (Url::parse(&url).unwrap(), case)
+        })
+        .collect();
     let mut disagreements = Vec::new();
-    for (url, line) in &cases {
+    for (url, case) in &cases {
+        let line = case.bytes.as_slice();
         browser.clear_cookies().await.unwrap();
-        let url = Url::parse(url).unwrap();
         page.goto(url.as_str()).await.unwrap();
         let jar: Vec<Kept> = browser
             .get_cookies()
@@ -410,7 +247,7 @@ async fn the_parser_keeps_what_chromium_keeps() {
             .iter()
             .map(kept)
             .collect();
-        let ours = expected(line, &url);
+        let ours = expected(line, url);
         let same = match (&ours, jar.as_slice()) {
             (None, []) => true,
             (Some(ours), [chromium]) => agree(ours, chromium),
@@ -419,7 +256,8 @@ async fn the_parser_keeps_what_chromium_keeps() {
         if !same {
             let shown: String = String::from_utf8_lossy(line).chars().take(80).collect();
             disagreements.push(format!(
-                "{url} `{}`:\n  parser:   {ours:?}\n  Chromium: {jar:?}",
+                "line {} {url} `{}`:\n  parser:   {ours:?}\n  Chromium: {jar:?}",
+                case.line,
                 shown.escape_debug()
             ));
         }
