@@ -591,7 +591,11 @@ fn assert_control_characters_refused(report: &Report) {
         assert!(report.observed.iter().any(|c| c.name == name), "{name}");
     }
     assert!(
-        !report.crawl.errors.iter().any(|e| e.error.contains("control character")),
+        !report
+            .crawl
+            .errors
+            .iter()
+            .any(|e| e.error.contains("control character")),
         "nothing is skipped any more"
     );
 }
