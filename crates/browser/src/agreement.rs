@@ -34,7 +34,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::capture::{Capture, jar_record, key_of};
+use crate::capture::{Capture, jar_match_key, jar_record};
 use crate::launch::{ChromeProcess, LaunchOptions, find_chrome};
 use crate::proxy::Proxy;
 use crate::tap::{RawEvent, Tap};
@@ -229,9 +229,9 @@ impl Chromium {
 /// cookie no header explains (the engine would report it a second time, as jar-only).
 fn browser_engine_jar(load: &Load) -> Result<Vec<Kept>, String> {
     let cookies = load.capture.header_cookies(load.received_at);
-    let explained: HashSet<_> = cookies.iter().map(|c| key_of(&c.record)).collect();
+    let explained: HashSet<_> = cookies.iter().map(|c| jar_match_key(&c.record)).collect();
     for cookie in &load.jar {
-        let key = jar_record(cookie, load.received_at).map(|r| key_of(&r));
+        let key = jar_record(cookie, load.received_at).map(|r| jar_match_key(&r));
         if !key.as_ref().is_some_and(|k| explained.contains(k)) {
             return Err(format!("the jar's {key:?} is explained by no header"));
         }

@@ -15,6 +15,7 @@ use chromiumoxide::cdp::browser_protocol::network::EventResponseReceivedExtraInf
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::CrawlContext;
 use cookie_audit_crawl::record::{PageRef, Setter};
+use cookie_audit_model::CookieKey;
 use cookie_audit_model::cookie_date::parse_cookie_date;
 use cookie_audit_model::set_cookie::{
     CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext,
@@ -29,19 +30,13 @@ use crate::tap::RawEvent;
 /// The name of the function the hook calls for every `document.cookie` write.
 pub(crate) const BINDING: &str = "__cookieAuditWrite";
 
-/// A cookie's identity in the report.
-pub(crate) type Key = (String, String, String);
-
-/// The key a cookie is matched by across the capture paths. A byte that is not UTF-8 is U+FFFD
-/// in a header's record (read as the HTTP engine reads it) but missing from the jar's (DevTools
-/// drops it), so keys are compared without it: one cookie, not two.
-pub(crate) fn key_of(record: &CookieRecord) -> Key {
+/// The key a jar entry is matched by against what headers and scripts set. A byte that is not
+/// UTF-8 is U+FFFD in a header's record (read as the HTTP engine reads it) but missing from the
+/// jar's (DevTools drops it), so these keys leave it out: one cookie, not two. Only for this
+/// match: elsewhere `CookieRecord::key` keeps `caf` and `caf\xe9` apart, as browsers do.
+pub(crate) fn jar_match_key(record: &CookieRecord) -> CookieKey {
     let bare = |s: &str| s.replace('\u{fffd}', "");
-    (
-        bare(&record.name),
-        record.domain.clone(),
-        bare(&record.path),
-    )
+    CookieKey::new(&bare(&record.name), &record.domain, &bare(&record.path))
 }
 
 /// A header value as DevTools gives it, back to what the site sent. Chromium 156 turns raw
@@ -230,26 +225,26 @@ pub(crate) struct Capture {
 
 impl Capture {
     /// Starts a capture for a navigation whose main request has id `loader_id`.
-    pub fn new(loader_id: Option<String>) -> Capture {
+    pub(crate) fn new(loader_id: Option<String>) -> Capture {
         Capture {
             main_request: loader_id,
             ..Capture::default()
         }
     }
 
-    pub fn main_request(&self) -> Option<&str> {
+    pub(crate) fn main_request(&self) -> Option<&str> {
         self.main_request.as_deref()
     }
 
     /// The main document's last status from its raw headers, for a response the browser did
     /// not go on to show (a download).
-    pub fn main_extra_status(&self) -> Option<u16> {
+    pub(crate) fn main_extra_status(&self) -> Option<u16> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         chain.extras.last().map(|e| e.status).filter(|s| *s > 0)
     }
 
     /// The last URL the main document requested: where a failed navigation stopped.
-    pub fn main_last_url(&self) -> Option<Url> {
+    pub(crate) fn main_last_url(&self) -> Option<Url> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         Url::parse(chain.requested.last()?).ok()
     }
@@ -257,7 +252,7 @@ impl Capture {
     /// `host:port` of everything the page asked for (every request and redirect hop, and every
     /// WebSocket), with default ports filled in: what the guard proxy's refusals are matched
     /// against, since it sees only the host and port of a tunnel.
-    pub fn asked_authorities(&self) -> HashSet<String> {
+    pub(crate) fn asked_authorities(&self) -> HashSet<String> {
         self.chains
             .values()
             .flat_map(|chain| chain.requested.iter())
@@ -274,7 +269,7 @@ impl Capture {
     }
 
     /// Takes one event.
-    pub fn push(&mut self, event: &RawEvent) {
+    pub(crate) fn push(&mut self, event: &RawEvent) {
         let p = &event.params;
         let request_id = p.get("requestId").and_then(Value::as_str).unwrap_or("");
         let is_main = self.main_request.as_deref() == Some(request_id);
@@ -421,7 +416,7 @@ impl Capture {
 
     /// Every `Set-Cookie` line of every response, through the one parser, with Chromium's own
     /// refusals applied: what the engine records from headers.
-    pub fn header_cookies(&self, received_at: DateTime<Utc>) -> Vec<HeaderCookie> {
+    pub(crate) fn header_cookies(&self, received_at: DateTime<Utc>) -> Vec<HeaderCookie> {
         let mut out = Vec::new();
         for (url, status, note, extra) in self.responses() {
             let server_date = extra.date.as_deref().and_then(parse_cookie_date);
@@ -460,16 +455,17 @@ impl Capture {
         out
     }
 
-    /// Records what arrived into the recorder; returns the keys recorded.
-    pub fn record(
+    /// Records what arrived into the recorder; returns the keys recorded, as jar entries are
+    /// matched against them ([`jar_match_key`]).
+    pub(crate) fn record(
         &self,
         ctx: &CrawlContext,
         page: &PageRef,
         received_at: DateTime<Utc>,
-    ) -> Vec<Key> {
+    ) -> Vec<CookieKey> {
         let mut keys = Vec::new();
         for cookie in self.header_cookies(received_at) {
-            keys.push(key_of(&cookie.record));
+            keys.push(jar_match_key(&cookie.record));
             ctx.recorder.record(
                 page,
                 cookie.record,
@@ -500,7 +496,7 @@ impl Capture {
                 server_date: None,
                 received_at,
             };
-            keys.push(key_of(&interpret_set_cookie(&write.line, &cookie_ctx)));
+            keys.push(interpret_set_cookie(&write.line, &cookie_ctx).key());
             ctx.recorder
                 .record_script_write(page, &document, &write.line, script.as_ref());
         }
@@ -740,7 +736,12 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(key_of(&header), key_of(&jar));
+        assert_eq!(jar_match_key(&header), jar_match_key(&jar));
+        assert_ne!(
+            header.key(),
+            jar.key(),
+            "only the jar match leaves U+FFFD out"
+        );
     }
 
     /// DevTools garbles a refused line's bytes that are not UTF-8 (`a=\xe9; Secure` is listed

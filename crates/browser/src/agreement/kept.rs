@@ -22,7 +22,7 @@ pub(crate) struct Kept {
 
 impl Kept {
     /// What a browser stores for a recorded line: nothing when it is refused or deletes.
-    pub fn from_record(record: &CookieRecord, received_at: DateTime<Utc>) -> Option<Kept> {
+    pub(crate) fn from_record(record: &CookieRecord, received_at: DateTime<Utc>) -> Option<Kept> {
         if record.rejected.is_some() || record.lifetime.is_deletion() {
             return None;
         }
@@ -48,7 +48,7 @@ impl Kept {
     }
 
     /// A cookie of `Storage.getCookies`, as DevTools describes it.
-    pub fn from_devtools(cookie: &Value) -> Kept {
+    pub(crate) fn from_devtools(cookie: &Value) -> Kept {
         let text = |key: &str| {
             cookie
                 .get(key)

@@ -146,7 +146,7 @@ fn header_map(head: &ResponseHead) -> HeaderMap {
 
 impl RawBody {
     /// Reads the body up to `cap` bytes (more is cut), within the client's timeout.
-    pub async fn read(self, cap: u64) -> Result<Body, FetchError> {
+    pub(super) async fn read(self, cap: u64) -> Result<Body, FetchError> {
         let secs = self.timeout.as_secs();
         tokio::time::timeout(self.timeout, self.read_unbounded(cap))
             .await
