@@ -48,6 +48,9 @@ use kept::{Kept, same_jar};
 /// Bounds each DevTools command and each page load.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long after the load event the document's raw headers may still come.
+const EXTRA_INFO_GRACE: Duration = Duration::from_secs(2);
+
 /// The host the lines are served from (mapped to 127.0.0.1): a council's, under the public
 /// suffix `gov.uk`.
 const HOST: &str = "www.odd.gov.uk";
@@ -189,8 +192,14 @@ impl Chromium {
             .and_then(Value::as_str)
             .map(str::to_string);
         let mut capture = Capture::new(loader);
-        let deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+        let mut deadline = tokio::time::Instant::now() + STEP_TIMEOUT;
+        let mut loaded = false;
         loop {
+            // The document's raw headers travel apart from its other events and may come after
+            // the load event (seen on a loaded machine): wait for them too, a little.
+            if loaded && capture.main_extra_status().is_some() {
+                break;
+            }
             let event = if error.is_some() {
                 // No page to wait for: take what already arrived.
                 self.events.try_recv().ok()
@@ -202,8 +211,9 @@ impl Chromium {
             };
             let Some(event) = event else { break };
             capture.push(&event);
-            if event.method == "Page.loadEventFired" {
-                break;
+            if event.method == "Page.loadEventFired" && !loaded {
+                loaded = true;
+                deadline = deadline.min(tokio::time::Instant::now() + EXTRA_INFO_GRACE);
             }
         }
         let jar = self.call(None, "Storage.getCookies", json!({})).await;
