@@ -108,7 +108,7 @@ impl Shared {
     }
 
     fn note_failure(&self, authority: &str, url: Url, error: &DialError) {
-        let reason = error.to_string();
+        let reason = cookie_audit_model::error_chain(error);
         tracing::debug!(%url, %reason, refused = error.is_refusal(), "the browser's proxy did not connect");
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.failures.len() >= MAX_FAILURES_REMEMBERED {
@@ -228,10 +228,11 @@ pub(crate) fn authority_key(url: &Url) -> Option<String> {
 /// The proxy's answer when the guard or the network said no: `403` for a refusal, `502` for a
 /// failure. `close`: Chromium's connection ends with it.
 fn verdict_response(error: &DialError, close: bool) -> Vec<u8> {
+    let reason = cookie_audit_model::error_chain(error);
     if error.is_refusal() {
-        text_response(403, "Forbidden", &error.to_string(), close)
+        text_response(403, "Forbidden", &reason, close)
     } else {
-        text_response(502, "Bad Gateway", &error.to_string(), close)
+        text_response(502, "Bad Gateway", &reason, close)
     }
 }
 
