@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::capture::{BINDING, Capture, jar_record};
+use crate::capture::{BINDING, Capture, jar_match_key, jar_record};
 use crate::error::{BrowserError, CallError};
 use crate::launch::{ChromeProcess, LaunchOptions};
 use crate::proxy::{MAX_REFUSALS_LISTED, Proxy};
@@ -807,7 +807,7 @@ impl BrowserEngine {
             let Some(record) = jar_record(cookie, now) else {
                 continue;
             };
-            let key = record.key();
+            let key = jar_match_key(&record);
             if accounted.contains(&key) {
                 continue;
             }
