@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, CookieKey, CookieSource, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind,
-    Finding, FindingCode, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite,
-    Severity, SuggestedRow, SuggestedStatus, Summary,
+    Changes, CookieKey, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind, Finding,
+    FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity, SuggestedRow,
+    SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
@@ -186,7 +186,7 @@ pub(crate) struct SuggestedView {
 }
 
 impl View {
-    pub fn of(report: &Report) -> View {
+    pub(crate) fn of(report: &Report) -> View {
         let (matrix, totals) = matrix(&report.findings);
         View {
             site: clean(&report.site),
@@ -398,8 +398,8 @@ fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
 
 fn finding(f: &Finding) -> FindingView {
     FindingView {
-        code: clean(&f.code),
-        code_description: FindingCode::parse(&f.code).map(FindingCode::description),
+        code: f.code.as_str().to_string(),
+        code_description: Some(f.code.description()),
         severity: f.severity.as_str(),
         cookie: clean(&f.cookie),
         domain: f.domain.as_deref().map(clean),
@@ -519,10 +519,7 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         lifetime: lifetime_words(&o.lifetime),
         flags: flags.join(", "),
         party: o.party.as_str(),
-        source: match o.source {
-            CookieSource::Http => "http",
-            CookieSource::Script => "script",
-        },
+        source: o.source.as_str(),
         set_by_url: clean(&o.set_by_url),
         set_by_href: href(&o.set_by_url),
         first_seen_page: clean(&o.first_seen_page),
@@ -574,7 +571,7 @@ fn suggested(s: &SuggestedRow) -> SuggestedView {
 
 impl SuggestedView {
     /// The row in one line: "_ga · Google · 2 years · .barnet.gov.uk · Analytics — purpose".
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         let mut parts = vec![self.name.as_str()];
         for part in [&self.provider, &self.expiry, &self.domain, &self.category] {
             if !part.is_empty() {
