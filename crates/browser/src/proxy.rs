@@ -141,7 +141,7 @@ impl Shared {
     }
 
     fn note_failure(&self, authority: &str, url: Url, error: &DialError) {
-        let reason = error.to_string();
+        let reason = cookie_audit_model::error_chain(error);
         tracing::debug!(%url, %reason, refused = error.is_refusal(), "the browser's proxy did not connect");
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.failures.len() >= MAX_FAILURES_REMEMBERED {
@@ -460,7 +460,7 @@ fn verdict_response(error: &DialError) -> Response<ProxyBody> {
     } else {
         StatusCode::BAD_GATEWAY
     };
-    text_response(status, &error.to_string())
+    text_response(status, &cookie_audit_model::error_chain(error))
 }
 
 fn bad_request(reason: &str) -> Response<ProxyBody> {
