@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cookie_audit_model::{CrawlError, LimitHit, LimitKind};
+use cookie_audit_model::{ConsentState, CrawlError, LimitHit, LimitKind};
 use url::Url;
 
 use crate::jar::Jar;
@@ -90,6 +90,24 @@ impl CrawlContext {
             resources: Mutex::new(ResourceBudget::default()),
             resources_fetched: AtomicU32::new(0),
         })
+    }
+
+    /// A context for another run of the same site as another visitor (a consent state): its own
+    /// recorder, jar and problem log, the same client and — politeness counts every request of
+    /// every run — the same per-host limiter.
+    pub fn for_run(&self, state: ConsentState, progress: Box<dyn Progress>) -> CrawlContext {
+        CrawlContext {
+            limiter: self.limiter.clone(),
+            recorder: Recorder::for_run(&self.site.host, self.options.show_values, state),
+            site: self.site.clone(),
+            http: self.http.clone(),
+            jar: Jar::new(),
+            progress,
+            options: self.options.clone(),
+            problems: Mutex::new(Problems::default()),
+            resources: Mutex::new(ResourceBudget::default()),
+            resources_fetched: AtomicU32::new(0),
+        }
     }
 
     /// Records a page or resource that failed, with why.

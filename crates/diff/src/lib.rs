@@ -9,6 +9,7 @@
 //! Pure: no I/O (except [`KnowledgeBase::load_cookie_db`], which reads the file it is given),
 //! no panics, no errors for odd input. Odd input gives findings and warnings.
 
+mod consent;
 mod cookie_db;
 mod entry;
 mod error;
@@ -20,7 +21,9 @@ mod rules;
 mod suggest;
 mod text;
 
-use cookie_audit_model::{Declaration, DeclaredCookie, Finding, ObservedCookie, SuggestedRow};
+use cookie_audit_model::{
+    Consent, Declaration, DeclaredCookie, Finding, ObservedCookie, SuggestedRow,
+};
 
 pub use cookie_audit_model::{Classification, ClassificationSource, CookieCategory};
 pub use cookie_db::CookieDbStats;
@@ -36,6 +39,8 @@ pub struct DiffInput<'a> {
     pub site_host: &'a str,
     pub declaration: &'a Declaration,
     pub declared: &'a [DeclaredCookie],
+    /// The consent banner and the runs made (the HTTP engine: only `none`).
+    pub consent: &'a Consent,
     pub observed: Vec<ObservedCookie>,
     pub pages_crawled: u32,
 }

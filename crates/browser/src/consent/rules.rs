@@ -31,6 +31,9 @@ pub struct Rule {
     /// How to read its own machine-readable cookie list.
     #[serde(default)]
     pub cookie_list: Option<Script>,
+    /// The cookies (or localStorage keys) in which it records the choice: necessary by nature.
+    #[serde(default)]
+    pub own_cookies: Vec<String>,
 }
 
 /// Any one of these recognises the platform.
