@@ -3,7 +3,7 @@
 //! reading the expiry text through the one expiry parser.
 
 use cookie_audit_model::expiry::{Expiry, parse_expiry_text};
-use cookie_audit_model::{DeclaredCookie, DeclaredSource};
+use cookie_audit_model::{DeclarationShape, DeclaredCookie, DeclaredSource};
 
 use crate::headers::Role;
 use crate::lexicon;
@@ -74,7 +74,7 @@ pub(crate) struct Origin<'a> {
     pub url: &'a str,
     pub table: u32,
     pub row: u32,
-    pub shape: &'static str,
+    pub shape: DeclarationShape,
 }
 
 /// One declared cookie per name, each paired with its own value where the other cells list
@@ -152,7 +152,7 @@ fn cookie(entry: &NameEntry, f: CookieFields, origin: &Origin<'_>) -> DeclaredCo
             url: origin.url.to_string(),
             table: origin.table,
             row: origin.row,
-            shape: Some(origin.shape.to_string()),
+            shape: Some(origin.shape),
         },
     }
 }
@@ -325,7 +325,7 @@ mod tests {
             url: "https://example.gov.uk/cookies",
             table: 0,
             row: 0,
-            shape: "table",
+            shape: DeclarationShape::Table,
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cookie_audit_declared::extract_declarations;
 use cookie_audit_model::expiry::Expiry;
-use cookie_audit_model::{DeclaredCookie, MentionKind};
+use cookie_audit_model::{DeclarationShape, DeclaredCookie, MentionKind};
 use serde::Deserialize;
 
 const DEFAULT_URL: &str = "https://council.example.gov.uk/cookies";
@@ -35,7 +35,7 @@ struct ExpectedCookie {
     expiry: Option<Expiry>,
     table: u32,
     row: u32,
-    shape: String,
+    shape: Option<DeclarationShape>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -62,7 +62,7 @@ fn actual(c: &DeclaredCookie) -> ExpectedCookie {
         expiry: c.expiry.clone(),
         table: c.source.table,
         row: c.source.row,
-        shape: c.source.shape.clone().unwrap_or_default(),
+        shape: c.source.shape,
     }
 }
 

@@ -365,7 +365,52 @@ pub struct DeclaredSource {
     pub row: u32,
     /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shape: Option<String>,
+    pub shape: Option<DeclarationShape>,
+}
+
+/// The shape of published markup a declared row was read from (`docs/declared.md`, "Shapes").
+/// Serialised as the snake-case words reports have always carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclarationShape {
+    /// A `<table>` (or ARIA table) with a header row, a guessed header, or none.
+    Table,
+    /// One row per field (`Name | _ga`), one table or column per cookie.
+    KeyValue,
+    /// A table turned into one paragraph per cell.
+    Flattened,
+    /// One heading (or accordion summary) per cookie.
+    Headings,
+    /// `<dt>` names with `<dd>` descriptions.
+    Definitions,
+    /// "Name: _ga" lines, label/value runs, labelled blocks.
+    LabelValue,
+    /// List items or lines "name – description", lists of bare names.
+    List,
+}
+
+impl DeclarationShape {
+    pub const ALL: [DeclarationShape; 7] = [
+        DeclarationShape::Table,
+        DeclarationShape::KeyValue,
+        DeclarationShape::Flattened,
+        DeclarationShape::Headings,
+        DeclarationShape::Definitions,
+        DeclarationShape::LabelValue,
+        DeclarationShape::List,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclarationShape::Table => "table",
+            DeclarationShape::KeyValue => "key_value",
+            DeclarationShape::Flattened => "flattened",
+            DeclarationShape::Headings => "headings",
+            DeclarationShape::Definitions => "definitions",
+            DeclarationShape::LabelValue => "label_value",
+            DeclarationShape::List => "list",
+        }
+    }
 }
 
 /// How a cookie came to be observed.
@@ -927,4 +972,20 @@ pub struct FindingKey {
     /// The cookie's domain, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reports carried the shape as a string before it was an enum: the words must not change.
+    #[test]
+    fn declaration_shapes_serialise_as_their_words() {
+        for shape in DeclarationShape::ALL {
+            let json = serde_json::to_string(&shape).expect("a unit variant serialises");
+            assert_eq!(json, format!("\"{}\"", shape.as_str()));
+            let back: DeclarationShape = serde_json::from_str(&json).expect("and reads back");
+            assert_eq!(back, shape);
+        }
+    }
 }

@@ -6,8 +6,8 @@
 //! it (a name is one token, an expiry parses as one, a purpose is prose), and the best-scoring
 //! split wins. It stops where paragraphs stop fitting, so prose after the table is left alone.
 
-use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::{Block, BlockKind};
 use crate::fields::{Origin, Values, declare, dropped_warning};
@@ -497,7 +497,7 @@ fn read_rows(
             url,
             table: 0,
             row: row_no as u32,
-            shape: "flattened",
+            shape: DeclarationShape::Flattened,
         };
         let mut values = Values::default();
         for (c, role) in roles.iter().enumerate() {

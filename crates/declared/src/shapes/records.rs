@@ -13,8 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::{Block, BlockKind};
 use crate::fields::{Origin, Values, declare, dropped_warning, expiry_sentence};
@@ -27,6 +27,7 @@ use crate::text::word_count;
 /// Cookies read from consecutive records of one shape: one structure on the page.
 #[derive(Debug)]
 pub(crate) struct RecordGroup {
+    pub shape: DeclarationShape,
     pub start_block: usize,
     pub blocks: Vec<usize>,
     pub cookies: Vec<DeclaredCookie>,
@@ -35,7 +36,7 @@ pub(crate) struct RecordGroup {
 
 #[derive(Debug)]
 struct Record {
-    shape: &'static str,
+    shape: DeclarationShape,
     names: String,
     fields: Vec<(Role, String)>,
     free: Vec<String>,
@@ -46,7 +47,7 @@ struct Record {
 }
 
 impl Record {
-    fn new(shape: &'static str, names: &str, block: usize, ctx: &Ctx) -> Record {
+    fn new(shape: DeclarationShape, names: &str, block: usize, ctx: &Ctx) -> Record {
         Record {
             shape,
             names: names.to_string(),
@@ -77,7 +78,7 @@ struct Collector<'a> {
     url: &'a str,
     blocks: &'a [Block],
     groups: Vec<RecordGroup>,
-    last_shape: &'static str,
+    last_shape: Option<DeclarationShape>,
     last_block: Option<usize>,
 }
 
@@ -89,7 +90,7 @@ impl Collector<'_> {
         let first = *rec.blocks.first().expect("a record has a block");
         // Records run on as one structure until a heading of their own section intervenes or
         // other content separates them.
-        let continues = self.last_shape == rec.shape
+        let continues = self.last_shape == Some(rec.shape)
             && !self.groups.is_empty()
             && self.last_block.is_some_and(|last| {
                 first <= last + 3
@@ -101,6 +102,7 @@ impl Collector<'_> {
             });
         if !continues {
             self.groups.push(RecordGroup {
+                shape: rec.shape,
                 start_block: first,
                 blocks: Vec::new(),
                 cookies: Vec::new(),
@@ -129,7 +131,7 @@ impl Collector<'_> {
             &mut group.warnings,
         );
         group.blocks.extend(&rec.blocks);
-        self.last_shape = rec.shape;
+        self.last_shape = Some(rec.shape);
         self.last_block = rec.blocks.iter().max().copied();
     }
 }
@@ -145,7 +147,7 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
     {
         return None;
     }
-    if rec.shape == "list" {
+    if rec.shape == DeclarationShape::List {
         return Some(names);
     }
     let filled = |role: Role| {
@@ -153,7 +155,7 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
             .iter()
             .any(|(r, value)| *r == role && !value.trim().is_empty())
     };
-    if rec.shape == "label_value" {
+    if rec.shape == DeclarationShape::LabelValue {
         // Labelled "Name: …" with at least one more labelled field, in a section about cookies
         // or with a field only a cookie has (a form's "Name: … Type: …" is not one).
         let more = rec
@@ -396,7 +398,7 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
         url,
         blocks,
         groups: Vec::new(),
-        last_shape: "",
+        last_shape: None,
         last_block: None,
     };
     let mut current: Option<Record> = None;
@@ -448,9 +450,9 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             }
             if record_heading(&block.text) {
                 let shape = if block.kind == BlockKind::Term {
-                    "definitions"
+                    DeclarationShape::Definitions
                 } else {
-                    "headings"
+                    DeclarationShape::Headings
                 };
                 current = Some(Record::new(shape, &block.text, b, &ctx));
             }
@@ -471,7 +473,7 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
             if let Some(rec) = current.take() {
                 out.accept(rec);
             }
-            out.accept(Record::new("list", &block.text, b, &ctx));
+            out.accept(Record::new(DeclarationShape::List, &block.text, b, &ctx));
             continue;
         }
 
@@ -522,13 +524,16 @@ pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<Record
                 if let Some(rec) = current.take() {
                     out.accept(rec);
                 }
-                let mut rec = Record::new("label_value", &fields[0].1, b, &ctx);
+                let mut rec = Record::new(DeclarationShape::LabelValue, &fields[0].1, b, &ctx);
                 rec.fields = fields[1..].to_vec();
                 out.accept(rec);
                 continue;
             }
             if let Some(rec) = current.as_mut()
-                && matches!(rec.shape, "headings" | "definitions")
+                && matches!(
+                    rec.shape,
+                    DeclarationShape::Headings | DeclarationShape::Definitions
+                )
             {
                 if !rec.blocks.contains(&b) {
                     rec.blocks.push(b);
@@ -648,7 +653,7 @@ fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option
         return None;
     }
     let (left, right) = (line.names, line.description);
-    let mut rec = Record::new("list", &left, block, ctx);
+    let mut rec = Record::new(DeclarationShape::List, &left, block, ctx);
     // "Persistent cookie" is an expiry; a longer description is a purpose that may state the
     // expiry too.
     if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
@@ -679,7 +684,7 @@ fn apply_field(
         if let Some(rec) = current.take() {
             out.accept(rec);
         }
-        *current = Some(Record::new("label_value", value, block, ctx));
+        *current = Some(Record::new(DeclarationShape::LabelValue, value, block, ctx));
         return;
     }
     if let Some(rec) = current.as_mut() {

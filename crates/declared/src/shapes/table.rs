@@ -4,7 +4,7 @@
 //! each cell or carry it in `data-label`, key/value tables (one `Name | _ga` row per field), and
 //! header-less tables whose columns are recognised from their content.
 
-use cookie_audit_model::DeclaredCookie;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::Table;
 
@@ -116,7 +116,7 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
                 url,
                 table: index,
                 row: 0,
-                shape: "table",
+                shape: DeclarationShape::Table,
             },
         ));
     }
@@ -139,7 +139,7 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
                 url,
                 table: index,
                 row: 0,
-                shape: "table",
+                shape: DeclarationShape::Table,
             },
         ));
     }
@@ -546,7 +546,7 @@ fn read_key_value(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opti
                 url,
                 table: index,
                 row: *record_no,
-                shape: "key_value",
+                shape: DeclarationShape::KeyValue,
             };
             *record_no += 1;
             let names: NameCell = read_name_cell(&name_text);
@@ -738,7 +738,7 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
             url,
             table: index,
             row: 0,
-            shape: "table",
+            shape: DeclarationShape::Table,
         },
     );
     read.warnings
