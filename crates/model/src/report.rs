@@ -542,6 +542,66 @@ impl CookieCategory {
         (CookieCategory::Analytics, "measure how you use"),
     ];
 
+    /// The one category vocabulary: single lower-case words cookie tables and headings use for
+    /// each category ("Essential", "Performance", "Advertisement"). The table reader takes a
+    /// title with one of these (or of [`Self::UNSPECIFIC_WORDS`]) for a category; the diff reads
+    /// which category a declared cell claims. Phrases without such a word are
+    /// [`Self::HEADING_PHRASES`].
+    pub const WORDS: &'static [(CookieCategory, &'static str)] = &[
+        (CookieCategory::StrictlyNecessary, "necessary"),
+        (CookieCategory::StrictlyNecessary, "essential"),
+        (CookieCategory::StrictlyNecessary, "required"),
+        (CookieCategory::StrictlyNecessary, "security"),
+        (CookieCategory::Functional, "functional"),
+        (CookieCategory::Functional, "functionality"),
+        (CookieCategory::Functional, "preference"),
+        (CookieCategory::Functional, "preferences"),
+        (CookieCategory::Functional, "personalisation"),
+        (CookieCategory::Functional, "personalization"),
+        (CookieCategory::Analytics, "analytics"),
+        (CookieCategory::Analytics, "analytical"),
+        (CookieCategory::Analytics, "analytic"),
+        (CookieCategory::Analytics, "statistics"),
+        (CookieCategory::Analytics, "statistical"),
+        (CookieCategory::Analytics, "statistic"),
+        (CookieCategory::Analytics, "performance"),
+        (CookieCategory::Analytics, "measurement"),
+        // GOV.UK's "Cookies that measure website use".
+        (CookieCategory::Analytics, "measure"),
+        (CookieCategory::Marketing, "marketing"),
+        (CookieCategory::Marketing, "advertising"),
+        // CookieYes' category name.
+        (CookieCategory::Marketing, "advertisement"),
+        (CookieCategory::Marketing, "targeting"),
+        (CookieCategory::Marketing, "targetting"),
+    ];
+
+    /// Words that make a title a cookie category without saying which of the four ("Social
+    /// media cookies", "Tracking cookies", consent platforms' "Unclassified"/"Uncategorised"):
+    /// the table reader keeps them as the category as written; the diff claims nothing.
+    pub const UNSPECIFIC_WORDS: &'static [&'static str] = &[
+        "tracking",
+        "social",
+        "unclassified",
+        "uncategorised",
+        "uncategorized",
+    ];
+
+    pub const ALL: [CookieCategory; 4] = [
+        CookieCategory::StrictlyNecessary,
+        CookieCategory::Functional,
+        CookieCategory::Analytics,
+        CookieCategory::Marketing,
+    ];
+
+    /// The category one lower-case word names ("performance" → analytics).
+    pub fn of_word(word: &str) -> Option<CookieCategory> {
+        Self::WORDS
+            .iter()
+            .find(|(_, w)| *w == word)
+            .map(|(category, _)| *category)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CookieCategory::StrictlyNecessary => "strictly_necessary",
@@ -562,14 +622,7 @@ impl CookieCategory {
     }
 
     pub fn parse(text: &str) -> Option<CookieCategory> {
-        [
-            CookieCategory::StrictlyNecessary,
-            CookieCategory::Functional,
-            CookieCategory::Analytics,
-            CookieCategory::Marketing,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == text)
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 
@@ -987,5 +1040,21 @@ mod tests {
             let back: DeclarationShape = serde_json::from_str(&json).expect("and reads back");
             assert_eq!(back, shape);
         }
+    }
+
+    /// One vocabulary for the table reader and the diff: each word once, lower case, one word.
+    #[test]
+    fn category_words_are_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        let words = CookieCategory::WORDS.iter().map(|(_, w)| *w);
+        for word in words.chain(CookieCategory::UNSPECIFIC_WORDS.iter().copied()) {
+            assert!(seen.insert(word), "{word} listed twice");
+            assert!(word.chars().all(|c| c.is_ascii_lowercase()), "{word}");
+        }
+        assert_eq!(
+            CookieCategory::of_word("performance"),
+            Some(CookieCategory::Analytics)
+        );
+        assert_eq!(CookieCategory::of_word("social"), None);
     }
 }
