@@ -52,6 +52,12 @@ pub(crate) struct Block {
     pub code: Vec<String>,
     /// Inside `<nav>`: a menu, never a declaration nor prose about cookies.
     pub nav: bool,
+    /// Page chrome: inside the page's `<footer>` (or `role="contentinfo"`) or its top
+    /// `<header>`. Never a name, a purpose or a provider ("Contact us"); still read for mentions.
+    pub chrome: bool,
+    /// The innermost heading above speaks of cookies or names a category ("Analytics"): the
+    /// block is in a section about cookies, not only on a page about them.
+    pub section_cookie: bool,
     /// The whole text, when it is one short line, read as a header label ("Purpose"); filled
     /// in by [`Doc::label_blocks`] for the blocks the shapes after tables look at.
     pub label: Option<crate::headers::Role>,
@@ -103,7 +109,12 @@ impl Doc {
     /// for the flattened-table and record readers.
     pub(crate) fn label_blocks(&mut self, consumed: &[bool]) {
         for (block, used) in self.blocks.iter_mut().zip(consumed) {
-            if !used && !block.nav && block.text.len() <= 48 && !block.text.contains('\n') {
+            if !used
+                && !block.nav
+                && !block.chrome
+                && block.text.len() <= 48
+                && !block.text.contains('\n')
+            {
                 block.label = crate::headers::classify_exact(&block.text);
             }
         }
@@ -144,6 +155,10 @@ struct Frame {
     blocks_at_open: usize,
     /// Leaf-like blocks that stand for a cell or value even when empty.
     may_be_empty: bool,
+    /// The element is page chrome (see [`Block::chrome`]).
+    chrome: bool,
+    /// The element is `<main>`, `<article>` or `<section>`.
+    content: bool,
 }
 
 #[derive(Debug)]
@@ -171,9 +186,13 @@ struct Walker {
     lists: Vec<u32>,
     next_list: u32,
     tables: Vec<OpenTable>,
-    headings: Vec<(u8, bool)>,
+    /// Open headings: (level, speaks of cookies, speaks of cookies or names a category).
+    headings: Vec<(u8, bool, bool)>,
     title_cookie: bool,
     nav: u32,
+    chrome: u32,
+    /// Open `<main>`, `<article>`, `<section>`: a `<header>` inside one is content.
+    content: u32,
     sup: u32,
     sup_buf: String,
 }
@@ -218,6 +237,18 @@ pub(crate) fn read(html: &Html) -> Doc {
                 stack.push((node.id(), w.open_root()));
             }
             Node::Element(el) => {
+                // Inline elements side by side with no space between ("<span>Name</span>
+                // <span>_ga</span>" written without the newline) render as separate words when
+                // a stylesheet lays them out as blocks or cells; reading them run together
+                // would make "Name_ga".
+                let after_inline = node.prev_sibling().is_some_and(|s| {
+                    s.value()
+                        .as_element()
+                        .is_some_and(|e| SEPARATE_INLINE.contains(&e.name()))
+                });
+                if after_inline && SEPARATE_INLINE.contains(&el.name()) {
+                    w.text(" ");
+                }
                 let frame = w.open(el);
                 stack.push((node.id(), frame));
             }
@@ -231,6 +262,9 @@ pub(crate) fn read(html: &Html) -> Doc {
     w.flush();
     w.doc
 }
+
+/// Inline elements that lay out labels and values side by side.
+const SEPARATE_INLINE: &[&str] = &["span", "label", "strong", "b", "em", "small"];
 
 fn role_of(name: &str) -> Role {
     match name {
@@ -276,6 +310,8 @@ impl Walker {
             role: Role::Root,
             blocks_at_open: self.doc.blocks.len(),
             may_be_empty: false,
+            chrome: false,
+            content: false,
         }
     }
 
@@ -300,6 +336,21 @@ impl Walker {
         }
         let blocks_at_open = self.doc.blocks.len();
         let mut may_be_empty = false;
+        let chrome = name == "footer"
+            || attr(el, "role").is_some_and(|r| r.trim() == "contentinfo")
+            || (name == "header" && self.content == 0);
+        let content = matches!(name, "main" | "article" | "section");
+        if chrome || content {
+            // Text before the element is not part of it.
+            self.flush();
+            self.cell_break();
+        }
+        if chrome {
+            self.chrome += 1;
+        }
+        if content {
+            self.content += 1;
+        }
         match role {
             Role::Root | Role::Inline => {}
             Role::Skip => self.skip += 1,
@@ -406,10 +457,23 @@ impl Walker {
             role,
             blocks_at_open,
             may_be_empty,
+            chrome,
+            content,
         }
     }
 
     fn close(&mut self, frame: Frame) {
+        if frame.chrome || frame.content {
+            // Text of the element belongs to it: flush before leaving it.
+            self.flush();
+            self.cell_break();
+        }
+        if frame.chrome {
+            self.chrome = self.chrome.saturating_sub(1);
+        }
+        if frame.content {
+            self.content = self.content.saturating_sub(1);
+        }
         match frame.role {
             Role::Root | Role::Inline | Role::Br => {}
             Role::Skip => self.skip = self.skip.saturating_sub(1),
@@ -558,7 +622,7 @@ impl Walker {
     }
 
     fn cookie_context(&self) -> bool {
-        self.title_cookie || self.headings.iter().any(|(_, cookie)| *cookie)
+        self.title_cookie || self.headings.iter().any(|(_, cookie, _)| *cookie)
     }
 
     fn flush(&mut self) {
@@ -574,11 +638,14 @@ impl Walker {
             return;
         }
         if let BlockKind::Heading(level) = kind {
-            while self.headings.last().is_some_and(|(l, _)| *l >= level) {
+            while self.headings.last().is_some_and(|(l, _, _)| *l >= level) {
                 self.headings.pop();
             }
-            self.headings
-                .push((level, text.to_lowercase().contains("cookie")));
+            let cookie = text.to_lowercase().contains("cookie");
+            let section = cookie
+                || (text.len() <= 80
+                    && crate::lexicon::is_category(&crate::text::normalise_label(&text)));
+            self.headings.push((level, cookie, section));
         }
         self.push_block(kind, text);
     }
@@ -603,6 +670,8 @@ impl Walker {
             kind,
             lead,
             nav: self.nav > 0,
+            chrome: self.chrome > 0,
+            section_cookie: self.headings.last().is_some_and(|(_, _, section)| *section),
             label: None,
             list: self.lists.last().copied(),
             table: self.tables.last().map(|t| t.idx),

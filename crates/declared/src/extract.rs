@@ -173,9 +173,19 @@ fn table_context(doc: &Doc, t: usize) -> TableContext {
     };
     let start = table.block_start as usize;
     let own_table = table.parent;
-    for block in doc.blocks[..start].iter().rev().take(TITLE_LOOKBACK) {
-        // A block of a sibling table before this one ends the search.
+    // Cells of sibling tables before this one are passed over, not counted: one title may head
+    // a run of small tables (Termly's one table per cookie under "Analytics cookies:").
+    let mut looked = 0;
+    for block in doc.blocks[..start].iter().rev() {
         if block.table != own_table {
+            if inside(doc, block.table, own_table) {
+                continue;
+            }
+            // Outside the table this one sits in: the search ends.
+            break;
+        }
+        looked += 1;
+        if looked > TITLE_LOOKBACK {
             break;
         }
         if block.text.is_empty() {
@@ -190,6 +200,18 @@ fn table_context(doc: &Doc, t: usize) -> TableContext {
         }
     }
     ctx
+}
+
+/// Whether table `t` sits inside `ancestor` (`None`: the page itself).
+fn inside(doc: &Doc, t: Option<u32>, ancestor: Option<u32>) -> bool {
+    let mut t = t;
+    while let Some(i) = t {
+        t = doc.tables[i as usize].parent;
+        if t == ancestor {
+            return true;
+        }
+    }
+    false
 }
 
 fn is_title(block: &Block) -> bool {

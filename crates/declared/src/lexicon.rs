@@ -22,20 +22,20 @@ pub(crate) fn is_category(norm: &str) -> bool {
             .any(|(_, phrase)| norm.contains(phrase)))
 }
 
-/// What a Cookiebot-style "Type" value says about storage: `Some(true)` for an HTTP cookie,
-/// `Some(false)` for something that is not a cookie at all (local storage, pixels), which the
-/// cookie audit must not treat as a declared cookie.
+/// What a Cookiebot-style "Type" value says about storage: `Some(true)` for an HTTP cookie or a
+/// tracking pixel (Cookiebot's `collect`, `__utm.gif`: declared trackers, kept so the report
+/// shows them), `Some(false)` for browser storage that is not a cookie at all (local storage,
+/// IndexedDB), which the cookie audit must not treat as a declared cookie.
 pub(crate) fn storage_kind(norm: &str) -> Option<bool> {
     match norm {
         "http cookie" | "http" | "cookie" | "http cookies" | "browser cookie" => Some(true),
+        _ if norm.contains("pixel") || norm.contains("web beacon") => Some(true),
         _ if norm.contains("local storage")
             || norm.contains("localstorage")
             || norm.contains("session storage")
             || norm.contains("sessionstorage")
             || norm.contains("indexeddb")
             || norm.contains("indexed db")
-            || norm.contains("pixel")
-            || norm.contains("web beacon")
             || norm.contains("html storage")
             || norm == "html" =>
         {
@@ -173,7 +173,7 @@ mod tests {
     fn storage() {
         assert_eq!(storage_kind("http cookie"), Some(true));
         assert_eq!(storage_kind("html local storage"), Some(false));
-        assert_eq!(storage_kind("pixel tracker"), Some(false));
+        assert_eq!(storage_kind("pixel tracker"), Some(true));
         assert_eq!(storage_kind("analytics"), None);
     }
 

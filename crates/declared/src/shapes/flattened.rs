@@ -35,7 +35,7 @@ impl Unit<'_> {
 pub(crate) fn units<'a>(blocks: &'a [Block], consumed: &[bool]) -> Vec<Unit<'a>> {
     let mut out = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
-        if consumed[i] || block.nav {
+        if consumed[i] || block.nav || block.chrome {
             continue;
         }
         let heading = block.kind.is_heading_like();

@@ -482,13 +482,30 @@ pub(crate) fn apply_title(values: &mut Values, title: &str) {
         Some(v) => title.replacen(v.as_str(), " ", 1),
         None => title.to_string(),
     };
-    if lexicon::is_category(&normalise_label(&rest)) {
+    let rest = normalise_label(&rest);
+    if lexicon::is_category(&rest) {
         values.category = crate::fields::clean_category(Some(title));
     }
-    if let Some(vendor) = vendor {
+    // The title is the vendor's section ("Google Analytics", "Cookies set by Hotjar"), not a
+    // sentence that names one in passing ("Cookies we use, including Google Analytics"): only
+    // then does it say who sets the cookies below.
+    if let Some(vendor) = vendor
+        && rest.split(' ').all(|w| {
+            // A count beside the vendor ("Cookiebot 1" in a consent dialog) is no word.
+            w.is_empty()
+                || w.chars().all(|c| c.is_ascii_digit())
+                || TITLE_FILLER.contains(&w)
+                || lexicon::is_category(w)
+        })
+    {
         values.provider = Some(vendor);
     }
 }
+
+/// Words a vendor's section title may have besides the vendor's name.
+const TITLE_FILLER: &[&str] = &[
+    "cookie", "cookies", "set", "by", "from", "the", "our", "used", "and", "s",
+];
 
 /// Every row starts with a `<th>` and has no other.
 fn row_headed(grid: &[GridRow]) -> bool {
@@ -649,7 +666,13 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
             rows.remove(0);
         }
     }
-    if (rows.len() < 2 && labelled.is_empty()) || rows.is_empty() {
+    // One row alone is a declaration only when its name is one no ordinary word looks like.
+    let lone_name = rows.len() == 1
+        && rows[0].cells.first().is_some_and(|c| {
+            let cell = read_name_cell(&c.text);
+            cell.names.len() == 1 && crate::names::strongly_name_like(&cell.names[0].name)
+        });
+    if (rows.len() < 2 && labelled.is_empty() && !lone_name) || rows.is_empty() {
         return None;
     }
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
@@ -716,6 +739,24 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
     }
     if let Some((c, _)) = best_purpose {
         roles[c] = Some(Role::Purpose);
+        // Beside a purpose, a column of short names is who sets the cookie, or its category
+        // when its values are category words.
+        for (c, role) in roles.iter_mut().enumerate() {
+            let values = column(c);
+            let short = values
+                .iter()
+                .all(|v| word_count(v) <= 3 && !crate::names::is_sentence(v) && !v.contains('\n'));
+            if role.is_none() && short && values.iter().any(|v| !v.trim().is_empty()) {
+                let categories = values
+                    .iter()
+                    .all(|v| v.trim().is_empty() || lexicon::is_category(&normalise_label(v)));
+                *role = Some(if categories {
+                    Role::Category
+                } else {
+                    Role::Provider
+                });
+            }
+        }
     }
     for (c, role) in labelled.iter().enumerate() {
         if let Some(role) = role
