@@ -315,9 +315,10 @@ impl Walker {
         }
     }
 
-    fn open(&mut self, el: &scraper::node::Element) -> Frame {
-        let name = el.name();
-        let mut role = role_of(name);
+    /// The element's role: by its name, or by its ARIA role for `<div>` tables; everything
+    /// inside a skipped element is skipped.
+    fn role_of_element(&self, el: &scraper::node::Element) -> Role {
+        let mut role = role_of(el.name());
         // ARIA tables built from <div>s read like <table>s.
         if matches!(role, Role::Block(BlockKind::Other) | Role::Inline)
             && let Some(aria) = attr(el, "role")
@@ -334,8 +335,13 @@ impl Walker {
         if self.skip > 0 {
             role = Role::Skip;
         }
-        let blocks_at_open = self.doc.blocks.len();
-        let mut may_be_empty = false;
+        role
+    }
+
+    /// Enters page chrome (the page's footer or top header) or content (`<main>`, `<article>`,
+    /// `<section>`); returns which.
+    fn enter_region(&mut self, el: &scraper::node::Element) -> (bool, bool) {
+        let name = el.name();
         let chrome = name == "footer"
             || attr(el, "role").is_some_and(|r| r.trim() == "contentinfo")
             || (name == "header" && self.content == 0);
@@ -351,6 +357,15 @@ impl Walker {
         if content {
             self.content += 1;
         }
+        (chrome, content)
+    }
+
+    fn open(&mut self, el: &scraper::node::Element) -> Frame {
+        let name = el.name();
+        let role = self.role_of_element(el);
+        let blocks_at_open = self.doc.blocks.len();
+        let mut may_be_empty = false;
+        let (chrome, content) = self.enter_region(el);
         match role {
             Role::Root | Role::Inline => {}
             Role::Skip => self.skip += 1,
@@ -367,24 +382,7 @@ impl Walker {
                 self.lists.push(self.next_list);
                 self.next_list += 1;
             }
-            Role::Table => {
-                self.flush();
-                self.cell_break();
-                let idx = self.doc.tables.len() as u32;
-                self.doc.tables.push(Table {
-                    parent: self.tables.last().map(|t| t.idx),
-                    block_start: self.doc.blocks.len() as u32,
-                    cookie_context: self.cookie_context(),
-                    ..Table::default()
-                });
-                self.tables.push(OpenTable {
-                    idx,
-                    head: false,
-                    in_cell: false,
-                    cell_buf: String::new(),
-                    cell_bold: true,
-                });
-            }
+            Role::Table => self.open_table(),
             Role::Section { head } => {
                 if let Some(t) = self.tables.last_mut() {
                     t.head = head;
@@ -401,42 +399,7 @@ impl Walker {
                     });
                 }
             }
-            Role::Td { header } => {
-                self.flush();
-                self.end_cell();
-                if let Some(t) = self.tables.last_mut() {
-                    let table = &mut self.doc.tables[t.idx as usize];
-                    if table.rows.is_empty() {
-                        table.rows.push(Row {
-                            cells: Vec::new(),
-                            head: t.head,
-                        });
-                    }
-                    let span = |name: &str, max: u32| {
-                        attr(el, name)
-                            .and_then(|v| v.trim().parse::<u32>().ok())
-                            .map_or(1, |n| n.min(max))
-                    };
-                    let label = ["data-label", "data-title", "data-th", "data-column"]
-                        .iter()
-                        .find_map(|a| attr(el, a))
-                        .map(crate::text::one_line)
-                        .filter(|l| !l.is_empty());
-                    let row = table.rows.last_mut().expect("a row was just ensured");
-                    row.cells.push(Cell {
-                        text: String::new(),
-                        header,
-                        bold: false,
-                        colspan: span("colspan", MAX_COLSPAN).max(1),
-                        rowspan: span("rowspan", MAX_ROWSPAN),
-                        label,
-                    });
-                    t.in_cell = true;
-                    t.cell_buf.clear();
-                    t.cell_bold = true;
-                }
-                self.block_kinds.push(BlockKind::Cell);
-            }
+            Role::Td { header } => self.open_cell(el, header),
             Role::Br => {
                 push_break(&mut self.buf);
                 self.cell_break();
@@ -460,6 +423,62 @@ impl Walker {
             chrome,
             content,
         }
+    }
+
+    fn open_table(&mut self) {
+        self.flush();
+        self.cell_break();
+        let idx = self.doc.tables.len() as u32;
+        self.doc.tables.push(Table {
+            parent: self.tables.last().map(|t| t.idx),
+            block_start: self.doc.blocks.len() as u32,
+            cookie_context: self.cookie_context(),
+            ..Table::default()
+        });
+        self.tables.push(OpenTable {
+            idx,
+            head: false,
+            in_cell: false,
+            cell_buf: String::new(),
+            cell_bold: true,
+        });
+    }
+
+    fn open_cell(&mut self, el: &scraper::node::Element, header: bool) {
+        self.flush();
+        self.end_cell();
+        if let Some(t) = self.tables.last_mut() {
+            let table = &mut self.doc.tables[t.idx as usize];
+            if table.rows.is_empty() {
+                table.rows.push(Row {
+                    cells: Vec::new(),
+                    head: t.head,
+                });
+            }
+            let span = |name: &str, max: u32| {
+                attr(el, name)
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                    .map_or(1, |n| n.min(max))
+            };
+            let label = ["data-label", "data-title", "data-th", "data-column"]
+                .iter()
+                .find_map(|a| attr(el, a))
+                .map(crate::text::one_line)
+                .filter(|l| !l.is_empty());
+            let row = table.rows.last_mut().expect("a row was just ensured");
+            row.cells.push(Cell {
+                text: String::new(),
+                header,
+                bold: false,
+                colspan: span("colspan", MAX_COLSPAN).max(1),
+                rowspan: span("rowspan", MAX_ROWSPAN),
+                label,
+            });
+            t.in_cell = true;
+            t.cell_buf.clear();
+            t.cell_bold = true;
+        }
+        self.block_kinds.push(BlockKind::Cell);
     }
 
     fn close(&mut self, frame: Frame) {
