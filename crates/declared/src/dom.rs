@@ -332,6 +332,13 @@ impl Walker {
                 _ => role,
             };
         }
+        // An accordion's toggle button ("<button aria-expanded>_ga</button>", then a panel)
+        // titles what it opens, as a `<summary>` does.
+        if el.name() == "button"
+            && (attr(el, "aria-expanded").is_some() || attr(el, "aria-controls").is_some())
+        {
+            role = Role::Block(BlockKind::Summary);
+        }
         if self.skip > 0 {
             role = Role::Skip;
         }

@@ -10,11 +10,12 @@ use cookie_audit_model::CookieCategory;
 /// A category word of the model's one vocabulary (`CookieCategory::WORDS` and
 /// `UNSPECIFIC_WORDS`) or one of GOV.UK's category phrases (`CookieCategory::HEADING_PHRASES`:
 /// whole phrases, since "settings" alone would take the consent form's "Change your cookie
-/// settings" for a category), and nothing that reads like a sentence (at most six words).
+/// settings" for a category), and nothing that reads like a sentence (at most eight words:
+/// "Necessary cookies in use on our website" is a title).
 /// `norm` is [`crate::text::normalise_label`] output.
 pub(crate) fn is_category(norm: &str) -> bool {
     let words: Vec<&str> = norm.split(' ').collect();
-    words.len() <= 6
+    words.len() <= 8
         && (words.iter().any(|w| {
             CookieCategory::of_word(w).is_some() || CookieCategory::UNSPECIFIC_WORDS.contains(w)
         }) || CookieCategory::HEADING_PHRASES

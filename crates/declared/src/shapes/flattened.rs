@@ -135,7 +135,8 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
             || u.heading
             || u.empty()
             || word_count(u.text) > 4
-            || u.text.contains(':')
+            // "Name:" is a label; "Name: _ga" is a record, not a header.
+            || u.text.trim_end().trim_end_matches(':').contains(':')
             || blocks[u.block].kind == BlockKind::Cell
         {
             break;

@@ -495,6 +495,17 @@ impl Reader<'_> {
             self.pending_label = Some(role);
             return;
         }
+        // A term that is a label (GOV.UK's summary list: "<dt>Name</dt><dd>_ga</dd>") is a
+        // label, its definition the value.
+        if block.kind == BlockKind::Term
+            && let Some(role) = block.label
+        {
+            if role == Role::Name {
+                self.finish_current();
+            }
+            self.pending_label = Some(role);
+            return;
+        }
         if block.kind.is_heading_like() || block.kind == BlockKind::Term {
             self.heading(b, block);
             return;
