@@ -15,6 +15,7 @@ use chromiumoxide::cdp::browser_protocol::network::EventResponseReceivedExtraInf
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::CrawlContext;
 use cookie_audit_crawl::record::{PageRef, Setter};
+use cookie_audit_model::CookieKey;
 use cookie_audit_model::cookie_date::parse_cookie_date;
 use cookie_audit_model::set_cookie::{
     CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext,
@@ -28,17 +29,6 @@ use crate::tap::RawEvent;
 
 /// The name of the function the hook calls for every `document.cookie` write.
 pub(crate) const BINDING: &str = "__cookieAuditWrite";
-
-/// A cookie's identity in the report.
-pub(crate) type Key = (String, String, String);
-
-pub(crate) fn key_of(record: &CookieRecord) -> Key {
-    (
-        record.name.clone(),
-        record.domain.clone(),
-        record.path.clone(),
-    )
-}
 
 /// The `Set-Cookie` part of one `responseReceivedExtraInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -395,7 +385,7 @@ impl Capture {
         ctx: &CrawlContext,
         page: &PageRef,
         received_at: DateTime<Utc>,
-    ) -> Vec<Key> {
+    ) -> Vec<CookieKey> {
         let mut keys = Vec::new();
         for (url, status, note, extra) in self.responses() {
             let server_date = extra.date.as_deref().and_then(parse_cookie_date);
@@ -419,7 +409,7 @@ impl Capture {
                 {
                     record.rejected = Some(browser_rejection(reasons));
                 }
-                keys.push(key_of(&record));
+                keys.push(record.key());
                 ctx.recorder.record(
                     page,
                     record,
@@ -451,7 +441,7 @@ impl Capture {
                 server_date: None,
                 received_at,
             };
-            keys.push(key_of(&interpret_set_cookie(&write.line, &cookie_ctx)));
+            keys.push(interpret_set_cookie(&write.line, &cookie_ctx).key());
             ctx.recorder
                 .record_script_write(page, &document, &write.line, script.as_ref());
         }

@@ -362,7 +362,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
             .await
         {
             Err(error)
-                if cookie_audit_crawl::net::error_chain(&error)
+                if cookie_audit_model::error_chain(&error)
                     .contains("invalid HTTP header parsed") =>
             {
                 shared.note_skipped_header_lines(&url);
@@ -387,7 +387,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
             let dial = find_dial_error(&error);
             let error = dial.cloned().unwrap_or_else(|| DialError::Connect {
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-                reason: cookie_audit_crawl::net::error_chain(&error),
+                reason: cookie_audit_model::error_chain(&error),
             });
             if dial.is_some() {
                 shared.note_failure(&authority_key(&url).unwrap_or_default(), url, &error);
@@ -396,7 +396,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
                 // Connected, then the upstream failed (reset, malformed response).
                 let reason = format!(
                     "the request failed: {}",
-                    cookie_audit_crawl::net::error_chain(&error)
+                    cookie_audit_model::error_chain(&error)
                 );
                 tracing::debug!(%url, %reason, "the browser's proxy could not forward a request");
                 text_response(StatusCode::BAD_GATEWAY, &reason)
