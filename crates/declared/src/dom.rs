@@ -52,8 +52,9 @@ pub(crate) struct Block {
     pub code: Vec<String>,
     /// Inside `<nav>`: a menu, never a declaration nor prose about cookies.
     pub nav: bool,
-    /// Page chrome: inside the page's `<footer>` (or `role="contentinfo"`) or its top
-    /// `<header>`. Never a name, a purpose or a provider ("Contact us"); still read for mentions.
+    /// Page chrome: inside the page's own `<footer>` or `<header>` (not one inside `<main>`,
+    /// `<article>` or `<section>`) or `role="contentinfo"`. Never a name, a purpose or a
+    /// provider ("Contact us"); still read for mentions.
     pub chrome: bool,
     /// The innermost heading above speaks of cookies or names a category ("Analytics"): the
     /// block is in a section about cookies, not only on a page about them.
@@ -349,9 +350,10 @@ impl Walker {
     /// `<section>`); returns which.
     fn enter_region(&mut self, el: &scraper::node::Element) -> (bool, bool) {
         let name = el.name();
-        let chrome = name == "footer"
-            || attr(el, "role").is_some_and(|r| r.trim() == "contentinfo")
-            || (name == "header" && self.content == 0);
+        // Only the page's own footer and header: an `<article>`'s footer may hold a card's
+        // "Expires: 2 years".
+        let chrome = attr(el, "role").is_some_and(|r| r.trim() == "contentinfo")
+            || (matches!(name, "footer" | "header") && self.content == 0);
         let content = matches!(name, "main" | "article" | "section");
         if chrome || content {
             // Text before the element is not part of it.
@@ -757,6 +759,28 @@ mod tests {
             doc("<p>_ga<sup>1</sup> and m<sup>2</sup> x<sup>th</sup></p><p><del>old</del>new</p>");
         let texts: Vec<_> = d.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(texts, ["_ga and m xth", "new"]);
+    }
+
+    #[test]
+    fn page_chrome_and_adjacent_spans() {
+        let d = doc("<header><p>Council</p></header><main><article><h2>_ga</h2>\
+             <footer>Expires: 2 years</footer></article>\
+             <p><span>Name</span><span>_ga</span></p></main><footer><p>Contact us</p></footer>");
+        let chrome: Vec<(&str, bool)> = d
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.chrome))
+            .collect();
+        assert_eq!(
+            chrome,
+            [
+                ("Council", true),
+                ("_ga", false),
+                ("Expires: 2 years", false),
+                ("Name _ga", false),
+                ("Contact us", true)
+            ]
+        );
     }
 
     #[test]
