@@ -190,26 +190,26 @@ pub(crate) struct Capture {
 
 impl Capture {
     /// Starts a capture for a navigation whose main request has id `loader_id`.
-    pub fn new(loader_id: Option<String>) -> Capture {
+    pub(crate) fn new(loader_id: Option<String>) -> Capture {
         Capture {
             main_request: loader_id,
             ..Capture::default()
         }
     }
 
-    pub fn main_request(&self) -> Option<&str> {
+    pub(crate) fn main_request(&self) -> Option<&str> {
         self.main_request.as_deref()
     }
 
     /// The main document's last status from its raw headers, for a response the browser did
     /// not go on to show (a download).
-    pub fn main_extra_status(&self) -> Option<u16> {
+    pub(crate) fn main_extra_status(&self) -> Option<u16> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         chain.extras.last().map(|e| e.status).filter(|s| *s > 0)
     }
 
     /// The last URL the main document requested: where a failed navigation stopped.
-    pub fn main_last_url(&self) -> Option<Url> {
+    pub(crate) fn main_last_url(&self) -> Option<Url> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         Url::parse(chain.requested.last()?).ok()
     }
@@ -217,7 +217,7 @@ impl Capture {
     /// `host:port` of everything the page asked for (every request and redirect hop, and every
     /// WebSocket), with default ports filled in: what the guard proxy's refusals are matched
     /// against, since it sees only the host and port of a tunnel.
-    pub fn asked_authorities(&self) -> HashSet<String> {
+    pub(crate) fn asked_authorities(&self) -> HashSet<String> {
         self.chains
             .values()
             .flat_map(|chain| chain.requested.iter())
@@ -234,7 +234,7 @@ impl Capture {
     }
 
     /// Takes one event.
-    pub fn push(&mut self, event: &RawEvent) {
+    pub(crate) fn push(&mut self, event: &RawEvent) {
         let p = &event.params;
         let request_id = p.get("requestId").and_then(Value::as_str).unwrap_or("");
         let is_main = self.main_request.as_deref() == Some(request_id);
@@ -380,7 +380,7 @@ impl Capture {
     }
 
     /// Records what arrived into the recorder; returns the keys recorded.
-    pub fn record(
+    pub(crate) fn record(
         &self,
         ctx: &CrawlContext,
         page: &PageRef,

@@ -16,7 +16,7 @@ use crate::output::{emit, print, terminal_options, write_file};
 use crate::progress;
 
 /// `cookie-audit scan URL`.
-pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
     let start = parse_start_url(&args.url).with_context(|| args.url.clone())?;
     let settings = args.options.resolve_settings()?;
     let kb = load_knowledge_base(args.options.cookie_db.as_deref())?;
@@ -30,7 +30,7 @@ pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit demo`: the fixture council on loopback, scanned offline.
-pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     let server = cookie_audit_fixtures::council::start()
         .await
         .context("could not start the fixture site on 127.0.0.1")?;
@@ -66,7 +66,7 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit declared URL|FILE`.
-pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
     let path = std::path::Path::new(&args.source);
     let (source_url, html) = if path.is_file() {
         let bytes =
@@ -107,7 +107,7 @@ pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit report FILE --format …`.
-pub fn report(args: ReportArgs) -> anyhow::Result<Exit> {
+pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     let report = read_report_file(&args.file)?;
     let rendered = render(&report, args.format.format(), &terminal_options());
     match &args.out {

@@ -11,7 +11,7 @@ use crate::cli::{HistoryArgs, ListFormat};
 use crate::exit::Exit;
 use crate::output::print;
 
-pub fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
+pub(crate) fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     let db = match (&args.db, &args.config) {
         (Some(db), _) => db.clone(),
         (None, Some(config)) => config.parent().unwrap_or(Path::new("")).join(DEFAULT_DB),

@@ -441,6 +441,7 @@ impl Store {
                             high: r.get(15)?,
                             medium: r.get(16)?,
                             low: r.get(17)?,
+                            ..Summary::default()
                         }),
                         None => None,
                     };
