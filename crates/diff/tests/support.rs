@@ -85,7 +85,7 @@ pub(crate) fn declared(name: &str, row: u32) -> DeclaredCookie {
             url: COOKIE_PAGE.to_string(),
             table: 0,
             row,
-            shape: Some("table".to_string()),
+            shape: Some(cookie_audit_model::DeclarationShape::Table),
             kind: DeclaredSourceKind::Page,
             cmp: None,
         },

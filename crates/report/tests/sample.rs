@@ -73,7 +73,7 @@ fn declared(
             url: COOKIES_PAGE.into(),
             table: 0,
             row,
-            shape: Some("table".into()),
+            shape: Some(DeclarationShape::Table),
             kind: DeclaredSourceKind::Page,
             cmp: None,
         },
