@@ -7,7 +7,11 @@
 //! - `proxy`: the SSRF guard — an HTTP proxy on loopback through which Chromium makes every
 //!   connection, resolved and judged by the HTTP client's own guard.
 //! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
-//! - `engine`: [`BrowserEngine`], the pool of tabs and the visit of one page.
+//! - `engine`: [`BrowserEngine`], the pool of tabs and a retry when a tab or the browser dies.
+//! - `running`: one running browser and its tabs (all opened by one function).
+//! - `visit`: the visit of one page: navigate, settle, classify, read, record, leave the tab.
+//! - `settle`: when a page has settled — the rule, as a pure state machine.
+//! - `classify`: what a visit's outcome was, from what its document did — a pure function.
 //! - [`procs`]: `/proc` helpers: a browser's processes and their memory (PSS).
 //!
 //! **Architecture invariant:** Chromium is always killed, with its whole process group, when the
@@ -16,16 +20,21 @@
 #[cfg(test)]
 mod agreement;
 mod capture;
+mod classify;
 mod engine;
 mod error;
 pub mod launch;
 pub mod procs;
 mod proxy;
+mod running;
+mod settle;
 mod tap;
+mod visit;
 
 pub use engine::{
     BrowserEngine, BrowserOptions, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS, MAX_SETTLE_MS,
-    SETTLE_CAP_EXTRA,
+    VisitStats,
 };
 pub use error::BrowserError;
 pub use launch::{MARKER_ENV, find_chrome};
+pub use settle::MAX_EXTENSION;

@@ -23,7 +23,7 @@ impl Defaults {
     pub const MAX_REDIRECTS: u32 = 10;
     pub const MAX_QUERY_VARIANTS: u32 = 10;
     pub const TABS: u32 = 4;
-    pub const SETTLE_MS: u64 = 1500;
+    pub const SETTLE_MS: u64 = 500;
 }
 
 /// The default user agent: who we are and where to read about it.
@@ -152,7 +152,8 @@ pub struct ScanOptions {
     #[arg(long, value_name = "N")]
     pub tabs: Option<u32>,
 
-    /// Browser engine: quiet network time that counts as settled, in ms [default: 1500]
+    /// Browser engine: quiet time after load (no request, write or timer due) that counts as
+    /// settled, in ms [default: 500]
     #[arg(long, value_name = "MS")]
     pub settle_ms: Option<u64>,
 

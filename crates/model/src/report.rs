@@ -189,7 +189,8 @@ pub struct ScanConfig {
     /// Browser engine: tabs working in parallel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tabs: Option<u32>,
-    /// Browser engine: quiet network time that counts as "settled", in milliseconds.
+    /// Browser engine: the quiet window after load that counts as "settled" (no request in
+    /// flight, no cookie or storage write, no timer due), in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_ms: Option<u64>,
     /// Seconds after which the crawl visits no new page (`--max-time`); `null`: no limit.

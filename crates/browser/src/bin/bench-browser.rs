@@ -200,6 +200,11 @@ async fn run(config: &ScanConfig, chrome: &std::path::Path, start: &str) {
     let _ = sampler.await;
     engine.shutdown().await;
     let visited = outcome.stats.pages_visited;
+    let stats = engine.visit_stats();
+    eprintln!(
+        "  visits: {} quiet, {} capped, {} load timed out; {} straight on from the previous page",
+        stats.quiet, stats.capped, stats.load_timed_out, stats.straight_on
+    );
     // The council has pages that fail on purpose (a 500): list what failed so a reader can
     // tell those from a slow engine's timeouts.
     for error in &outcome.stats.errors {
