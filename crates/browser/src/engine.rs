@@ -52,12 +52,11 @@ pub struct BrowserOptions {
     pub resolve: Vec<ResolveRule>,
     pub offline: bool,
     pub allow_private: bool,
-    /// Appended to Chromium's own user agent so site operators can tell who visited.
-    pub user_agent_suffix: String,
 }
 
 impl BrowserOptions {
-    /// The options a scan configuration asks for.
+    /// The options a scan configuration asks for. `--user-agent` is the HTTP engine's: the
+    /// browser sends a visitor's Chrome's user agent (docs/browser.md).
     pub fn from_config(config: &ScanConfig, chrome: PathBuf) -> BrowserOptions {
         BrowserOptions {
             chrome,
@@ -73,7 +72,6 @@ impl BrowserOptions {
             resolve: config.resolve.clone(),
             offline: config.offline,
             allow_private: config.allow_private,
-            user_agent_suffix: config.user_agent.clone(),
         }
     }
 }
@@ -144,6 +142,7 @@ impl BrowserEngine {
             info: BrowserInfo {
                 version,
                 cookie_policy: COOKIE_POLICY.to_string(),
+                user_agent: running.user_agent.clone(),
             },
             options,
             proxy,

@@ -8,7 +8,8 @@
 //!   connection, resolved and judged by the HTTP client's own guard.
 //! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
 //! - `engine`: [`BrowserEngine`], the pool of tabs and a retry when a tab or the browser dies.
-//! - `running`: one running browser and its tabs (all opened by one function).
+//! - `running`: one running browser, its tabs (all opened by one function), and how it presents
+//!   itself (a visitor's desktop Chrome).
 //! - `visit`: the visit of one page: navigate, settle, classify, read, record, leave the tab.
 //! - `settle`: when a page has settled — the rule, as a pure state machine.
 //! - `classify`: what a visit's outcome was, from what its document did — a pure function.

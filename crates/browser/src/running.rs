@@ -1,6 +1,8 @@
-//! One running browser: the Chromium process, its DevTools connection and tap, and its tabs.
+//! One running browser — the Chromium process, its DevTools connection and tap, and its tabs —
+//! and how it presents itself: as a visitor's desktop Chrome.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -16,9 +18,10 @@ use tokio::task::JoinHandle;
 use crate::capture::BINDING;
 use crate::engine::{BrowserOptions, COMMAND_TIMEOUT};
 use crate::error::{BrowserError, CallError};
-use crate::launch::{ChromeProcess, LaunchOptions};
+use crate::launch::{ChromeProcess, LaunchOptions, PROBE_PAGE};
 use crate::settle::{ACTIVITY_BINDING, Settle};
 use crate::tap::{RawEvent, Tap};
+use url::Url;
 
 /// The language a UK visitor's browser asks for.
 const ACCEPT_LANGUAGE: &str = "en-GB,en;q=0.9";
@@ -49,8 +52,11 @@ pub(crate) struct Running {
     browser: Browser,
     handler: JoinHandle<()>,
     pub tap: Tap,
-    /// Chromium's own user agent (`HeadlessChrome` written as `Chrome`) and `--user-agent`.
+    /// Chromium's own user agent as a visitor's Chrome sends it (no `HeadlessChrome`).
     pub user_agent: String,
+    /// The client hints (`Sec-CH-UA`, `navigator.userAgentData`) that go with it, read from the
+    /// browser itself at start; `Null` when it has none.
+    client_hints: Value,
     /// The hook, with the settle horizon filled in.
     hook: String,
     pub idle: Mutex<Vec<Tab>>,
@@ -72,6 +78,7 @@ impl Running {
             Ok((browser, handler, tap, user_agent)) => Ok(Running {
                 generation,
                 pid: process.pid(),
+                client_hints: read_client_hints(&browser, &tap, process.profile()).await,
                 process: tokio::sync::Mutex::new(process),
                 browser,
                 handler,
@@ -137,15 +144,12 @@ impl Running {
             .get("product")
             .and_then(Value::as_str)
             .unwrap_or("Chromium/unknown");
-        let agent = visitor_user_agent(
+        let user_agent = visitor_user_agent(
             version
                 .get("userAgent")
                 .and_then(Value::as_str)
                 .unwrap_or(""),
         );
-        let user_agent = format!("{agent} {}", options.user_agent_suffix)
-            .trim()
-            .to_string();
         tracing::info!(%product, %user_agent, "Chromium started");
         Ok((browser, handler, tap, user_agent))
     }
@@ -182,7 +186,12 @@ impl Running {
         ] {
             self.tap.call(sid, method, params, COMMAND_TIMEOUT).await?;
         }
-        let agent = json!({"userAgent": self.user_agent, "acceptLanguage": ACCEPT_LANGUAGE});
+        let mut agent = json!({"userAgent": self.user_agent, "acceptLanguage": ACCEPT_LANGUAGE});
+        if !self.client_hints.is_null() {
+            // Without metadata an overridden user agent sends no client hints at all, which no
+            // visitor's Chrome does.
+            agent["userAgentMetadata"] = self.client_hints.clone();
+        }
         self.tap
             .call(sid, "Network.setUserAgentOverride", agent, COMMAND_TIMEOUT)
             .await?;
@@ -226,9 +235,92 @@ fn hook_source(window: Duration) -> String {
     )
 }
 
-/// Chromium's user agent without `HeadlessChrome`, which sites read as a robot.
+/// Chromium's user agent as a visitor's Chrome sends it: headless Chromium names itself
+/// `HeadlessChrome`, which sites (and consent libraries hiding from bots) read as a robot.
 pub(crate) fn visitor_user_agent(browser_agent: &str) -> String {
     browser_agent.replace("HeadlessChrome", "Chrome")
+}
+
+/// The browser's own client hints, read before any override in a page of its own (the probe
+/// page in the profile: a secure context), as `Network.setUserAgentOverride` takes them; brands
+/// that say "Headless" are left out. `Null` when there are none (then none are sent).
+async fn read_client_hints(browser: &Browser, tap: &Tap, profile: &Path) -> Value {
+    let Ok(url) = Url::from_file_path(profile.join(PROBE_PAGE)) else {
+        return Value::Null;
+    };
+    let probe = match tokio::time::timeout(COMMAND_TIMEOUT, browser.new_page(url.as_str())).await {
+        Ok(Ok(page)) => page,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "could not open the client-hints probe; none are sent");
+            return Value::Null;
+        }
+        Err(_) => {
+            tracing::warn!("the client-hints probe did not open in time; none are sent");
+            return Value::Null;
+        }
+    };
+    let expression = "navigator.userAgentData ? navigator.userAgentData.getHighEntropyValues(\
+        ['architecture','bitness','model','platformVersion','fullVersionList','wow64','formFactors']) : null";
+    let answer = tap
+        .call(
+            Some(probe.session_id().as_ref()),
+            "Runtime.evaluate",
+            json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+            COMMAND_TIMEOUT,
+        )
+        .await;
+    let _ = tap
+        .call(
+            None,
+            "Target.closeTarget",
+            json!({"targetId": probe.target_id().as_ref()}),
+            COMMAND_TIMEOUT,
+        )
+        .await;
+    match answer {
+        Ok(answer) => user_agent_metadata(answer.pointer("/result/value").unwrap_or(&Value::Null)),
+        Err(error) => {
+            tracing::warn!(%error, "could not read the browser's client hints; none are sent");
+            Value::Null
+        }
+    }
+}
+
+/// `navigator.userAgentData.getHighEntropyValues(…)` → DevTools' `UserAgentMetadata`.
+pub(crate) fn user_agent_metadata(values: &Value) -> Value {
+    let Some(values) = values.as_object() else {
+        return Value::Null;
+    };
+    let brands = |key: &str| -> Value {
+        let list = values.get(key).and_then(Value::as_array);
+        Value::Array(
+            list.into_iter()
+                .flatten()
+                .filter(|b| {
+                    !b.get("brand")
+                        .and_then(Value::as_str)
+                        .is_some_and(|name| name.contains("Headless"))
+                })
+                .cloned()
+                .collect(),
+        )
+    };
+    let text = |key: &str| values.get(key).and_then(Value::as_str).unwrap_or("");
+    let mut metadata = json!({
+        "brands": brands("brands"),
+        "fullVersionList": brands("fullVersionList"),
+        "platform": text("platform"),
+        "platformVersion": text("platformVersion"),
+        "architecture": text("architecture"),
+        "model": text("model"),
+        "mobile": values.get("mobile").and_then(Value::as_bool).unwrap_or(false),
+        "bitness": text("bitness"),
+        "wow64": values.get("wow64").and_then(Value::as_bool).unwrap_or(false),
+    });
+    if let Some(factors) = values.get("formFactors").filter(|f| f.is_array()) {
+        metadata["formFactors"] = factors.clone();
+    }
+    metadata
 }
 
 #[cfg(test)]
@@ -243,5 +335,28 @@ mod tests {
             ),
             "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
         );
+    }
+
+    #[test]
+    fn client_hints_keep_the_browsers_own_values_without_headless_brands() {
+        let values = json!({
+            "architecture": "x86", "bitness": "64", "model": "", "platform": "Linux",
+            "platformVersion": "", "mobile": false, "wow64": false, "formFactors": ["Desktop"],
+            "brands": [{"brand": "Not:A-Brand", "version": "8"}, {"brand": "Chromium", "version": "156"},
+                       {"brand": "HeadlessChrome", "version": "156"}],
+            "fullVersionList": [{"brand": "Chromium", "version": "156.0.8078.114"}],
+            "uaFullVersion": "156.0.8078.114"
+        });
+        let metadata = user_agent_metadata(&values);
+        assert_eq!(
+            metadata["brands"],
+            json!([{"brand": "Not:A-Brand", "version": "8"}, {"brand": "Chromium", "version": "156"}])
+        );
+        assert_eq!(metadata["platform"], "Linux");
+        assert_eq!(metadata["architecture"], "x86");
+        assert_eq!(metadata["mobile"], false);
+        assert_eq!(metadata["formFactors"], json!(["Desktop"]));
+        // A browser without userAgentData gets no metadata, not an empty one.
+        assert!(user_agent_metadata(&Value::Null).is_null());
     }
 }

@@ -132,7 +132,8 @@ pub struct ScanOptions {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub allow_private: Option<bool>,
 
-    /// User-Agent header [default: cookie-audit/<version> (+<project url>)]
+    /// User-Agent header of the HTTP engine; the browser sends a visitor's Chrome's [default:
+    /// cookie-audit/<version> (+<project url>)]
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
 

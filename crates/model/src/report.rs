@@ -178,7 +178,7 @@ pub struct ScanConfig {
     /// Allow private, loopback and link-local addresses (off: the SSRF guard refuses them).
     #[serde(default)]
     pub allow_private: bool,
-    /// The `User-Agent` header sent.
+    /// The `User-Agent` header the HTTP engine sends (the browser's is `BrowserInfo::user_agent`).
     pub user_agent: String,
     /// robots.txt was not obeyed (`--ignore-robots`).
     pub ignore_robots: bool,
@@ -205,6 +205,10 @@ pub struct BrowserInfo {
     pub version: String,
     /// The third-party cookie policy the browser ran with, in words.
     pub cookie_policy: String,
+    /// The `User-Agent` the browser sent: a visitor's desktop Chrome's, as Chromium builds it
+    /// (reports made before this field existed read as empty).
+    #[serde(default)]
+    pub user_agent: String,
 }
 
 /// What the crawl did.
