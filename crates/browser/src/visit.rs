@@ -82,8 +82,10 @@ impl Watch<'_> {
         self.capture.push(event);
         match event.method.as_str() {
             "Network.requestWillBeSent" => {
+                // Only what goes over the network: Chromium's PDF viewer (`chrome-extension:`)
+                // streams its document for ever, and `data:` or `blob:` URLs never wait.
                 let url = p.pointer("/request/url").and_then(Value::as_str);
-                if !url.is_some_and(|u| u.starts_with("data:") || u.starts_with("blob:")) {
+                if url.is_some_and(|u| u.starts_with("http:") || u.starts_with("https:")) {
                     self.settle.request_started(id, now);
                 }
             }
@@ -328,7 +330,7 @@ impl BrowserEngine {
         url: &Url,
         event: RawEvent,
     ) -> Result<(), VisitFailure> {
-        tracing::trace!(method = %event.method, "event");
+        tracing::trace!(method = %event.method, request = ?event.params.get("requestId"), "event");
         let sid = Some(tab.session.as_str());
         match watch.take(&event, Instant::now(), ctx.config.max_body_bytes)? {
             Reaction::Nothing => {}
