@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use cookie_audit_crawl::net::Guard;
 use cookie_audit_crawl::record::{PageRef, Setter};
-use cookie_audit_crawl::{CrawlContext, Engine, PageTask, PageVisit};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, PageTask, PageVisit};
 use cookie_audit_model::set_cookie::CookieRecord;
-use cookie_audit_model::{BrowserInfo, EngineKind, ResolveRule, ScanConfig};
+use cookie_audit_model::{BrowserInfo, CookieKey, EngineKind, LimitKind, ResolveRule};
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore};
 
-use crate::capture::{Key, jar_record, key_of};
+use crate::capture::jar_record;
 use crate::error::{BrowserError, CallError, VisitFailure};
 use crate::proxy::{MAX_REFUSALS_LISTED, Proxy};
 use crate::running::{Running, Tab};
@@ -35,7 +35,26 @@ pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 /// The cookie policy the browser runs with, for the report.
 pub const COOKIE_POLICY: &str = "third-party cookies allowed, as in a visitor's default Chrome (profile cookie_controls_mode 0); fresh profile, no consent given (no clicks)";
 
-/// What the browser engine runs with.
+/// The browser engine's own options (`--tabs`, `--settle-ms`). `BrowserSettings::default()` is
+/// the documented default of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// Tabs working in parallel, at least one.
+    pub tabs: u32,
+    /// The settle rule's quiet window, at most [`MAX_SETTLE_MS`].
+    pub settle: Duration,
+}
+
+impl Default for BrowserSettings {
+    fn default() -> BrowserSettings {
+        BrowserSettings {
+            tabs: DEFAULT_TABS,
+            settle: Duration::from_millis(DEFAULT_SETTLE_MS),
+        }
+    }
+}
+
+/// What the browser engine runs with: its own settings and the crawl's network options.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
     /// The Chromium executable (see [`crate::find_chrome`]).
@@ -55,23 +74,24 @@ pub struct BrowserOptions {
 }
 
 impl BrowserOptions {
-    /// The options a scan configuration asks for. `--user-agent` is the HTTP engine's: the
-    /// browser sends a visitor's Chrome's user agent (docs/browser.md).
-    pub fn from_config(config: &ScanConfig, chrome: PathBuf) -> BrowserOptions {
+    /// The options a crawl with these settings asks for, clamped to what the engine accepts.
+    /// The crawl's user agent is the HTTP engine's: the browser sends a visitor's Chrome's
+    /// (docs/browser.md).
+    pub fn new(
+        chrome: PathBuf,
+        crawl: &CrawlOptions,
+        settings: &BrowserSettings,
+    ) -> BrowserOptions {
+        let network = &crawl.network;
         BrowserOptions {
             chrome,
-            tabs: config.tabs.unwrap_or(DEFAULT_TABS).max(1),
-            settle: Duration::from_millis(
-                config
-                    .settle_ms
-                    .unwrap_or(DEFAULT_SETTLE_MS)
-                    .min(MAX_SETTLE_MS),
-            ),
-            page_timeout: Duration::from_secs(config.timeout_secs.max(1)),
-            insecure: config.insecure,
-            resolve: config.resolve.clone(),
-            offline: config.offline,
-            allow_private: config.allow_private,
+            tabs: settings.tabs.max(1),
+            settle: settings.settle.min(Duration::from_millis(MAX_SETTLE_MS)),
+            page_timeout: crawl.timeout.max(Duration::from_secs(1)),
+            insecure: network.insecure,
+            resolve: network.resolve.clone(),
+            offline: network.offline,
+            allow_private: network.allow_private,
         }
     }
 }
@@ -95,9 +115,9 @@ pub struct BrowserEngine {
     tabs: Semaphore,
     info: BrowserInfo,
     /// Cookies recorded from headers or script writes, over the whole crawl.
-    pub(crate) accounted: Mutex<HashSet<Key>>,
+    pub(crate) accounted: Mutex<HashSet<CookieKey>>,
     /// Cookies seen only in the jar so far, with the first page (crawl order) they were seen on.
-    jar_only: Mutex<BTreeMap<Key, (PageRef, CookieRecord)>>,
+    jar_only: Mutex<BTreeMap<CookieKey, (PageRef, CookieRecord)>>,
     restarts: AtomicU32,
     stats: Mutex<VisitStats>,
 }
@@ -305,7 +325,7 @@ impl BrowserEngine {
             let Some(record) = jar_record(cookie, now) else {
                 continue;
             };
-            let key = key_of(&record);
+            let key = record.key();
             if accounted.contains(&key) {
                 continue;
             }
@@ -351,7 +371,7 @@ impl Engine for BrowserEngine {
         }
         if unlisted > 0 {
             ctx.limit(
-                "browser_refusals",
+                LimitKind::BrowserRefusals,
                 format!(
                     "the browser's guard refused {unlisted} more requests than the {MAX_REFUSALS_LISTED} listed"
                 ),
@@ -371,8 +391,7 @@ impl Engine for BrowserEngine {
             if accounted.contains(&key) {
                 continue;
             }
-            ctx.recorder
-                .record(&page, record, None, Setter::Script { script_url: None });
+            ctx.recorder.record(&page, record, None, Setter::Jar);
         }
     }
 

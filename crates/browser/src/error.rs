@@ -12,12 +12,12 @@ pub enum BrowserError {
     NotFound,
     #[error("{path} is not an executable file (from {origin})")]
     NotExecutable { path: PathBuf, origin: &'static str },
-    #[error("could not prepare the browser profile in {path}: {source}")]
+    #[error("could not prepare the browser profile in {path}")]
     Profile {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("could not start {path}: {source}")]
+    #[error("could not start {path}")]
     Spawn {
         path: PathBuf,
         source: std::io::Error,
@@ -32,7 +32,7 @@ pub enum BrowserError {
     Connect { url: String, reason: String },
     #[error("DevTools command {method} failed: {reason}")]
     Command { method: String, reason: String },
-    #[error("could not start the browser's guard proxy on 127.0.0.1: {source}")]
+    #[error("could not start the browser's guard proxy on 127.0.0.1")]
     Proxy { source: std::io::Error },
 }
 
@@ -58,7 +58,7 @@ pub(crate) enum NetError {
 
 impl NetError {
     /// Reads `net::ERR_…`; `None` for text that is not a network error code.
-    pub fn parse(text: &str) -> Option<NetError> {
+    pub(crate) fn parse(text: &str) -> Option<NetError> {
         let code = text.trim().strip_prefix("net::")?;
         if !code.starts_with("ERR_") || code.contains(char::is_whitespace) {
             return None;
@@ -95,7 +95,7 @@ pub(crate) enum DocumentError {
 
 impl DocumentError {
     /// From an error text and an optional blocked reason, as DevTools reports them.
-    pub fn from_devtools(text: &str, blocked: Option<&str>) -> DocumentError {
+    pub(crate) fn from_devtools(text: &str, blocked: Option<&str>) -> DocumentError {
         match NetError::parse(text) {
             Some(error) => DocumentError::Net {
                 error,
@@ -142,7 +142,7 @@ pub(crate) enum VisitFailure {
 
 impl VisitFailure {
     /// Replace the browser even if its process still runs.
-    pub fn browser_is_unusable(&self) -> bool {
+    pub(crate) fn browser_is_unusable(&self) -> bool {
         matches!(
             self,
             VisitFailure::BrowserGone | VisitFailure::TabNotOpened(_)

@@ -33,8 +33,8 @@ mod tap;
 mod visit;
 
 pub use engine::{
-    BrowserEngine, BrowserOptions, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS, MAX_SETTLE_MS,
-    VisitStats,
+    BrowserEngine, BrowserOptions, BrowserSettings, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS,
+    MAX_SETTLE_MS, VisitStats,
 };
 pub use error::BrowserError;
 pub use launch::{MARKER_ENV, find_chrome};

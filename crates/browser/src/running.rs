@@ -63,7 +63,7 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    pub async fn start(
+    pub(crate) async fn start(
         options: &BrowserOptions,
         generation: u64,
         proxy: SocketAddr,
@@ -157,7 +157,10 @@ impl Running {
     /// A tab with the hook and listeners attached, on about:blank. Every tab is opened here; a
     /// `context` puts it in a browser context of its own (its own jar, storage and cache), for
     /// isolated runs of one site that share the browser.
-    pub async fn open_tab(&self, context: Option<BrowserContextId>) -> Result<Tab, CallError> {
+    pub(crate) async fn open_tab(
+        &self,
+        context: Option<BrowserContextId>,
+    ) -> Result<Tab, CallError> {
         let params = CreateTargetParams {
             browser_context_id: context,
             ..CreateTargetParams::new("about:blank")
@@ -203,7 +206,7 @@ impl Running {
         })
     }
 
-    pub async fn close_tab(&self, tab: Tab) {
+    pub(crate) async fn close_tab(&self, tab: Tab) {
         self.tap.unsubscribe(&tab.session);
         let target = tab.page.target_id().as_ref().to_string();
         let _ = self
@@ -217,11 +220,11 @@ impl Running {
             .await;
     }
 
-    pub fn is_dead(&self) -> bool {
+    pub(crate) fn is_dead(&self) -> bool {
         self.tap.is_closed()
     }
 
-    pub async fn stop(&self) {
+    pub(crate) async fn stop(&self) {
         self.process.lock().await.kill().await;
         self.handler.abort();
     }

@@ -28,7 +28,7 @@ pub const MAX_EXTENSION: Duration = Duration::from_millis(4500);
 
 /// How a visit's wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SettleEnd {
+pub(crate) enum SettleEnd {
     /// Loaded, quiet for the window, no timer due before the cap: the page is done.
     Quiet,
     /// The page kept working (requests that never end, writes or timers that keep coming) and was
@@ -40,7 +40,7 @@ pub enum SettleEnd {
 
 /// What the engine should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Wait for an event, at most until this instant, then ask again.
     WaitUntil(Instant),
     /// Stop waiting.
@@ -49,7 +49,7 @@ pub enum Next {
 
 /// The settle rule's state for one visit.
 #[derive(Debug)]
-pub struct Settle {
+pub(crate) struct Settle {
     window: Duration,
     extension: Duration,
     /// The load event must come by then.
@@ -64,7 +64,7 @@ pub struct Settle {
 
 /// A pending timer, as a frame reported it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Due {
+pub(crate) struct Due {
     /// The timer's due time on the frame's own clock: the same number means the same timer.
     pub id: i64,
     /// When it is due on ours.
@@ -73,7 +73,7 @@ pub struct Due {
 
 impl Settle {
     /// A visit that starts `now`, whose page must load by `load_deadline`.
-    pub fn new(now: Instant, window: Duration, load_deadline: Instant) -> Settle {
+    pub(crate) fn new(now: Instant, window: Duration, load_deadline: Instant) -> Settle {
         Settle {
             window,
             extension: MAX_EXTENSION,
@@ -86,39 +86,39 @@ impl Settle {
     }
 
     /// The latest a visit can be read after its load event.
-    pub fn cap(window: Duration) -> Duration {
+    pub(crate) fn cap(window: Duration) -> Duration {
         window + MAX_EXTENSION
     }
 
     /// The page loaded (or will never load further: a failed or stopped document). Only the first
     /// call counts.
-    pub fn loaded(&mut self, at: Instant) {
+    pub(crate) fn loaded(&mut self, at: Instant) {
         if self.loaded_at.is_none() {
             self.loaded_at = Some(at);
             self.last_activity = self.last_activity.max(at);
         }
     }
 
-    pub fn request_started(&mut self, id: &str, at: Instant) {
+    pub(crate) fn request_started(&mut self, id: &str, at: Instant) {
         self.inflight.insert(id.to_string());
         self.last_activity = self.last_activity.max(at);
     }
 
-    pub fn request_ended(&mut self, id: &str, at: Instant) {
+    pub(crate) fn request_ended(&mut self, id: &str, at: Instant) {
         if self.inflight.remove(id) {
             self.last_activity = self.last_activity.max(at);
         }
     }
 
     /// A cookie or storage write.
-    pub fn wrote(&mut self, at: Instant) {
+    pub(crate) fn wrote(&mut self, at: Instant) {
         self.last_activity = self.last_activity.max(at);
     }
 
     /// A frame's report of its earliest pending timer (`None`: none pending). A change is activity
     /// too: it comes when a timer fired, and what the timer started may take a moment to show. A
     /// report that repeats what the frame said before (the engine asks before it stops) is not.
-    pub fn timers(&mut self, frame: &str, earliest: Option<Due>, at: Instant) {
+    pub(crate) fn timers(&mut self, frame: &str, earliest: Option<Due>, at: Instant) {
         let changed = match earliest {
             Some(due) => self.timers.insert(frame.to_string(), due) != Some(due),
             None => self.timers.remove(frame).is_some(),
@@ -129,7 +129,7 @@ impl Settle {
     }
 
     /// A report from the hook (`ACTIVITY_BINDING`), received `now`.
-    pub fn activity(&mut self, report: &Activity, now: Instant) {
+    pub(crate) fn activity(&mut self, report: &Activity, now: Instant) {
         if report.storage_written {
             self.wrote(now);
         }
@@ -141,7 +141,7 @@ impl Settle {
     }
 
     /// What to do at `now`.
-    pub fn next(&self, now: Instant) -> Next {
+    pub(crate) fn next(&self, now: Instant) -> Next {
         let Some(loaded_at) = self.loaded_at else {
             return if now >= self.load_deadline {
                 Next::Done(SettleEnd::LoadTimedOut)
@@ -178,7 +178,7 @@ pub(crate) struct Activity {
 
 impl Activity {
     /// Reads the hook's payload; `None` for anything else (a page may call the binding too).
-    pub fn parse(payload: &str) -> Option<Activity> {
+    pub(crate) fn parse(payload: &str) -> Option<Activity> {
         #[derive(serde::Deserialize)]
         struct Timer {
             due: f64,

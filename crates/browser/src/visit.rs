@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use cookie_audit_crawl::html;
-use cookie_audit_crawl::ratelimit::RequestSlot;
 use cookie_audit_crawl::{CrawlContext, PageTask, PageVisit, VisitStatus};
 use cookie_audit_model::url_norm::host_of;
 use serde_json::{Value, json};
@@ -38,12 +37,13 @@ struct Navigation {
 }
 
 /// What a visit watches while the page settles: the capture, the settle rule, and what must not
-/// be counted (a previous page's late requests when the tab went straight on).
-struct Watch<'a> {
+/// be counted (a previous page's late requests when the tab went straight on). `Slot` is the
+/// crawl's politeness slot (its type is the crawl's own).
+struct Watch<Slot> {
     capture: Capture,
     settle: Settle,
     /// The politeness slot, held until the page loaded: politeness counts navigations.
-    slot: Option<RequestSlot<'a>>,
+    slot: Option<Slot>,
     /// The page the tab showed before, when it went straight on from it.
     previous_loader: Option<String>,
     /// Requests of that previous page: neither this page's cookies nor its activity.
@@ -65,7 +65,7 @@ enum Reaction {
     },
 }
 
-impl Watch<'_> {
+impl<Slot> Watch<Slot> {
     /// Takes one event that arrived `now`.
     fn take(
         &mut self,
@@ -259,7 +259,7 @@ impl BrowserEngine {
         &self,
         running: &Running,
         tab: &mut Tab,
-        watch: &mut Watch<'_>,
+        watch: &mut Watch<impl Sized>,
         ctx: &CrawlContext,
         url: &Url,
     ) -> Result<SettleEnd, VisitFailure> {
@@ -295,7 +295,7 @@ impl BrowserEngine {
         &self,
         running: &Running,
         tab: &mut Tab,
-        watch: &mut Watch<'_>,
+        watch: &mut Watch<impl Sized>,
         ctx: &CrawlContext,
         url: &Url,
     ) -> Result<bool, VisitFailure> {
@@ -325,14 +325,14 @@ impl BrowserEngine {
         &self,
         running: &Running,
         tab: &Tab,
-        watch: &mut Watch<'_>,
+        watch: &mut Watch<impl Sized>,
         ctx: &CrawlContext,
         url: &Url,
         event: RawEvent,
     ) -> Result<(), VisitFailure> {
         tracing::trace!(method = %event.method, request = ?event.params.get("requestId"), "event");
         let sid = Some(tab.session.as_str());
-        match watch.take(&event, Instant::now(), ctx.config.max_body_bytes)? {
+        match watch.take(&event, Instant::now(), ctx.options.max_body_bytes)? {
             Reaction::Nothing => {}
             Reaction::StopLoading => {
                 self.stop_loading(running, tab).await;
@@ -408,7 +408,7 @@ impl BrowserEngine {
         visit: &mut PageVisit,
         already_cut: bool,
     ) -> Result<(), VisitFailure> {
-        let max = ctx.config.max_body_bytes;
+        let max = ctx.options.max_body_bytes;
         let dom = running
             .tap
             .call(

@@ -1,9 +1,10 @@
 //! The settle rule against a real Chromium, with the defaults: no late cookie lost, no wait for
 //! nothing; and the browser presents itself as a visitor's Chrome.
 
+use cookie_audit_browser::BrowserSettings;
 use cookie_audit_crawl::{CrawlOutcome, Engine};
 use cookie_audit_fixtures::latchford;
-use cookie_audit_model::{CookieSource, EngineChoice};
+use cookie_audit_model::CookieSource;
 use url::Url;
 
 use crate::support::*;
@@ -11,17 +12,16 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latchford_scan_with_the_defaults_misses_no_late_cookie() {
     let server = latchford::start().await.unwrap();
-    let config = cookie_audit_model::ScanConfig {
+    let config = TestScan {
         // The defaults: the quiet window and the tabs are the engine's own.
-        settle_ms: None,
-        tabs: None,
-        ..config(&server, EngineChoice::Browser, 0)
+        browser: BrowserSettings::default(),
+        ..config(&server, 0)
     };
     let engine = launch(&config).await;
     let outcome = crawl_with(
         engine.clone(),
         &server.http_url(latchford::LATCHFORD, "/"),
-        config,
+        config.crawl,
     )
     .await;
     let stats = engine.visit_stats();

@@ -1,9 +1,9 @@
 //! Exit codes, one documented enum (README "Exit codes").
 
-use cookie_audit_model::{FailOn, FindingKind, Report};
+use cookie_audit_model::{FailOn, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// The audit ran and no finding reached `--fail-on`.
     Clean = 0,
     /// Findings at or above `--fail-on`.
@@ -15,18 +15,15 @@ pub enum Exit {
 
 impl Exit {
     /// The exit for a finished report under `--fail-on`.
-    pub fn for_report(report: &Report, fail_on: FailOn) -> Exit {
-        let failing = report.findings.iter().any(|f| match fail_on {
-            FailOn::None => false,
-            FailOn::Undeclared => {
-                matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
-            }
-            FailOn::Any => true,
-        });
-        if failing { Exit::Findings } else { Exit::Clean }
+    pub(crate) fn for_report(report: &Report, fail_on: FailOn) -> Exit {
+        if cookie_audit_audit::fails(report, fail_on) {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        }
     }
 
-    pub fn code(self) -> std::process::ExitCode {
+    pub(crate) fn code(self) -> std::process::ExitCode {
         std::process::ExitCode::from(self as u8)
     }
 }

@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, CrawlStats, EngineKind, ObservedCookie, VisitedPage};
+use cookie_audit_model::{
+    BrowserInfo, CrawlStats, DeclarationSource, EngineKind, LimitKind, ObservedCookie, VisitedPage,
+};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -17,25 +19,17 @@ use crate::context::CrawlContext;
 use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS};
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::frontier::{Admission, Frontier};
+use crate::html::Link;
 use crate::record::PageRef;
 use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
 
 /// Page URLs taken from sitemaps, at most this many times `--max-pages`.
-pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
+pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// URLs the frontier remembers, this many times `--max-pages` (and at least
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
-pub const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
-pub const MIN_FRONTIER_URLS: usize = 10_000;
-
-/// A page that may declare cookies, handed to the table extractor.
-#[derive(Debug, Clone)]
-pub struct DeclarationSource {
-    pub url: Url,
-    pub found_by: String,
-    pub html: Option<String>,
-    pub error: Option<String>,
-}
+pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
+pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
 
 #[derive(Debug)]
 pub struct CrawlOutcome {
@@ -56,172 +50,36 @@ struct Visited {
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
 pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOutcome {
-    let config = ctx.config.clone();
-    let start = ctx.site.start_url.clone();
-    let mut scope = CrawlScope::new(config.scope, &start);
-    let mut frontier = Frontier::new(config.max_query_variants).max_urls(
-        (config.max_pages as usize)
-            .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
-            .max(MIN_FRONTIER_URLS),
-    );
-    let mut candidates = Candidates::default();
-    let mut kept_html: HashMap<Url, String> = HashMap::new();
-    let mut pages: Vec<VisitedPage> = Vec::new();
-    let mut robots_disallowed = 0u32;
-    let mut pages_failed = 0u32;
-    let mut start_error = None;
+    let mut state = CrawlState::new(&ctx);
     // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
-    let robots = RobotsCache::new(!config.ignore_robots);
-
+    let robots = RobotsCache::new(!ctx.options.ignore_robots);
     // --max-time: after it no new page is visited; pages in flight finish (each bounded by the
     // timeout) and the declaration pages are still read, so the report is complete for what was
     // crawled.
-    let deadline = config
-        .max_time_secs
-        .map(|secs| tokio::time::Instant::now() + std::time::Duration::from_secs(secs));
-    let mut not_visited_in_time = 0usize;
-
-    frontier.mark_seen(&start);
-    let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
-    // Sitemap pages are queued one level below the start page.
-    let seeds = sitemap_seeds(&ctx, &robots, &start).await;
-    let max_sitemap_urls = (config.max_pages as usize)
-        .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
-        .max(100);
-    let sitemap_pages = crate::sitemap::collect(&ctx, seeds, max_sitemap_urls).await;
-    let mut level_one = Vec::new();
-    for url in sitemap_pages {
-        if scope.contains(&url) && frontier.admit(&url) == Admission::New {
-            level_one.push(url);
-        }
-    }
-    levels.push(level_one);
+    let deadline = ctx
+        .options
+        .max_time
+        .map(|limit| tokio::time::Instant::now() + limit);
+    state.queue_sitemap_pages(&ctx, &robots).await;
 
     let mut depth = 0u32;
-    while (depth as usize) < levels.len() {
-        let mut level = std::mem::take(&mut levels[depth as usize]);
-        if level.is_empty() {
-            depth += 1;
-            continue;
-        }
-        if depth > config.max_depth {
-            ctx.limit(
-                "max_depth",
-                format!(
-                    "{} pages deeper than --max-depth {} were not visited",
-                    level.len(),
-                    config.max_depth
-                ),
-                None,
-            );
+    while (depth as usize) < state.levels.len() {
+        let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
             break;
-        }
-        level.sort();
-        level.dedup();
-        let mut allowed = Vec::with_capacity(level.len());
-        for url in level {
-            // The start page is what the user asked for: it is read whatever robots.txt says.
-            if depth == 0 || robots.allows(&ctx, &url).await {
-                allowed.push(url);
-            } else {
-                robots_disallowed += 1;
-            }
-        }
-        let remaining = (config.max_pages as usize).saturating_sub(pages.len());
-        if allowed.len() > remaining {
-            ctx.limit(
-                "max_pages",
-                format!(
-                    "{} more pages were found than --max-pages {} allows",
-                    allowed.len() - remaining,
-                    config.max_pages
-                ),
-                None,
-            );
-            allowed.truncate(remaining);
-        }
-        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
+        };
+        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
-        not_visited_in_time += late;
-        for Visited { task, visit } in visited {
-            let url = task.page.url.clone();
-            pages.push(VisitedPage {
-                url: url.to_string(),
-                depth,
-                status: visit.status,
-            });
-            ctx.progress
-                .page_done(&url, pages.len() as u32, config.max_pages);
-            match &visit.outcome {
-                VisitStatus::Failed { error } => {
-                    pages_failed += 1;
-                    ctx.error(&url, error);
-                    if depth == 0 && visit.status.is_none() {
-                        start_error = Some(error.clone());
-                    }
-                }
-                VisitStatus::HttpError => {
-                    pages_failed += 1;
-                    ctx.error(&url, format!("HTTP {}", visit.status.unwrap_or_default()));
-                }
-                VisitStatus::NotHtml { content_type } => {
-                    tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
-                }
-                VisitStatus::Loaded => {}
-            }
-            let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
-            if depth == 0 && !scope.contains(&base) {
-                // The start URL moved (to www., or to a new domain): the site is where it went.
-                scope.admit(&base);
-            }
-            if let Some(final_url) = &visit.final_url {
-                frontier.mark_seen(final_url);
-            }
-            if let Some(html) = visit.html {
-                kept_html.insert(url.clone(), html);
-            }
-            if !scope.contains(&base) {
-                continue;
-            }
-            for link in visit.links {
-                if !scope.contains(&link.url) {
-                    continue;
-                }
-                candidates.offer(&base, depth, &link.text, &link.url);
-                match frontier.admit(&link.url) {
-                    Admission::New => {
-                        while levels.len() <= depth as usize + 1 {
-                            levels.push(Vec::new());
-                        }
-                        levels[depth as usize + 1].push(link.url);
-                    }
-                    Admission::QueryCapped => ctx.limit(
-                        "max_query_variants",
-                        format!(
-                            "{} has more than --max-query-variants {} query strings; the rest were not followed",
-                            link.url.path(),
-                            config.max_query_variants
-                        ),
-                        Some(&path_only(&link.url)),
-                    ),
-                    Admission::Full => ctx.limit(
-                        "frontier_urls",
-                        format!(
-                            "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
-                            config.max_pages
-                        ),
-                        None,
-                    ),
-                    Admission::Seen => {}
-                }
-            }
+        state.not_visited_in_time += late;
+        for visited in visited {
+            state.record_visit(&ctx, visited, depth);
         }
         // Only pages that can still be chosen keep their HTML.
-        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
-        kept_html.retain(|url, _| keep.contains(url));
+        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
+        state.kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
         if past(deadline) {
-            not_visited_in_time += levels
+            state.not_visited_in_time += state
+                .levels
                 .iter()
                 .skip(depth as usize)
                 .map(Vec::len)
@@ -229,13 +87,15 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             break;
         }
     }
-    if let Some(secs) = config.max_time_secs
+    if let Some(limit) = ctx.options.max_time
         && past(deadline)
     {
         ctx.limit(
-            "max_time",
+            LimitKind::MaxTime,
             format!(
-                "the crawl visited no new page after --max-time {secs}s; {not_visited_in_time} queued pages were not visited"
+                "the crawl visited no new page after --max-time {}s; {} queued pages were not visited",
+                limit.as_secs(),
+                state.not_visited_in_time
             ),
             None,
         );
@@ -243,28 +103,228 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
 
     // Declaration pages are read outside the page budget and listed in the report's
     // `declaration.pages`, not among the crawled pages.
-    let declaration_sources = read_declaration_pages(&engine, &ctx, &candidates, kept_html).await;
+    let kept_html = std::mem::take(&mut state.kept_html);
+    let declaration_sources =
+        read_declaration_pages(&engine, &ctx, &state.candidates, kept_html).await;
     engine.crawl_finished(&ctx).await;
+    state.finish(engine.as_ref(), &ctx, declaration_sources)
+}
 
-    pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
-    let (errors, limits_hit) = ctx.take_problems();
-    let stats = CrawlStats {
-        pages_visited: pages.len() as u32,
-        pages_failed,
-        resources_fetched: ctx.resources_fetched(),
-        robots_disallowed,
-        errors,
-        limits_hit,
-        pages,
-    };
-    CrawlOutcome {
-        engine: engine.kind(),
-        stats,
-        observed: ctx.recorder.finish(),
-        declaration_sources,
-        start_error,
-        limitations: engine.limitations(),
-        browser: engine.browser_info(),
+/// What the loop knows as it goes: where it may go, what it has queued and visited, and the
+/// pages that may declare cookies.
+struct CrawlState {
+    start: Url,
+    scope: CrawlScope,
+    frontier: Frontier,
+    candidates: Candidates,
+    kept_html: HashMap<Url, String>,
+    /// Pages to visit, by depth.
+    levels: Vec<Vec<Url>>,
+    pages: Vec<VisitedPage>,
+    robots_disallowed: u32,
+    pages_failed: u32,
+    not_visited_in_time: usize,
+    start_error: Option<String>,
+}
+
+impl CrawlState {
+    fn new(ctx: &CrawlContext) -> CrawlState {
+        let options = &ctx.options;
+        let start = ctx.site.start_url.clone();
+        let mut frontier = Frontier::new(options.max_query_variants).max_urls(
+            (options.max_pages as usize)
+                .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
+                .max(MIN_FRONTIER_URLS),
+        );
+        frontier.mark_seen(&start);
+        CrawlState {
+            scope: CrawlScope::new(options.scope, &start),
+            frontier,
+            candidates: Candidates::default(),
+            kept_html: HashMap::new(),
+            levels: vec![vec![start.clone()]],
+            start,
+            pages: Vec::new(),
+            robots_disallowed: 0,
+            pages_failed: 0,
+            not_visited_in_time: 0,
+            start_error: None,
+        }
+    }
+
+    /// Sitemap pages are queued one level below the start page.
+    async fn queue_sitemap_pages(&mut self, ctx: &CrawlContext, robots: &RobotsCache) {
+        let seeds = sitemap_seeds(ctx, robots, &self.start).await;
+        let max_sitemap_urls = (ctx.options.max_pages as usize)
+            .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
+            .max(100);
+        let sitemap_pages = crate::sitemap::collect(ctx, seeds, max_sitemap_urls).await;
+        let mut level_one = Vec::new();
+        for url in sitemap_pages {
+            if self.scope.contains(&url) && self.frontier.admit(&url) == Admission::New {
+                level_one.push(url);
+            }
+        }
+        self.levels.push(level_one);
+    }
+
+    /// The pages of `depth` that may be visited: robots.txt, `--max-depth` and `--max-pages`
+    /// applied, in URL order. `None` when the crawl goes no deeper.
+    async fn admit_level(
+        &mut self,
+        ctx: &CrawlContext,
+        robots: &RobotsCache,
+        depth: u32,
+    ) -> Option<Vec<Url>> {
+        let options = &ctx.options;
+        let mut level = std::mem::take(&mut self.levels[depth as usize]);
+        if !level.is_empty() && depth > options.max_depth {
+            ctx.limit(
+                LimitKind::MaxDepth,
+                format!(
+                    "{} pages deeper than --max-depth {} were not visited",
+                    level.len(),
+                    options.max_depth
+                ),
+                None,
+            );
+            return None;
+        }
+        level.sort();
+        level.dedup();
+        let mut allowed = Vec::with_capacity(level.len());
+        for url in level {
+            // The start page is what the user asked for: it is read whatever robots.txt says.
+            if depth == 0 || robots.allows(ctx, &url).await {
+                allowed.push(url);
+            } else {
+                self.robots_disallowed += 1;
+            }
+        }
+        let remaining = (options.max_pages as usize).saturating_sub(self.pages.len());
+        if allowed.len() > remaining {
+            ctx.limit(
+                LimitKind::MaxPages,
+                format!(
+                    "{} more pages were found than --max-pages {} allows",
+                    allowed.len() - remaining,
+                    options.max_pages
+                ),
+                None,
+            );
+            allowed.truncate(remaining);
+        }
+        Some(allowed)
+    }
+
+    /// A visited page: listed, its failure recorded, its HTML kept if wanted, its links queued.
+    fn record_visit(&mut self, ctx: &CrawlContext, visited: Visited, depth: u32) {
+        let Visited { task, visit } = visited;
+        let url = task.page.url;
+        self.pages.push(VisitedPage {
+            url: url.to_string(),
+            depth,
+            status: visit.status,
+        });
+        ctx.progress
+            .page_done(&url, self.pages.len() as u32, ctx.options.max_pages);
+        match &visit.outcome {
+            VisitStatus::Failed { error } => {
+                self.pages_failed += 1;
+                ctx.error(&url, error);
+                if depth == 0 && visit.status.is_none() {
+                    self.start_error = Some(error.clone());
+                }
+            }
+            VisitStatus::HttpError => {
+                self.pages_failed += 1;
+                ctx.error(&url, format!("HTTP {}", visit.status.unwrap_or_default()));
+            }
+            VisitStatus::NotHtml { content_type } => {
+                tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
+            }
+            VisitStatus::Loaded => {}
+        }
+        let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
+        if depth == 0 && !self.scope.contains(&base) {
+            // The start URL moved (to www., or to a new domain): the site is where it went.
+            self.scope.admit(&base);
+        }
+        if let Some(final_url) = &visit.final_url {
+            self.frontier.mark_seen(final_url);
+        }
+        if let Some(html) = visit.html {
+            self.kept_html.insert(url, html);
+        }
+        if self.scope.contains(&base) {
+            for link in visit.links {
+                self.follow(ctx, &base, depth, link);
+            }
+        }
+    }
+
+    /// A link on a page of `depth`: offered as a declaration page, queued one level down if new.
+    fn follow(&mut self, ctx: &CrawlContext, base: &Url, depth: u32, link: Link) {
+        if !self.scope.contains(&link.url) {
+            return;
+        }
+        self.candidates.offer(base, depth, &link.text, &link.url);
+        match self.frontier.admit(&link.url) {
+            Admission::New => {
+                while self.levels.len() <= depth as usize + 1 {
+                    self.levels.push(Vec::new());
+                }
+                self.levels[depth as usize + 1].push(link.url);
+            }
+            Admission::QueryCapped => ctx.limit(
+                LimitKind::MaxQueryVariants,
+                format!(
+                    "{} has more than --max-query-variants {} query strings; the rest were not followed",
+                    link.url.path(),
+                    ctx.options.max_query_variants
+                ),
+                Some(&path_only(&link.url)),
+            ),
+            Admission::Full => ctx.limit(
+                LimitKind::FrontierUrls,
+                format!(
+                    "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
+                    ctx.options.max_pages
+                ),
+                None,
+            ),
+            Admission::Seen => {}
+        }
+    }
+
+    /// The outcome, once the declaration pages are read and the engine has finished.
+    fn finish<E: Engine>(
+        mut self,
+        engine: &E,
+        ctx: &CrawlContext,
+        declaration_sources: Vec<DeclarationSource>,
+    ) -> CrawlOutcome {
+        self.pages
+            .sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
+        let (errors, limits_hit) = ctx.take_problems();
+        let stats = CrawlStats {
+            pages_visited: self.pages.len() as u32,
+            pages_failed: self.pages_failed,
+            resources_fetched: ctx.resources_fetched(),
+            robots_disallowed: self.robots_disallowed,
+            errors,
+            limits_hit,
+            pages: self.pages,
+        };
+        CrawlOutcome {
+            engine: engine.kind(),
+            stats,
+            observed: ctx.recorder.finish(),
+            declaration_sources,
+            start_error: self.start_error,
+            limitations: engine.limitations(),
+            browser: engine.browser_info(),
+        }
     }
 }
 
@@ -318,7 +378,7 @@ async fn visit_all<E: Engine>(
     depth: u32,
     deadline: Option<tokio::time::Instant>,
 ) -> (Vec<Visited>, usize) {
-    let concurrency = ctx.config.concurrency.max(1) as usize;
+    let concurrency = ctx.options.concurrency.max(1) as usize;
     let mut queue = urls.into_iter();
     let mut running: JoinSet<Visited> = JoinSet::new();
     let mut done = Vec::new();
@@ -372,8 +432,8 @@ async fn read_declaration_pages<E: Engine>(
 ) -> Vec<DeclarationSource> {
     let start = ctx.site.start_url.clone();
     let mut wanted: Vec<(Url, String, Option<CandidateKind>)> = Vec::new();
-    if !ctx.config.privacy_urls.is_empty() {
-        for raw in &ctx.config.privacy_urls {
+    if !ctx.options.privacy_urls.is_empty() {
+        for raw in &ctx.options.privacy_urls {
             match cookie_audit_model::url_norm::parse_start_url(raw) {
                 Ok(url) => wanted.push((url, "--privacy-url".into(), None)),
                 Err(e) => {

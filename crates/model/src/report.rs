@@ -13,8 +13,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::consent::{Consent, ConsentState};
 use crate::domain::Party;
 use crate::expiry::Expiry;
+use crate::findings::FindingCode;
+use crate::limits::LimitKind;
 use crate::redact::CookieValue;
 use crate::set_cookie::{Lifetime, Rejection, SameSite};
 
@@ -65,6 +68,10 @@ pub struct Report {
     /// What changed since the previous complete audit of the same site (audit job only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
+    /// The consent banner, and the visits made before a choice, after "Accept all" and after
+    /// "Reject all". A report of the HTTP engine or of `--consent none` has only the `none` run.
+    #[serde(default)]
+    pub consent: Consent,
 }
 
 /// The program that wrote a report.
@@ -137,6 +144,33 @@ pub struct ResolveRule {
     pub host: String,
     /// The address used for it.
     pub addr: std::net::IpAddr,
+}
+
+impl ResolveRule {
+    /// `HOST=ADDR` (curl's `HOST:PORT:ADDR` is accepted too, the port ignored: any port maps).
+    /// The error says what is wrong with the value.
+    pub fn parse(value: &str) -> Result<ResolveRule, &'static str> {
+        let (host, addr) = if let Some((host, addr)) = value.split_once('=') {
+            (host, addr)
+        } else {
+            let mut parts = value.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(host), Some(_port), Some(addr)) => (host, addr),
+                _ => return Err("expected HOST=ADDR"),
+            }
+        };
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err("the host is empty");
+        }
+        let addr = addr
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| "ADDR is not an IP address")?;
+        Ok(ResolveRule { host, addr })
+    }
 }
 
 /// The effective options of an audit, after defaults, config file and flags were merged.
@@ -243,8 +277,9 @@ pub struct CrawlError {
 /// A limit that cut the crawl short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitHit {
-    /// The option that set the limit (`max_pages`, `max_body_bytes`, `max_query_variants`, …).
-    pub limit: String,
+    /// The option or built-in cap that set the limit (`max_pages`, `max_body_bytes`,
+    /// `frontier_urls`, …; see docs/crawl.md).
+    pub limit: LimitKind,
     /// What was cut, in words.
     pub detail: String,
     /// Where it was hit, when it was one place.
@@ -371,6 +406,26 @@ pub struct DeclaredSource {
     /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<String>,
+    /// Where the declaration is: the page's own table, or the consent platform's machine-readable
+    /// cookie list (`cmp`; `table` is then the group, `row` the cookie within it).
+    #[serde(default)]
+    pub kind: DeclaredSourceKind,
+    /// For `cmp`: the platform's rule id (`onetrust`, `cookiebot`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmp: Option<String>,
+}
+
+/// Where a declared row comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredSourceKind {
+    /// A table (or table-like text) on the site's cookie or privacy page.
+    #[default]
+    Page,
+    /// The consent platform's own cookie list, read from its JavaScript objects.
+    Cmp,
 }
 
 /// How a cookie came to be observed.
@@ -381,6 +436,19 @@ pub enum CookieSource {
     Http,
     /// JavaScript (`document.cookie`, CookieStore) — seen only by the browser engine.
     Script,
+    /// Seen only in the browser's cookie jar after a page settled: neither a response header nor
+    /// a script write the engine could attribute (a service worker, a write before the hook ran).
+    Jar,
+}
+
+impl CookieSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieSource::Http => "http",
+            CookieSource::Script => "script",
+            CookieSource::Jar => "jar",
+        }
+    }
 }
 
 /// A cookie the site set, one per (name, domain, path).
@@ -433,6 +501,13 @@ pub struct ObservedCookie {
     /// Filled by the diff; `null` when no source knows the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
+    /// The runs that saw it set (`none`, `accept`, `reject`), in that order.
+    #[serde(default)]
+    pub states: Vec<ConsentState>,
+    /// It was set and removed again within a visit (a consent platform deleting what a tag
+    /// wrote before consent): a jar read at the end of the visit would not have seen it.
+    #[serde(default)]
+    pub set_then_deleted: bool,
 }
 
 /// What a cookie is known to be, and which source says so.
@@ -593,6 +668,12 @@ pub struct Evidence {
     /// Anything else worth saying ("redirect hop 1 of 2").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The run that saw it (`none`, `accept`, `reject`), when the report has consent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ConsentState>,
+    /// Milliseconds from the run's click on the banner to this write: negative before the click.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<i64>,
 }
 
 #[derive(
@@ -631,6 +712,8 @@ impl Evidence {
             table: None,
             row: None,
             note: None,
+            state: None,
+            at_ms: None,
         }
     }
 }
@@ -658,6 +741,11 @@ pub enum FindingKind {
     Misdescribed,
     /// The site publishes no cookie table that could be read: one finding for the whole site.
     NoDeclaration,
+    /// What the consent banner does: cookies before a choice or after a rejection, no way to
+    /// reject, a choice that could not be confirmed.
+    Consent,
+    /// The consent platform's own cookie list and the page's table disagree about a cookie.
+    CmpMismatch,
 }
 
 impl FindingKind {
@@ -667,6 +755,8 @@ impl FindingKind {
             FindingKind::Stale => "stale",
             FindingKind::Misdescribed => "misdescribed",
             FindingKind::NoDeclaration => "no_declaration",
+            FindingKind::Consent => "consent",
+            FindingKind::CmpMismatch => "cmp_mismatch",
         }
     }
 }
@@ -738,7 +828,6 @@ impl StaleReason {
 }
 
 /// How urgent a finding is.
-/// How urgent a finding is.
 #[derive(
     Debug,
     Clone,
@@ -773,7 +862,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
-    pub code: String,
+    pub code: FindingCode,
     /// `undeclared`, `stale` or `misdescribed`.
     pub kind: FindingKind,
     /// The observed cookie's name; for `stale`, the declared name; empty for `no_declaration`.
@@ -818,6 +907,12 @@ pub struct Summary {
     pub stale: u32,
     /// Findings of kind `misdescribed`.
     pub misdescribed: u32,
+    /// Findings of kind `consent`.
+    #[serde(default)]
+    pub consent: u32,
+    /// Findings of kind `cmp_mismatch`.
+    #[serde(default)]
+    pub cmp_mismatch: u32,
     /// Findings of severity `high`.
     #[serde(default)]
     pub high: u32,
@@ -846,6 +941,8 @@ impl Summary {
                 FindingKind::Undeclared => summary.undeclared += 1,
                 FindingKind::Stale => summary.stale += 1,
                 FindingKind::Misdescribed => summary.misdescribed += 1,
+                FindingKind::Consent => summary.consent += 1,
+                FindingKind::CmpMismatch => summary.cmp_mismatch += 1,
                 // A site-level finding: counted by severity only, not as a cookie.
                 FindingKind::NoDeclaration => {}
             }
@@ -907,7 +1004,8 @@ pub struct Changes {
     pub declaration_changed: bool,
 }
 
-/// A cookie's identity from one run to the next.
+/// A cookie's identity: (name, domain, path), as browsers key their jars. The one key for a
+/// cookie everywhere — the recorder, the browser engine, and from one run to the next.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -920,16 +1018,56 @@ pub struct CookieKey {
     pub path: String,
 }
 
+impl CookieKey {
+    /// The key of a cookie with these fields.
+    pub fn new(name: &str, domain: &str, path: &str) -> CookieKey {
+        CookieKey {
+            name: name.to_string(),
+            domain: domain.to_string(),
+            path: path.to_string(),
+        }
+    }
+}
+
+impl ObservedCookie {
+    /// This cookie's identity.
+    pub fn key(&self) -> CookieKey {
+        CookieKey::new(&self.name, &self.domain, &self.path)
+    }
+}
+
 /// A finding's identity from one run to the next.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
 pub struct FindingKey {
     /// The finding's code (`undeclared`, `misdescribed:expiry`, …).
-    pub code: String,
+    pub code: FindingCode,
     /// The cookie it is about.
     pub cookie: String,
     /// The cookie's domain, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResolveRule;
+
+    #[test]
+    fn resolve_rules_like_curl() {
+        let r = ResolveRule::parse("WWW.Council.test=127.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.addr.to_string().as_str()),
+            ("www.council.test", "127.0.0.1")
+        );
+        let r = ResolveRule::parse("a.test:443:[::1]").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        assert_eq!(ResolveRule::parse("a.test"), Err("expected HOST=ADDR"));
+        assert_eq!(
+            ResolveRule::parse("a.test=not-an-ip"),
+            Err("ADDR is not an IP address")
+        );
+        assert_eq!(ResolveRule::parse("=127.0.0.1"), Err("the host is empty"));
+    }
 }

@@ -10,13 +10,14 @@
 //! - [`Format::HtmlTable`]: only the corrected cookie table (`suggested_table`), as an HTML
 //!   `<table>` ready to paste into the site's cookie page.
 //!
-//! Every renderer works from the same [`view`] of the report, so they cannot disagree about what
+//! Every renderer works from the same `view` of the report, so they cannot disagree about what
 //! a lifetime or a piece of evidence says, and every text that came from a website is escaped for
 //! its output (HTML entities, Markdown punctuation, terminal control characters).
 //!
 //! Cookie values are printed only when the report carries them (`--show-values`); otherwise the
 //! renderers show the fingerprint (length and short SHA-256) the report has instead.
 
+mod declared;
 mod html;
 mod markdown;
 mod table;
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use cookie_audit_model::{Report, SCHEMA_VERSION};
+
+pub use declared::DeclaredListing;
 
 /// An output format of [`render`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

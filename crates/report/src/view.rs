@@ -7,18 +7,20 @@
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, CookieKey, CookieSource, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind,
-    Finding, FindingCode, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite,
-    Severity, SuggestedRow, SuggestedStatus, Summary,
+    Changes, CookieKey, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind, Finding,
+    FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity, SuggestedRow,
+    SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
 /// Kinds in the order the report lists them.
-pub(crate) const KINDS: [FindingKind; 4] = [
+pub(crate) const KINDS: [FindingKind; 6] = [
+    FindingKind::Consent,
     FindingKind::NoDeclaration,
     FindingKind::Undeclared,
     FindingKind::Stale,
     FindingKind::Misdescribed,
+    FindingKind::CmpMismatch,
 ];
 
 #[derive(Debug, Serialize)]
@@ -186,7 +188,7 @@ pub(crate) struct SuggestedView {
 }
 
 impl View {
-    pub fn of(report: &Report) -> View {
+    pub(crate) fn of(report: &Report) -> View {
         let (matrix, totals) = matrix(&report.findings);
         View {
             site: clean(&report.site),
@@ -351,8 +353,16 @@ fn matrix(findings: &[Finding]) -> (Vec<MatrixRow>, MatrixRow) {
     let rows = KINDS
         .iter()
         .map(|k| row(Some(*k)))
-        // The site-level row only means something when the site has no table.
-        .filter(|r| r.kind != FindingKind::NoDeclaration.as_str() || r.total > 0)
+        // The site-level row only means something when the site has no table; the consent and
+        // CMP rows only when the audit had something to say about them.
+        .filter(|r| {
+            let always = [
+                FindingKind::Undeclared,
+                FindingKind::Stale,
+                FindingKind::Misdescribed,
+            ];
+            always.iter().any(|k| k.as_str() == r.kind) || r.total > 0
+        })
         .collect();
     (rows, row(None))
 }
@@ -363,6 +373,8 @@ pub(crate) fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::Stale => "Stale",
         FindingKind::Misdescribed => "Misdescribed",
         FindingKind::NoDeclaration => "No cookie table",
+        FindingKind::Consent => "Consent",
+        FindingKind::CmpMismatch => "CMP list vs table",
     }
 }
 
@@ -376,6 +388,12 @@ fn kind_blurb(kind: FindingKind) -> &'static str {
             "Cookies the table lists, but describes differently from what the site does."
         }
         FindingKind::NoDeclaration => "The site publishes no cookie table the audit could read.",
+        FindingKind::Consent => {
+            "What the consent banner lets happen: cookies before a choice or after \"Reject all\", no way to reject."
+        }
+        FindingKind::CmpMismatch => {
+            "The consent platform's own cookie list and the cookie table disagree."
+        }
     }
 }
 
@@ -398,8 +416,8 @@ fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
 
 fn finding(f: &Finding) -> FindingView {
     FindingView {
-        code: clean(&f.code),
-        code_description: FindingCode::parse(&f.code).map(FindingCode::description),
+        code: f.code.as_str().to_string(),
+        code_description: Some(f.code.description()),
         severity: f.severity.as_str(),
         cookie: clean(&f.cookie),
         domain: f.domain.as_deref().map(clean),
@@ -519,10 +537,7 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         lifetime: lifetime_words(&o.lifetime),
         flags: flags.join(", "),
         party: o.party.as_str(),
-        source: match o.source {
-            CookieSource::Http => "http",
-            CookieSource::Script => "script",
-        },
+        source: o.source.as_str(),
         set_by_url: clean(&o.set_by_url),
         set_by_href: href(&o.set_by_url),
         first_seen_page: clean(&o.first_seen_page),
@@ -574,7 +589,7 @@ fn suggested(s: &SuggestedRow) -> SuggestedView {
 
 impl SuggestedView {
     /// The row in one line: "_ga · Google · 2 years · .barnet.gov.uk · Analytics — purpose".
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         let mut parts = vec![self.name.as_str()];
         for part in [&self.provider, &self.expiry, &self.domain, &self.category] {
             if !part.is_empty() {

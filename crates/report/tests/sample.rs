@@ -8,13 +8,13 @@ use cookie_audit_model::redact::CookieValue;
 use cookie_audit_model::*;
 
 /// What a hostile site names a cookie to break an HTML report.
-pub const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
+pub(crate) const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
 /// What breaks a Markdown table.
-pub const PIPE_NAME: &str = "a|b";
+pub(crate) const PIPE_NAME: &str = "a|b";
 /// A value no output may contain unless the report carries values.
-pub const SECRET: &str = "s3cr3t-session-9f8e7d";
+pub(crate) const SECRET: &str = "s3cr3t-session-9f8e7d";
 
-pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+pub(crate) fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 2, h, m, s).unwrap()
 }
 
@@ -74,6 +74,8 @@ fn declared(
             table: 0,
             row,
             shape: Some("table".into()),
+            kind: DeclaredSourceKind::Page,
+            cmp: None,
         },
     }
 }
@@ -122,6 +124,8 @@ fn observed(seen: Seen<'_>, show_values: bool) -> ObservedCookie {
             },
         ],
         classification: None,
+        states: vec![ConsentState::None],
+        set_then_deleted: false,
     }
 }
 
@@ -159,7 +163,7 @@ struct Found<'a> {
 
 fn finding(f: Found<'_>) -> Finding {
     Finding {
-        code: f.code.as_str().into(),
+        code: f.code,
         kind: f.code.kind(),
         cookie: f.cookie.into(),
         domain: f.domain.map(Into::into),
@@ -183,12 +187,12 @@ fn declared_row_evidence(row: u32) -> Evidence {
 }
 
 /// An audit of a Barnet-like site, with everything a renderer has to show.
-pub fn report() -> Report {
+pub(crate) fn report() -> Report {
     report_with(false)
 }
 
 /// The same audit, run with `--show-values`.
-pub fn report_with_values() -> Report {
+pub(crate) fn report_with_values() -> Report {
     report_with(true)
 }
 
@@ -597,7 +601,7 @@ fn report_with(show_values: bool) -> Report {
                 error: "HTTP 500 Internal Server Error".into(),
             }],
             limits_hit: vec![LimitHit {
-                limit: "max_query_variants".into(),
+                limit: LimitKind::MaxQueryVariants,
                 detail: "10 distinct query strings followed; 31 more skipped".into(),
                 url: Some("https://www.barnet.gov.uk/events".into()),
             }],
@@ -648,22 +652,23 @@ fn report_with(show_values: bool) -> Report {
                 path: "/".into(),
             }],
             new_findings: vec![FindingKey {
-                code: "undeclared".into(),
+                code: FindingCode::Undeclared,
                 cookie: "YSC".into(),
                 domain: Some("youtube.com".into()),
             }],
             resolved_findings: vec![FindingKey {
-                code: "stale:not_observed".into(),
+                code: FindingCode::StaleNotObserved,
                 cookie: "__utmz".into(),
                 domain: None,
             }],
             declaration_changed: true,
         }),
+        consent: Consent::none_only(12, None),
     }
 }
 
 /// A first audit with no cookie table found, run by the browser engine: the other branches.
-pub fn bare_report() -> Report {
+pub(crate) fn bare_report() -> Report {
     let observed = vec![observed(
         Seen {
             name: "PHPSESSID",
@@ -736,5 +741,6 @@ pub fn bare_report() -> Report {
         summary,
         suggested_table: vec![],
         changes: Some(Changes::default()),
+        consent: Consent::none_only(12, None),
     }
 }

@@ -17,7 +17,8 @@ pub fn changes(previous: Option<&PreviousRun>, current: &Report) -> Changes {
     let Some(previous) = previous else {
         return Changes::default();
     };
-    let now_cookies: BTreeSet<CookieKey> = current.observed.iter().map(cookie_key).collect();
+    let now_cookies: BTreeSet<CookieKey> =
+        current.observed.iter().map(ObservedCookie::key).collect();
     let then_cookies: BTreeSet<CookieKey> = previous.cookies.iter().cloned().collect();
     let now_findings: BTreeSet<FindingKey> = current.findings.iter().map(finding_key).collect();
     let then_findings: BTreeSet<FindingKey> = previous.findings.iter().cloned().collect();
@@ -31,20 +32,11 @@ pub fn changes(previous: Option<&PreviousRun>, current: &Report) -> Changes {
     }
 }
 
-/// A cookie's identity across runs: (name, domain, path), as browsers key their jars.
-pub fn cookie_key(cookie: &ObservedCookie) -> CookieKey {
-    CookieKey {
-        name: cookie.name.clone(),
-        domain: cookie.domain.clone(),
-        path: cookie.path.clone(),
-    }
-}
-
 /// A finding's identity across runs: (code, cookie, domain). Messages and evidence may change
 /// wording from one release to the next; the finding is the same.
 pub fn finding_key(finding: &Finding) -> FindingKey {
     FindingKey {
-        code: finding.code.clone(),
+        code: finding.code,
         cookie: finding.cookie.clone(),
         domain: finding.domain.clone(),
     }

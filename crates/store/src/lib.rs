@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cookie_audit_model::{CookieKey, FindingKey, Report, Summary};
+use cookie_audit_model::{CookieKey, FindingCode, FindingKey, Report, Summary};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-pub use changes::{changes, cookie_key, declaration_hash, finding_key};
+pub use changes::{changes, declaration_hash, finding_key};
 
 /// How long a writer waits for another to finish before giving up. Audits write once per site
 /// and quickly; a wait this long means something is stuck.
@@ -393,16 +393,20 @@ impl Store {
             .conn
             .prepare("SELECT DISTINCT code, cookie, domain FROM findings WHERE run_id = ?1")
             .and_then(|mut s| {
-                s.query_map([id], |r| {
-                    Ok(FindingKey {
-                        code: r.get(0)?,
-                        cookie: r.get(1)?,
-                        domain: r.get(2)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()
+                s.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|e| self.sql(format!("read the findings of {run}"), e))?;
+            .map_err(|e| self.sql(format!("read the findings of {run}"), e))?
+            .into_iter()
+            // A code this version does not know (written by a newer one) cannot be compared.
+            .filter_map(|(code, cookie, domain)| {
+                Some(FindingKey {
+                    code: FindingCode::parse(&code)?,
+                    cookie,
+                    domain,
+                })
+            })
+            .collect::<Vec<_>>();
         // SQL orders NULL domains first too, but Rust's order is the one `changes` uses.
         findings.sort();
         Ok(Some(PreviousRun {
@@ -437,6 +441,7 @@ impl Store {
                             high: r.get(15)?,
                             medium: r.get(16)?,
                             low: r.get(17)?,
+                            ..Summary::default()
                         }),
                         None => None,
                     };

@@ -3,7 +3,7 @@
 
 use cookie_audit_model::redact::redact_set_cookie_line;
 use cookie_audit_model::{
-    CookieSource, Finding, FindingField, ObservedCookie, Report, SameSite, StaleReason, Summary,
+    Finding, FindingField, ObservedCookie, Report, SameSite, StaleReason, Summary,
 };
 use rusqlite::{Transaction, params};
 
@@ -86,10 +86,7 @@ fn insert_observed(
         SameSite::Lax => "lax",
         SameSite::None => "none",
     });
-    let source = match o.source {
-        CookieSource::Http => "http",
-        CookieSource::Script => "script",
-    };
+    let source = o.source.as_str();
     // Only the fingerprint: `o.value.value` (present with --show-values) is never written.
     statement.execute(params![
         run,
@@ -124,7 +121,7 @@ fn insert_finding(
     statement.execute(params![
         run,
         position as i64,
-        f.code,
+        f.code.as_str(),
         f.kind.as_str(),
         f.cookie,
         f.domain,

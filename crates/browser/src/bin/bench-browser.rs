@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cookie_audit_browser::procs::{group_members, total_pss_kib};
-use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
-use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, crawl};
+use cookie_audit_browser::{BrowserEngine, BrowserOptions, BrowserSettings, find_chrome};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, NoProgress, crawl};
 use cookie_audit_fixtures::{FixtureServer, bench, benchshire, council};
-use cookie_audit_model::{EngineChoice, ScanConfig, Scope};
+use cookie_audit_model::Scope;
 
 /// Which fixture site is crawled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,29 +87,28 @@ fn parse_args() -> Args {
     parsed
 }
 
-/// The scan configuration of one run: the CLI's defaults, but no politeness delay.
-fn config(site: Site, server: &FixtureServer, pages: u64, start: &str) -> ScanConfig {
-    let base = ScanConfig {
-        engine: EngineChoice::Browser,
+/// The crawl options of one run: the CLI's defaults, but no politeness delay.
+fn crawl_options(site: Site, server: &FixtureServer, pages: u64, start: &str) -> CrawlOptions {
+    let mut options = CrawlOptions {
         max_pages: pages as u32,
-        timeout_secs: 20,
-        user_agent: "cookie-audit-bench".into(),
-        ..server.scan_config()
+        timeout: CrawlOptions::DEFAULT_TIMEOUT,
+        ..server.crawl_options()
     };
+    options.network.user_agent = "cookie-audit-bench".into();
     match site {
-        Site::Benchshire => base,
+        Site::Benchshire => options,
         // The council's calendar links each month to the next: followed deep enough (and with
         // enough query variants) it fills any page budget, as a real council's calendar does.
-        Site::Exampleshire => ScanConfig {
+        Site::Exampleshire => CrawlOptions {
             max_depth: 1000,
             max_query_variants: 1000,
-            ..base
+            ..options
         },
-        Site::Bench => ScanConfig {
+        Site::Bench => CrawlOptions {
             max_depth: 50,
             scope: Scope::Host,
             privacy_urls: vec![start.to_string()],
-            ..base
+            ..options
         },
     }
 }
@@ -152,19 +151,25 @@ async fn main() {
     println!("|---:|---:|---:|---:|---:|---:|---:|");
     for &settle in &args.settles {
         for &tabs in &args.tabs {
-            let config = ScanConfig {
-                tabs,
-                settle_ms: settle,
-                ..config(args.site, &server, pages, &start)
+            let defaults = BrowserSettings::default();
+            let settings = BrowserSettings {
+                tabs: tabs.unwrap_or(defaults.tabs),
+                settle: settle.map_or(defaults.settle, Duration::from_millis),
             };
-            run(&config, &chrome, &start).await;
+            let crawl = crawl_options(args.site, &server, pages, &start);
+            run(&crawl, &settings, &chrome, &start).await;
         }
     }
 }
 
 /// One crawl, with memory sampled every 100 ms; prints one table row.
-async fn run(config: &ScanConfig, chrome: &std::path::Path, start: &str) {
-    let options = BrowserOptions::from_config(config, chrome.to_path_buf());
+async fn run(
+    crawl_options: &CrawlOptions,
+    settings: &BrowserSettings,
+    chrome: &std::path::Path,
+    start: &str,
+) {
+    let options = BrowserOptions::new(chrome.to_path_buf(), crawl_options, settings);
     let (tabs, settle_ms) = (options.tabs, options.settle.as_millis());
     let engine = Arc::new(
         BrowserEngine::launch(options)
@@ -191,7 +196,8 @@ async fn run(config: &ScanConfig, chrome: &std::path::Path, start: &str) {
     };
     let url = cookie_audit_model::url_norm::parse_start_url(start).expect("a URL");
     let ctx = Arc::new(
-        CrawlContext::new(config.clone(), url, Box::new(NoProgress)).expect("a crawl context"),
+        CrawlContext::new(crawl_options.clone(), url, Box::new(NoProgress))
+            .expect("a crawl context"),
     );
     let began = Instant::now();
     let outcome = crawl(engine.clone(), ctx).await;

@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use cookie_audit_model::ScanConfig;
+use cookie_audit_audit::SiteJob;
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
-use url::Url;
 
 use crate::options::{OptionsError, ScanOptions};
 
@@ -29,36 +28,15 @@ const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
-pub struct AuditConfig {
+pub(crate) struct AuditConfig {
     /// `[defaults]`, with the command line over it: what the webhook client is built from.
     pub defaults: ScanOptions,
-    pub sites: Vec<Site>,
-}
-
-/// One `[[site]]` entry.
-#[derive(Debug, Clone)]
-pub struct Site {
-    /// Its identity in history and its report folder: the `id` key, else the registrable domain.
-    pub id: String,
-    pub url: Url,
-    pub owner: Option<String>,
-    pub contact: Option<String>,
-    pub tags: Vec<String>,
-    /// The options in effect: command line over this entry over `[defaults]`.
-    pub options: ScanOptions,
-    pub config: ScanConfig,
-}
-
-impl Site {
-    /// Sites whose crawls reach the same hosts (one registrable domain) are never audited at
-    /// the same time: each crawl keeps the rate limit, two at once would double it.
-    pub fn politeness_key(&self) -> String {
-        registrable_domain(&host_of(&self.url))
-    }
+    /// Every `[[site]]`, its options the command line over the entry over `[defaults]`.
+    pub sites: Vec<SiteJob>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read the audit config {}", path.display())]
     Read {
         path: PathBuf,
@@ -75,7 +53,7 @@ pub enum ConfigError {
     },
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
-    #[error("{0}")]
+    #[error(transparent)]
     CommandLine(OptionsError),
 }
 
@@ -93,7 +71,7 @@ struct SiteFields {
 
 /// Reads and checks the config at `path`; `cli` holds the scan flags given on the command line,
 /// which win over the file for every site.
-pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -102,10 +80,14 @@ pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> 
 }
 
 /// [`load`] for text already read.
-pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn parse(
+    text: &str,
+    path: &Path,
+    cli: &ScanOptions,
+) -> Result<AuditConfig, ConfigError> {
     // Command-line values are checked on their own first, so a bad flag is blamed on the flag and
     // a bad merged value below can only have come from the file.
-    cli.resolve_config().map_err(ConfigError::CommandLine)?;
+    cli.resolve_settings().map_err(ConfigError::CommandLine)?;
     let file = File { text, path };
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
 
@@ -152,73 +134,100 @@ pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, 
         });
     }
 
-    let mut sites: Vec<Site> = Vec::new();
+    let base = Base {
+        cli,
+        defaults: &defaults,
+        defaults_keys: &defaults_keys,
+        dir: &base_dir,
+    };
+    let mut sites: Vec<SiteJob> = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     for entry in entries {
-        let span = entry.span();
-        let line = file.line_col(span.start).0;
-        let DeValue::Table(table) = entry.into_inner() else {
-            return Err(file.at(span, "each [[site]] must be a table"));
-        };
-        let site_keys = key_spans(&table);
-        let (own, options) = split_site(table);
-        let fields = SiteFields::deserialize(ValueDeserializer::from(Spanned::new(
-            span.clone(),
-            DeValue::Table(own),
-        )))
-        .map_err(|e| file.toml_error(&e))?;
-        let mut site_options = scan_options(&file, options, span.clone(), true)?;
-        relative_to(&mut site_options, &base_dir);
-
-        let Some(url_value) = fields.url else {
-            return Err(file.at(span, "this [[site]] has no `url`"));
-        };
-        let url = parse_start_url(url_value.get_ref())
-            .map_err(|e| file.at(url_value.span(), format!("`url`: {e}")))?;
-        let (id, id_span) = match fields.id {
-            Some(id) => {
-                check_id(id.get_ref()).map_err(|reason| file.at(id.span(), reason))?;
-                (id.get_ref().clone(), id.span())
-            }
-            None => (registrable_domain(&host_of(&url)), url_value.span()),
-        };
-        if let Some(first) = ids.get(&id) {
-            return Err(file.at(
-                id_span,
-                format!(
-                    "the [[site]] at line {first} already has the id `{id}` (sites on one \
-                     registrable domain share it): give one of them its own `id`"
-                ),
-            ));
-        }
-        ids.insert(id.clone(), line);
-
-        let effective = cli
-            .clone()
-            .merged_over(&site_options.clone().merged_over(&defaults));
-        let config = effective.resolve_config().map_err(|e| {
-            let key = match &e {
-                OptionsError::Invalid { option, .. } => *option,
-                OptionsError::Resolve { .. } => "resolve",
-            };
-            match site_keys.get(key).or_else(|| defaults_keys.get(key)) {
-                Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
-                None => file.at(span.clone(), e.to_string()),
-            }
-        })?;
-        sites.push(Site {
-            id,
-            url,
-            owner: fields.owner,
-            contact: fields.contact,
-            tags: fields.tags,
-            options: effective,
-            config,
-        });
+        sites.push(site_entry(&file, &base, entry, &mut ids)?);
     }
     Ok(AuditConfig {
         defaults: cli.clone().merged_over(&defaults),
         sites,
+    })
+}
+
+/// What every `[[site]]` is merged with: the command line over `[defaults]`, and where relative
+/// paths start.
+struct Base<'a> {
+    cli: &'a ScanOptions,
+    defaults: &'a ScanOptions,
+    defaults_keys: &'a HashMap<String, Range<usize>>,
+    dir: &'a Path,
+}
+
+/// One `[[site]]`: its own keys, its options merged, its id unique (`ids` remembers the line of
+/// each id seen).
+fn site_entry(
+    file: &File<'_>,
+    base: &Base<'_>,
+    entry: Spanned<DeValue<'_>>,
+    ids: &mut HashMap<String, usize>,
+) -> Result<SiteJob, ConfigError> {
+    let span = entry.span();
+    let line = file.line_col(span.start).0;
+    let DeValue::Table(table) = entry.into_inner() else {
+        return Err(file.at(span, "each [[site]] must be a table"));
+    };
+    let site_keys = key_spans(&table);
+    let (own, options) = split_site(table);
+    let fields = SiteFields::deserialize(ValueDeserializer::from(Spanned::new(
+        span.clone(),
+        DeValue::Table(own),
+    )))
+    .map_err(|e| file.toml_error(&e))?;
+    let mut site_options = scan_options(file, options, span.clone(), true)?;
+    relative_to(&mut site_options, base.dir);
+
+    let Some(url_value) = fields.url else {
+        return Err(file.at(span, "this [[site]] has no `url`"));
+    };
+    let url = parse_start_url(url_value.get_ref())
+        .map_err(|e| file.at(url_value.span(), format!("`url`: {e}")))?;
+    let (id, id_span) = match fields.id {
+        Some(id) => {
+            check_id(id.get_ref()).map_err(|reason| file.at(id.span(), reason))?;
+            (id.get_ref().clone(), id.span())
+        }
+        None => (registrable_domain(&host_of(&url)), url_value.span()),
+    };
+    if let Some(first) = ids.get(&id) {
+        return Err(file.at(
+            id_span,
+            format!(
+                "the [[site]] at line {first} already has the id `{id}` (sites on one \
+                 registrable domain share it): give one of them its own `id`"
+            ),
+        ));
+    }
+    ids.insert(id.clone(), line);
+
+    let effective = base
+        .cli
+        .clone()
+        .merged_over(&site_options.clone().merged_over(base.defaults));
+    let settings = effective.resolve_settings().map_err(|e| {
+        let key = match &e {
+            OptionsError::Invalid { option, .. } => *option,
+            OptionsError::Resolve { .. } => "resolve",
+        };
+        match site_keys.get(key).or_else(|| base.defaults_keys.get(key)) {
+            Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
+            None => file.at(span.clone(), e.to_string()),
+        }
+    })?;
+    Ok(SiteJob {
+        id,
+        url,
+        owner: fields.owner,
+        contact: fields.contact,
+        tags: fields.tags,
+        settings,
+        cookie_db: effective.cookie_db,
     })
 }
 
@@ -372,7 +381,7 @@ fn check_id(id: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::{EngineArg, FailOnArg};
+    use crate::options::FailOnArg;
 
     fn parse_ok(text: &str) -> AuditConfig {
         parse(text, Path::new("conf/audit.toml"), &ScanOptions::default())
@@ -434,18 +443,24 @@ url = "www.lbbd.gov.uk"
             panic!("two sites")
         };
         assert_eq!(barnet.id, "barnet.gov.uk");
-        assert_eq!(barnet.config.max_pages, 20);
-        assert_eq!(barnet.config.rate, 4.0);
+        assert_eq!(barnet.settings.crawl.max_pages, 20);
+        assert_eq!(barnet.settings.crawl.rate, 4.0);
         assert_eq!(
-            barnet.config.privacy_urls,
+            barnet.settings.crawl.privacy_urls,
             ["https://www.barnet.gov.uk/cookies"]
         );
         assert_eq!(barnet.tags, ["london"]);
-        assert_eq!(barnet.options.engine, Some(EngineArg::Http));
+        assert_eq!(
+            barnet.settings.engine,
+            cookie_audit_model::EngineChoice::Http
+        );
         assert_eq!(lbbd.id, "lbbd.gov.uk");
         assert_eq!(lbbd.url.as_str(), "https://www.lbbd.gov.uk/");
-        assert_eq!(lbbd.config.max_pages, 50);
-        assert_eq!(lbbd.config.fail_on, cookie_audit_model::FailOn::Undeclared);
+        assert_eq!(lbbd.settings.crawl.max_pages, 50);
+        assert_eq!(
+            lbbd.settings.fail_on,
+            cookie_audit_model::FailOn::Undeclared
+        );
         assert_eq!(config.defaults.rate, Some(4.0));
     }
 
@@ -535,11 +550,11 @@ url = "www.lbbd.gov.uk"
         );
         let site = &config.sites[0];
         assert_eq!(
-            site.options.cookie_db.as_deref(),
+            site.cookie_db.as_deref(),
             Some(Path::new("conf/data/ocd.csv"))
         );
         assert_eq!(
-            site.options.chrome.as_deref(),
+            site.settings.chrome.as_deref(),
             Some(Path::new("/opt/chrome"))
         );
     }

@@ -19,7 +19,7 @@ use super::resolver::{GuardedResolver, LookupFailure, ResolveError};
 pub enum DialError {
     #[error(transparent)]
     Forbidden(#[from] ForbiddenAddress),
-    #[error("could not resolve {host}: {source}")]
+    #[error("could not resolve {host}")]
     Resolve { host: String, source: ResolveError },
     #[error("connection to {addr} failed: {reason}")]
     Connect { addr: SocketAddr, reason: String },
@@ -210,10 +210,8 @@ mod tests {
             .await
             .unwrap_err();
         assert!(error.is_refusal(), "{error}");
-        assert!(
-            error.to_string().contains("no --resolve mapping"),
-            "{error}"
-        );
+        let chain = cookie_audit_model::error_chain(&error);
+        assert!(chain.contains("no --resolve mapping"), "{chain}");
     }
 
     #[tokio::test]
