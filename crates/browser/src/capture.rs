@@ -24,6 +24,7 @@ use cookie_audit_model::set_cookie::{
 use serde_json::Value;
 use url::Url;
 
+use crate::error::DocumentError;
 use crate::proxy::VERDICT_HEADER;
 use crate::tap::RawEvent;
 
@@ -194,7 +195,7 @@ pub(crate) struct MainDocument {
     pub status: Option<u16>,
     pub url: Option<String>,
     pub mime_type: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<DocumentError>,
     /// The guard proxy answered instead of the site (`crate::proxy::VERDICT_HEADER`): why.
     pub proxy_verdict: Option<String>,
 }
@@ -274,76 +275,8 @@ impl Capture {
         let request_id = p.get("requestId").and_then(Value::as_str).unwrap_or("");
         let is_main = self.main_request.as_deref() == Some(request_id);
         match event.method.as_str() {
-            "Network.requestWillBeSent" => {
-                let url = p
-                    .pointer("/request/url")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                if self.main_request.is_none()
-                    && p.get("type").and_then(Value::as_str) == Some("Document")
-                    && p.get("loaderId").and_then(Value::as_str) == Some(request_id)
-                {
-                    self.main_request = Some(request_id.to_string());
-                }
-                let redirect = p.get("redirectResponse").cloned();
-                let has_extra = p
-                    .get("redirectHasExtraInfo")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-                let chain = self.chain(request_id);
-                if let Some(redirect) = redirect
-                    && has_extra
-                {
-                    chain.hops.push(Hop {
-                        url: redirect
-                            .get("url")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        status: redirect
-                            .get("status")
-                            .and_then(Value::as_u64)
-                            .unwrap_or_default() as u16,
-                    });
-                }
-                chain.requested.push(url);
-            }
-            "Network.responseReceived" => {
-                let url = p
-                    .pointer("/response/url")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let status = p
-                    .pointer("/response/status")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default() as u16;
-                if is_main {
-                    self.main.status = Some(status);
-                    self.main.url = Some(url.clone());
-                    self.main.mime_type = p
-                        .pointer("/response/mimeType")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    self.main.proxy_verdict = p
-                        .pointer("/response/headers")
-                        .and_then(Value::as_object)
-                        .and_then(|headers| {
-                            headers.iter().find_map(|(name, value)| {
-                                name.eq_ignore_ascii_case(VERDICT_HEADER)
-                                    .then(|| value.as_str().map(str::to_string))?
-                            })
-                        });
-                }
-                let has_extra = p
-                    .get("hasExtraInfo")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-                if has_extra {
-                    self.chain(request_id).hops.push(Hop { url, status });
-                }
-            }
+            "Network.requestWillBeSent" => self.request_will_be_sent(p, request_id),
+            "Network.responseReceived" => self.response_received(p, request_id, is_main),
             "Network.responseReceivedExtraInfo" => {
                 if let Some(extra) = decode_extra_info(p) {
                     if extra.raw_fallback {
@@ -359,10 +292,7 @@ impl Capture {
                     .and_then(Value::as_str)
                     .unwrap_or("the page failed to load");
                 let blocked = p.get("blockedReason").and_then(Value::as_str);
-                self.main.error = Some(match blocked {
-                    Some(reason) => format!("{error} (blocked: {reason})"),
-                    None => error.to_string(),
-                });
+                self.main.error = Some(DocumentError::from_devtools(error, blocked));
             }
             "Runtime.bindingCalled" if p.get("name").and_then(Value::as_str) == Some(BINDING) => {
                 if let Some(write) = p
@@ -379,6 +309,80 @@ impl Capture {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A request, or the next hop of a redirect chain (same id, with the previous response).
+    fn request_will_be_sent(&mut self, p: &Value, request_id: &str) {
+        let url = p
+            .pointer("/request/url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if self.main_request.is_none()
+            && p.get("type").and_then(Value::as_str) == Some("Document")
+            && p.get("loaderId").and_then(Value::as_str) == Some(request_id)
+        {
+            self.main_request = Some(request_id.to_string());
+        }
+        let redirect = p.get("redirectResponse").cloned();
+        let has_extra = p
+            .get("redirectHasExtraInfo")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let chain = self.chain(request_id);
+        if let Some(redirect) = redirect
+            && has_extra
+        {
+            chain.hops.push(Hop {
+                url: redirect
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                status: redirect
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default() as u16,
+            });
+        }
+        chain.requested.push(url);
+    }
+
+    /// A response; the main document's tells what the page is.
+    fn response_received(&mut self, p: &Value, request_id: &str, is_main: bool) {
+        let url = p
+            .pointer("/response/url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let status = p
+            .pointer("/response/status")
+            .and_then(Value::as_u64)
+            .unwrap_or_default() as u16;
+        if is_main {
+            self.main.status = Some(status);
+            self.main.url = Some(url.clone());
+            self.main.mime_type = p
+                .pointer("/response/mimeType")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            self.main.proxy_verdict = p
+                .pointer("/response/headers")
+                .and_then(Value::as_object)
+                .and_then(|headers| {
+                    headers.iter().find_map(|(name, value)| {
+                        name.eq_ignore_ascii_case(VERDICT_HEADER)
+                            .then(|| value.as_str().map(str::to_string))?
+                    })
+                });
+        }
+        let has_extra = p
+            .get("hasExtraInfo")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        if has_extra {
+            self.chain(request_id).hops.push(Hop { url, status });
         }
     }
 

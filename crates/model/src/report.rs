@@ -212,7 +212,7 @@ pub struct ScanConfig {
     /// Allow private, loopback and link-local addresses (off: the SSRF guard refuses them).
     #[serde(default)]
     pub allow_private: bool,
-    /// The `User-Agent` header sent.
+    /// The `User-Agent` header the HTTP engine sends (the browser's is `BrowserInfo::user_agent`).
     pub user_agent: String,
     /// robots.txt was not obeyed (`--ignore-robots`).
     pub ignore_robots: bool,
@@ -223,7 +223,8 @@ pub struct ScanConfig {
     /// Browser engine: tabs working in parallel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tabs: Option<u32>,
-    /// Browser engine: quiet network time that counts as "settled", in milliseconds.
+    /// Browser engine: the quiet window after load that counts as "settled" (no request in
+    /// flight, no cookie or storage write, no timer due), in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_ms: Option<u64>,
     /// Seconds after which the crawl visits no new page (`--max-time`); `null`: no limit.
@@ -238,6 +239,10 @@ pub struct BrowserInfo {
     pub version: String,
     /// The third-party cookie policy the browser ran with, in words.
     pub cookie_policy: String,
+    /// The `User-Agent` the browser sent: a visitor's desktop Chrome's, as Chromium builds it
+    /// (reports made before this field existed read as empty).
+    #[serde(default)]
+    pub user_agent: String,
 }
 
 /// What the crawl did.
