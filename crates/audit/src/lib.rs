@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+mod consent;
 pub mod history;
 pub mod job;
 pub mod knowledge;
@@ -31,4 +32,4 @@ pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit}
 pub use knowledge::{KnowledgeError, load_knowledge_base};
 pub use page::{PageError, read_page};
 pub use scan::{ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site};
-pub use settings::ScanSettings;
+pub use settings::{ConsentSettings, ScanSettings};

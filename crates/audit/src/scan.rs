@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
-use cookie_audit_browser::{BrowserEngine, BrowserError, BrowserOptions, find_chrome};
+use cookie_audit_browser::consent::RulesError;
+use cookie_audit_browser::{
+    BrowserEngine, BrowserError, BrowserOptions, ConsentPlan, ConsentRules, find_chrome,
+};
 use cookie_audit_crawl::net::FetchError;
 use cookie_audit_crawl::{CrawlContext, CrawlOutcome, Engine, HttpEngine, Progress, crawl};
 use cookie_audit_declared::read_declaration;
@@ -13,7 +16,8 @@ use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
 use cookie_audit_model::{
-    Consent, EngineChoice, FailOn, FindingKind, Report, SCHEMA_VERSION, ScanConfig, Summary,
+    Consent, ConsentRun, ConsentRuns, ConsentState, DeclaredCookie, EngineChoice, FailOn,
+    FindingKind, ObservedCookie, Report, RunStatus, SCHEMA_VERSION, ScanConfig, Summary,
 };
 use url::Url;
 
@@ -38,6 +42,9 @@ pub enum ScanError {
     /// Chromium could not be found or started.
     #[error("the browser engine is not available")]
     Browser(#[source] BrowserError),
+    /// `--consent-rules` cannot be used.
+    #[error("--consent-rules")]
+    Rules(#[source] RulesError),
 }
 
 /// The engine that runs, after `auto` is resolved.
@@ -90,22 +97,121 @@ pub async fn scan_site(
         CrawlContext::new(settings.crawl.clone(), start_url.clone(), progress)
             .map_err(ScanError::Client)?,
     );
-    let outcome = match engine {
-        ResolvedEngine::Http => crawl(Arc::new(HttpEngine), ctx).await,
+    let (mut outcome, consent) = match engine {
+        ResolvedEngine::Http => {
+            let outcome = crawl(Arc::new(HttpEngine), ctx).await;
+            let why = (settings.consent.runs != ConsentRuns::None).then(|| {
+                "the HTTP engine cannot see or click a consent banner: only the visitor who has not chosen was audited".to_string()
+            });
+            let consent = ConsentOutcome::none_only(&outcome, why);
+            (outcome, consent)
+        }
         ResolvedEngine::Browser(chrome) => {
             let options = BrowserOptions::new(chrome, &settings.crawl, &settings.browser);
-            let engine = Arc::new(
-                BrowserEngine::launch(options)
-                    .await
-                    .map_err(ScanError::Browser)?,
-            );
-            let outcome = crawl(engine.clone(), ctx).await;
-            engine.shutdown().await;
-            outcome
+            browser_runs(options, settings, ctx).await?
         }
     };
-    let report = assemble(start_url, settings.record(), started_at, outcome, kb);
+    if let Some(why) = &consent.limitation {
+        outcome.limitations.push(why.clone());
+    }
+    let report = assemble(
+        start_url,
+        settings.record(),
+        started_at,
+        outcome,
+        consent,
+        kb,
+    );
     Ok(report)
+}
+
+/// What the consent runs give the report: the banner and runs, the cookies of the choice runs,
+/// and the platform's own list.
+struct ConsentOutcome {
+    consent: Consent,
+    observed: Vec<Vec<ObservedCookie>>,
+    cmp_declared: Vec<DeclaredCookie>,
+    limitation: Option<String>,
+}
+
+impl ConsentOutcome {
+    fn none_only(outcome: &CrawlOutcome, why: Option<String>) -> ConsentOutcome {
+        ConsentOutcome {
+            consent: Consent::none_only(outcome.stats.pages_visited, None),
+            observed: Vec::new(),
+            cmp_declared: Vec::new(),
+            limitation: why,
+        }
+    }
+}
+
+/// The browser's crawl (looking at the banner, never clicking), then a fresh browser per choice.
+async fn browser_runs(
+    mut options: BrowserOptions,
+    settings: &ScanSettings,
+    ctx: Arc<CrawlContext>,
+) -> Result<(CrawlOutcome, ConsentOutcome), ScanError> {
+    let rules = Arc::new(match &settings.consent.rules {
+        Some(path) => ConsentRules::with_file(path).map_err(ScanError::Rules)?,
+        None => ConsentRules::builtin(),
+    });
+    options.consent = Some(ConsentPlan {
+        rules: rules.clone(),
+        state: ConsentState::None,
+    });
+    let engine = Arc::new(
+        BrowserEngine::launch(options.clone())
+            .await
+            .map_err(ScanError::Browser)?,
+    );
+    let outcome = crawl(engine.clone(), ctx.clone()).await;
+    let look = engine.consent_look();
+    engine.shutdown().await;
+    let mut result = ConsentOutcome::none_only(&outcome, None);
+    result.consent.cmp = look.cmp.clone();
+    result.consent.banner = look.banner.clone();
+    let mut list = look;
+    let pages = crate::consent::choice_pages(&outcome, settings.consent.pages);
+    for &state in settings.consent.runs.choices() {
+        if outcome.start_error.is_some() || pages.is_empty() {
+            result.consent.runs.push(ConsentRun {
+                state,
+                status: RunStatus::Failed,
+                verified_by: None,
+                clicked: None,
+                reject_via: None,
+                pages_visited: 0,
+                error: Some("the start page could not be loaded".into()),
+            });
+            continue;
+        }
+        let plan = ConsentPlan {
+            rules: rules.clone(),
+            state,
+        };
+        let choice = crate::consent::choice_run(&options, plan, &ctx, &pages).await;
+        // A banner the crawl missed (it appeared late) is the one the choice run saw.
+        if result.consent.cmp.is_none() {
+            result.consent.cmp = choice.look.cmp.clone();
+        }
+        if !result.consent.banner.found && choice.look.banner.found {
+            result.consent.banner = choice.look.banner.clone();
+        }
+        if list.cmp_cookies.is_empty() && !choice.look.cmp_cookies.is_empty() {
+            list = choice.look.clone();
+        }
+        result.observed.push(choice.observed);
+        result.consent.runs.push(choice.run);
+    }
+    if let Some(cmp) = &list.cmp {
+        let page = list
+            .banner
+            .page
+            .clone()
+            .unwrap_or_else(|| ctx.site.start_url.to_string());
+        result.cmp_declared = crate::consent::cmp_declared(&cmp.id, &page, &list.cmp_cookies);
+    }
+    Ok((outcome, result))
 }
 
 /// The crawl's outcome, read and compared: the report.
@@ -114,19 +220,22 @@ fn assemble(
     config: ScanConfig,
     started_at: chrono::DateTime<Utc>,
     outcome: CrawlOutcome,
+    consent: ConsentOutcome,
     kb: &KnowledgeBase,
 ) -> ScanResult {
     // In the order the pages were read (tables, rows, names within a cell): already deterministic.
-    let (declaration, declared) = read_declaration(&outcome.declaration_sources);
+    let (declaration, mut declared) = read_declaration(&outcome.declaration_sources);
+    declared.extend(consent.cmp_declared);
     let site_host = host_of(&start_url);
-    let consent = Consent::none_only(outcome.stats.pages_visited, None);
+    let observed = crate::consent::merge_runs(outcome.observed, consent.observed);
+    let consent = consent.consent;
     let diffed = diff(
         DiffInput {
             site_host: &site_host,
             declaration: &declaration,
             declared: &declared,
             consent: &consent,
-            observed: outcome.observed,
+            observed,
             pages_crawled: outcome.stats.pages_visited,
         },
         kb,

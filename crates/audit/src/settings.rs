@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use cookie_audit_browser::BrowserSettings;
 use cookie_audit_crawl::CrawlOptions;
-use cookie_audit_model::{EngineChoice, FailOn, ScanConfig};
+use cookie_audit_model::{ConsentRuns, EngineChoice, FailOn, ScanConfig};
 
 /// Everything one scan of one site needs besides its URL and knowledge base.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20,6 +20,34 @@ pub struct ScanSettings {
     pub fail_on: FailOn,
     /// `--chrome`: the Chromium to run (else `$CHROME`, else `chromium` on PATH).
     pub chrome: Option<PathBuf>,
+    /// The consent runs (`--consent`, `--consent-pages`, `--consent-rules`).
+    pub consent: ConsentSettings,
+}
+
+/// Which visits a browser scan makes besides the crawl, and with which rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentSettings {
+    /// `--consent`: `all` by default (the HTTP engine can do only `none`).
+    pub runs: ConsentRuns,
+    /// `--consent-pages`: pages each choice run visits, the cookie page included.
+    pub pages: u32,
+    /// `--consent-rules`: rules tried before the built-in ones.
+    pub rules: Option<PathBuf>,
+}
+
+impl ConsentSettings {
+    /// Pages a choice run visits unless `--consent-pages` says otherwise.
+    pub const DEFAULT_PAGES: u32 = 10;
+}
+
+impl Default for ConsentSettings {
+    fn default() -> ConsentSettings {
+        ConsentSettings {
+            runs: ConsentRuns::default(),
+            pages: ConsentSettings::DEFAULT_PAGES,
+            rules: None,
+        }
+    }
 }
 
 impl ScanSettings {
@@ -51,6 +79,8 @@ impl ScanSettings {
             tabs: Some(self.browser.tabs),
             settle_ms: Some(self.browser.settle.as_millis() as u64),
             max_time_secs: crawl.max_time.map(|t| t.as_secs()),
+            consent: Some(self.consent.runs),
+            consent_pages: Some(self.consent.pages),
         }
     }
 }

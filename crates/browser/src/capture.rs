@@ -64,6 +64,8 @@ pub(crate) struct ExtraInfo {
     pub blocked: Vec<(String, Vec<String>)>,
     /// Read by hand because the generated types could not decode the event.
     pub raw_fallback: bool,
+    /// When the event arrived: when its cookies were stored.
+    pub at: DateTime<Utc>,
 }
 
 /// Decodes a `Network.responseReceivedExtraInfo`: typed first, raw JSON when that fails. `None`
@@ -91,6 +93,8 @@ pub(crate) fn decode_extra_info(params: &Value) -> Option<ExtraInfo> {
                     })
                     .collect(),
                 raw_fallback: false,
+                // Set by `Capture::push` from the event's own time.
+                at: Utc::now(),
             })
         }
         Err(error) => {
@@ -130,6 +134,8 @@ pub(crate) fn decode_extra_info(params: &Value) -> Option<ExtraInfo> {
                 date,
                 blocked,
                 raw_fallback: true,
+                // Set by `Capture::push` from the event's own time.
+                at: Utc::now(),
             })
         }
     }
@@ -187,6 +193,8 @@ pub(crate) struct HeaderCookie {
     /// The line as the site sent it (decoded as the HTTP engine decodes it).
     pub line: String,
     pub record: CookieRecord,
+    /// When the response's headers arrived.
+    pub at: DateTime<Utc>,
 }
 
 /// What the main document did.
@@ -209,6 +217,9 @@ pub(crate) struct ScriptWrite {
     pub script: String,
     /// The document whose cookie was written.
     pub document: String,
+    /// When the write was reported.
+    #[serde(skip, default = "Utc::now")]
+    pub at: DateTime<Utc>,
 }
 
 /// Everything one visit captured, in arrival order.
@@ -278,7 +289,8 @@ impl Capture {
             "Network.requestWillBeSent" => self.request_will_be_sent(p, request_id),
             "Network.responseReceived" => self.response_received(p, request_id, is_main),
             "Network.responseReceivedExtraInfo" => {
-                if let Some(extra) = decode_extra_info(p) {
+                if let Some(mut extra) = decode_extra_info(p) {
+                    extra.at = event.at;
                     if extra.raw_fallback {
                         self.raw_fallbacks += 1;
                     }
@@ -300,7 +312,10 @@ impl Capture {
                     .and_then(Value::as_str)
                     .and_then(|s| serde_json::from_str::<ScriptWrite>(s).ok())
                 {
-                    self.writes.push(write);
+                    self.writes.push(ScriptWrite {
+                        at: event.at,
+                        ..write
+                    });
                 }
             }
             "Network.webSocketCreated" => {
@@ -438,7 +453,7 @@ impl Capture {
                 let cookie_ctx = SetCookieContext {
                     request_url: &url,
                     server_date,
-                    received_at,
+                    received_at: received_at.min(extra.at),
                 };
                 let mut record = interpret_set_cookie(line, &cookie_ctx);
                 if record.rejected.is_none()
@@ -453,6 +468,7 @@ impl Capture {
                     note: note.clone(),
                     line: line.clone(),
                     record,
+                    at: extra.at,
                 });
             }
         }
@@ -470,7 +486,7 @@ impl Capture {
         let mut keys = Vec::new();
         for cookie in self.header_cookies(received_at) {
             keys.push(jar_match_key(&cookie.record));
-            ctx.recorder.record(
+            ctx.recorder.record_at(
                 page,
                 cookie.record,
                 Some(&cookie.line),
@@ -479,6 +495,7 @@ impl Capture {
                     status: cookie.status,
                     note: cookie.note.as_deref(),
                 },
+                cookie.at,
             );
         }
         for write in &self.writes {
@@ -501,8 +518,13 @@ impl Capture {
                 received_at,
             };
             keys.push(interpret_set_cookie(&write.line, &cookie_ctx).key());
-            ctx.recorder
-                .record_script_write(page, &document, &write.line, script.as_ref());
+            ctx.recorder.record_script_write_at(
+                page,
+                &document,
+                &write.line,
+                script.as_ref(),
+                write.at,
+            );
         }
         keys
     }
@@ -639,6 +661,7 @@ mod tests {
         RawEvent {
             method: method.into(),
             params,
+            at: Utc::now(),
         }
     }
 

@@ -11,11 +11,14 @@ use cookie_audit_crawl::net::Guard;
 use cookie_audit_crawl::record::{PageRef, Setter};
 use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, PageTask, PageVisit};
 use cookie_audit_model::set_cookie::CookieRecord;
-use cookie_audit_model::{BrowserInfo, CookieKey, EngineKind, LimitKind, ResolveRule};
+use cookie_audit_model::{
+    BrowserInfo, ConsentState, CookieKey, EngineKind, LimitKind, ResolveRule,
+};
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore};
 
 use crate::capture::{jar_match_key, jar_record};
+use crate::consent::{ConsentLook, ConsentPlan, ConsentProgress};
 use crate::error::{BrowserError, CallError, VisitFailure};
 use crate::proxy::{MAX_REFUSALS_LISTED, Proxy};
 use crate::running::{Running, Tab};
@@ -29,6 +32,9 @@ pub const DEFAULT_TABS: u32 = 4;
 pub const DEFAULT_SETTLE_MS: u64 = 500;
 /// `--settle-ms` is capped here: longer waits find nothing a visitor would wait for.
 pub const MAX_SETTLE_MS: u64 = 30_000;
+/// The most a consent step takes before the page settles again (`consent/choose.rs`: banner
+/// wait, settings layer, two clicks and their checks, with room for slow answers).
+const CONSENT_STEP_BUDGET: Duration = Duration::from_secs(40);
 /// Time for a DevTools command that is not a navigation.
 pub(crate) const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -71,6 +77,8 @@ pub struct BrowserOptions {
     pub resolve: Vec<ResolveRule>,
     pub offline: bool,
     pub allow_private: bool,
+    /// What the run does with consent banners; `None`: nothing (the page is read as it comes).
+    pub consent: Option<ConsentPlan>,
 }
 
 impl BrowserOptions {
@@ -92,6 +100,7 @@ impl BrowserOptions {
             resolve: network.resolve.clone(),
             offline: network.offline,
             allow_private: network.allow_private,
+            consent: None,
         }
     }
 }
@@ -120,6 +129,8 @@ pub struct BrowserEngine {
     jar_only: Mutex<BTreeMap<CookieKey, (PageRef, CookieRecord)>>,
     restarts: AtomicU32,
     stats: Mutex<VisitStats>,
+    /// What this run saw of the consent banner and did with it.
+    pub(crate) consent: Mutex<ConsentProgress>,
 }
 
 impl std::fmt::Debug for BrowserEngine {
@@ -171,6 +182,7 @@ impl BrowserEngine {
             jar_only: Mutex::default(),
             restarts: AtomicU32::new(0),
             stats: Mutex::default(),
+            consent: Mutex::default(),
         })
     }
 
@@ -186,6 +198,19 @@ impl BrowserEngine {
     /// How many times the browser was restarted after a crash.
     pub fn restarts(&self) -> u32 {
         self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// What this run saw of the consent banner, and how its choice went (`options.consent`).
+    pub fn consent_look(&self) -> ConsentLook {
+        let state = self
+            .options
+            .consent
+            .as_ref()
+            .map_or(ConsentState::None, |plan| plan.state);
+        self.consent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .look(state)
     }
 
     /// How the visits so far went.
@@ -210,7 +235,14 @@ impl BrowserEngine {
     /// The most one visit can take: the page timeout, the settle cap, and the commands that read
     /// the page and return the tab to about:blank.
     fn visit_budget(&self) -> Duration {
-        self.options.page_timeout + Settle::cap(self.options.settle) + COMMAND_TIMEOUT * 3
+        let consent = if self.options.consent.is_some() {
+            // Waiting for a banner, two clicks with their checks, the settings layer, and the
+            // page settling again after the click.
+            CONSENT_STEP_BUDGET + Settle::cap(self.options.settle)
+        } else {
+            Duration::ZERO
+        };
+        self.options.page_timeout + Settle::cap(self.options.settle) + COMMAND_TIMEOUT * 3 + consent
     }
 
     /// Replaces a dead browser, once per death however many tabs noticed it.

@@ -22,8 +22,8 @@
 #[cfg(test)]
 mod agreement;
 mod capture;
-pub mod consent;
 mod classify;
+pub mod consent;
 mod engine;
 mod error;
 pub mod launch;
@@ -34,6 +34,7 @@ mod settle;
 mod tap;
 mod visit;
 
+pub use consent::{ConsentLook, ConsentPlan, ConsentRules};
 pub use engine::{
     BrowserEngine, BrowserOptions, BrowserSettings, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS,
     MAX_SETTLE_MS, VisitStats,

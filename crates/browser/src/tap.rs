@@ -56,6 +56,8 @@ pub(crate) const ROUTED: [&str; 12] = [
 pub(crate) struct RawEvent {
     pub method: String,
     pub params: Value,
+    /// When the tap read it: the time of a cookie write, to the few milliseconds DevTools takes.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
@@ -376,6 +378,7 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
             let _ = route.send(RawEvent {
                 method: method.to_string(),
                 params,
+                at: chrono::Utc::now(),
             });
         }
     }

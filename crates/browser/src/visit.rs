@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::capture::{BINDING, Capture};
 use crate::classify::{DocumentFacts, classify};
+use crate::consent::StepDone;
 use crate::engine::{BrowserEngine, COMMAND_TIMEOUT};
 use crate::error::{CallError, DocumentError, NetError, VisitFailure};
 use crate::running::{Running, Shown, Tab};
@@ -195,10 +196,15 @@ impl BrowserEngine {
             // A navigation that failed outright has nothing more to load.
             watch.settle.loaded(started);
         }
-        let end = self.settle(running, tab, &mut watch, ctx, url).await?;
+        let mut end = self.settle(running, tab, &mut watch, ctx, url).await?;
         drop(watch.slot.take());
         tracing::debug!(url = %url, ?end, straight_on, after_ms = started.elapsed().as_millis() as u64, "settled");
         self.count_visit(end, straight_on);
+        if end != SettleEnd::LoadTimedOut && navigation.error.is_none() {
+            end = self
+                .consent_step(running, tab, &mut watch, ctx, url, end)
+                .await?;
+        }
         let facts = self.document_facts(&watch.capture, navigation.error, end);
         let verdict = classify(&facts);
         let mut visit = PageVisit {
@@ -224,6 +230,38 @@ impl BrowserEngine {
         self.record(running, &watch.capture, task, ctx).await?;
         let reusable = self.leave(running, tab, end, navigation.loader).await;
         Ok(Done { visit, reusable })
+    }
+
+    /// The run's consent step (`consent/step.rs`), then the page settles again if the step
+    /// waited or clicked: what the click released is this page's too. Returns how the page's
+    /// last wait ended.
+    async fn consent_step(
+        &self,
+        running: &Running,
+        tab: &mut Tab,
+        watch: &mut Watch<impl Sized>,
+        ctx: &CrawlContext,
+        url: &Url,
+        end: SettleEnd,
+    ) -> Result<SettleEnd, VisitFailure> {
+        let Some(plan) = &self.options.consent else {
+            return Ok(end);
+        };
+        let done = crate::consent::step(&self.consent, plan, running, tab, url, |at| {
+            ctx.recorder.clicked(at)
+        })
+        .await;
+        if done == StepDone::Looked {
+            // A quick look: what arrived meanwhile is taken as the settled page's.
+            while let Ok(event) = tab.events.try_recv() {
+                self.react(running, tab, watch, ctx, url, event).await?;
+            }
+            return Ok(end);
+        }
+        let now = Instant::now();
+        watch.settle = Settle::new(now, self.options.settle, now + self.options.page_timeout);
+        watch.settle.loaded(now);
+        self.settle(running, tab, watch, ctx, url).await
     }
 
     async fn navigate(

@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use cookie_audit_audit::ScanSettings;
+use cookie_audit_audit::{ConsentSettings, ScanSettings};
 use cookie_audit_browser::BrowserSettings;
 use cookie_audit_crawl::{CrawlOptions, NetworkOptions};
-use cookie_audit_model::{EngineChoice, FailOn, ResolveRule, Scope};
+use cookie_audit_model::{ConsentRuns, EngineChoice, FailOn, ResolveRule, Scope};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -144,6 +144,18 @@ pub(crate) struct ScanOptions {
     /// Extra cookie knowledge: an Open Cookie Database CSV file
     #[arg(long, value_name = "FILE")]
     pub cookie_db: Option<PathBuf>,
+
+    /// Browser engine: visits besides the crawl — after "Accept all", after "Reject all", both, or none [default: all]
+    #[arg(long, value_enum)]
+    pub consent: Option<ConsentArg>,
+
+    /// Browser engine: pages each consent visit revisits, the cookie page included [default: 10]
+    #[arg(long, value_name = "N")]
+    pub consent_pages: Option<u32>,
+
+    /// Browser engine: consent rules tried before the built-in ones (docs/consent.md)
+    #[arg(long, value_name = "FILE")]
+    pub consent_rules: Option<PathBuf>,
 }
 
 // Switches are `Option<bool>` so "not given" differs from "false": `--insecure` alone means true,
@@ -186,6 +198,9 @@ impl ScanOptions {
             settle_ms: self.settle_ms.or(base.settle_ms),
             chrome: self.chrome.or(base.chrome),
             cookie_db: self.cookie_db.or(base.cookie_db),
+            consent: self.consent.or(base.consent),
+            consent_pages: self.consent_pages.or(base.consent_pages),
+            consent_rules: self.consent_rules.or(base.consent_rules),
         }
     }
 
@@ -201,6 +216,7 @@ impl ScanOptions {
         let crawl = CrawlOptions::default();
         let browser = BrowserSettings::default();
         let network = NetworkOptions::default();
+        let consent = ConsentSettings::default();
         Ok(ScanSettings {
             engine: self
                 .engine
@@ -234,11 +250,24 @@ impl ScanOptions {
             },
             fail_on: self.fail_on.map_or(FailOn::default(), FailOnArg::fail_on),
             chrome: self.chrome.clone(),
+            consent: ConsentSettings {
+                runs: self.consent.map_or(consent.runs, ConsentArg::runs),
+                pages: self.consent_pages.unwrap_or(consent.pages),
+                rules: self.consent_rules.clone(),
+            },
         })
     }
 
     /// Values no scan can run with.
     fn check(&self) -> Result<(), OptionsError> {
+        if self.engine == Some(EngineArg::Http)
+            && self.consent.is_some_and(|c| c != ConsentArg::None)
+        {
+            return Err(OptionsError::Invalid {
+                option: "consent",
+                reason: "the HTTP engine cannot see or click a consent banner: use --engine browser, or --consent none".into(),
+            });
+        }
         if let Some(rate) = self.rate
             && (!rate.is_finite() || rate < 0.0)
         {
@@ -254,6 +283,7 @@ impl ScanOptions {
             ("concurrency", self.concurrency.map(u64::from)),
             ("tabs", self.tabs.map(u64::from)),
             ("timeout", self.timeout),
+            ("consent_pages", self.consent_pages.map(u64::from)),
             ("max_time", self.max_time),
         ] {
             if value == Some(0) {
@@ -264,6 +294,27 @@ impl ScanOptions {
             }
         }
         Ok(())
+    }
+}
+
+/// `--consent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ConsentArg {
+    None,
+    Accept,
+    Reject,
+    All,
+}
+
+impl ConsentArg {
+    fn runs(self) -> ConsentRuns {
+        match self {
+            ConsentArg::None => ConsentRuns::None,
+            ConsentArg::Accept => ConsentRuns::Accept,
+            ConsentArg::Reject => ConsentRuns::Reject,
+            ConsentArg::All => ConsentRuns::All,
+        }
     }
 }
 

@@ -63,6 +63,35 @@ impl std::fmt::Display for ConsentState {
     }
 }
 
+/// Which visits a scan makes (`--consent`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentRuns {
+    /// Only the visitor who has not chosen (the crawl). The HTTP engine can do nothing else.
+    None,
+    /// The crawl, then a visit after "Accept all".
+    Accept,
+    /// The crawl, then a visit after "Reject all".
+    Reject,
+    /// The crawl, then both.
+    #[default]
+    All,
+}
+
+impl ConsentRuns {
+    /// The choice runs it asks for, after the crawl.
+    pub fn choices(self) -> &'static [ConsentState] {
+        match self {
+            ConsentRuns::None => &[],
+            ConsentRuns::Accept => &[ConsentState::Accept],
+            ConsentRuns::Reject => &[ConsentState::Reject],
+            ConsentRuns::All => &[ConsentState::Accept, ConsentState::Reject],
+        }
+    }
+}
+
 /// The consent banner and the runs made through it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Consent {

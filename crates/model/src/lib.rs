@@ -32,7 +32,8 @@ pub mod url_norm;
 mod url_norm_props;
 
 pub use consent::{
-    Banner, Clicked, Cmp, Consent, ConsentRun, ConsentState, Detection, RejectPath, RunStatus,
+    Banner, Clicked, Cmp, Consent, ConsentRun, ConsentRuns, ConsentState, Detection, RejectPath,
+    RunStatus,
 };
 pub use domain::Party;
 pub use errors::error_chain;

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::consent::{Consent, ConsentState};
+use crate::consent::{Consent, ConsentRuns, ConsentState};
 use crate::domain::Party;
 use crate::expiry::Expiry;
 use crate::findings::FindingCode;
@@ -230,6 +230,12 @@ pub struct ScanConfig {
     /// Seconds after which the crawl visits no new page (`--max-time`); `null`: no limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_time_secs: Option<u64>,
+    /// The visits asked for (`--consent`): `none`, `accept`, `reject` or `all`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentRuns>,
+    /// Pages each choice run visits (`--consent-pages`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_pages: Option<u32>,
 }
 
 /// The browser behind a browser-engine report.

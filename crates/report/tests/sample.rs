@@ -43,6 +43,8 @@ fn config(show_values: bool) -> ScanConfig {
         tabs: None,
         settle_ms: None,
         max_time_secs: None,
+        consent: None,
+        consent_pages: None,
     }
 }
 
@@ -711,6 +713,8 @@ pub(crate) fn bare_report() -> Report {
             tabs: Some(4),
             settle_ms: Some(1500),
             max_time_secs: None,
+            consent: None,
+            consent_pages: None,
             ..config(false)
         },
         limitations: vec![],

@@ -135,6 +135,8 @@ pub(crate) fn report(
             tabs: None,
             settle_ms: None,
             max_time_secs: None,
+            consent: None,
+            consent_pages: None,
         },
         limitations: vec![],
         browser: None,

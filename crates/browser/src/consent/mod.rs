@@ -4,24 +4,20 @@
 //!
 //! - [`rules`]: the rules as data (built in, plus `--consent-rules FILE`).
 //! - `choose.rs`: survey a page, click, verify, retry once.
+//! - `step.rs`: the step of a visit that does this, and what a run saw and did.
 //! - `consent.js`: the page side — banners in the document, open shadow roots and same-origin
 //!   iframes; buttons by rule or, for platforms no rule knows, by their words.
 
-#![allow(
-    dead_code,
-    unused_imports,
-    reason = "the engine uses these once the consent runs are wired in (next commits)"
-)]
-
 mod choose;
 pub mod rules;
+mod step;
 
 use serde::Deserialize;
 
-pub(crate) use choose::{
-    BANNER_WAIT, Choice, ChoiceOutcome, PageDriver, Survey, choose, survey, wait_for_banner,
-};
+pub(crate) use choose::{BANNER_WAIT, PageDriver};
 pub use rules::{ConsentRules, RulesError};
+pub use step::{ConsentLook, ConsentPlan};
+pub(crate) use step::{ConsentProgress, StepDone, step};
 
 /// One entry of a platform's own cookie list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -350,9 +350,13 @@ fn scan_options(
 
 /// Paths in the file are taken from the file's directory, wherever the job runs from.
 fn relative_to(options: &mut ScanOptions, base: &Path) {
-    for path in [&mut options.cookie_db, &mut options.chrome]
-        .into_iter()
-        .flatten()
+    for path in [
+        &mut options.cookie_db,
+        &mut options.chrome,
+        &mut options.consent_rules,
+    ]
+    .into_iter()
+    .flatten()
     {
         if path.is_relative() {
             *path = base.join(&*path);
