@@ -571,8 +571,8 @@ pub enum CookieCategory {
     /// Needed for a service the visitor asked for (a session, a load balancer, the consent choice
     /// itself): no consent needed.
     StrictlyNecessary,
-    /// Remembers the visitor's choices (language, accessibility settings, embedded players); needs
-    /// consent.
+    /// Remembers the visitor's choices and settings (language, preferences) beyond what the
+    /// service strictly needs; needs consent.
     Functional,
     /// Measures how the site is used; needs consent, though UK law lets it run before a choice when
     /// disclosed with a simple way to object.
@@ -734,8 +734,8 @@ pub enum EvidenceKind {
 }
 
 impl Evidence {
-    /// Evidence of `kind` at `url` with every detail empty, for the caller to fill with struct
-    /// update syntax (`..Evidence::new(kind, url)`).
+    /// Evidence of `kind` at `url` with every optional detail empty; callers set the ones they
+    /// know.
     pub fn new(kind: EvidenceKind, url: impl Into<String>) -> Evidence {
         Evidence {
             kind,

@@ -203,8 +203,8 @@ pub struct CookieRecord {
     pub value: String,
     /// The cookie's domain without a leading dot: the `Domain` attribute, or the host.
     pub domain: String,
-    /// Sent only to the exact host that set it: no `Domain` attribute, or one naming a public
-    /// suffix that is the host itself.
+    /// Sent only to the exact host that set it: no `Domain` attribute, or one naming the host
+    /// itself when that host is a public suffix or an IP address.
     pub host_only: bool,
     /// The `Path` attribute when it starts with `/`, else the default path of the request URL.
     pub path: String,
