@@ -47,8 +47,8 @@ pub struct CrawlOutcome {
     pub declaration_sources: Vec<DeclarationSource>,
     /// Set when the start URL gave no response at all: nothing could be audited.
     pub start_error: Option<String>,
-    /// What the engine cannot see, in plain words, for `Report::limitations`; empty for the browser
-    /// engine.
+    /// What the engine could not see, in plain words, for `Report::limitations` (the HTTP engine:
+    /// cookies set by JavaScript; the browser engine: what a crash and restart lost).
     pub limitations: Vec<String>,
     /// The browser behind the browser engine (its version and cookie policy); `None` for the HTTP
     /// engine.

@@ -47,7 +47,8 @@ pub struct PageVisit {
     pub final_url: Option<Url>,
     /// The final response's HTTP status; `None` when no response arrived.
     pub status: Option<u16>,
-    /// Whether the page was read and, if not, why (listed in `crawl.errors`).
+    /// Whether the page was read and, if not, why (a failure or an error status is listed in
+    /// `crawl.errors`).
     pub outcome: VisitStatus,
     /// Links (anchor text kept for discovery), empty unless the page was read.
     pub links: Vec<Link>,

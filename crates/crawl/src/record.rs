@@ -55,8 +55,9 @@ pub enum Setter<'a> {
 }
 
 /// Turns the sightings of one run into observed cookies: one per (name, domain, path), "first seen"
-/// the least by (depth, page URL, setter URL) whatever order pages finish in, evidence bounded by
-/// [`MAX_EVIDENCE_PER_KIND`]. Engines record into it from concurrent visits; it locks inside.
+/// the earliest real setting by (depth, page URL, setter URL) whatever order pages finish in,
+/// evidence bounded by [`MAX_EVIDENCE_PER_KIND`]. Engines record into it from concurrent visits; it
+/// locks inside.
 #[derive(Debug)]
 pub struct Recorder {
     site_host: String,
