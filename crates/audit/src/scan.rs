@@ -119,11 +119,13 @@ fn assemble(
     // In the order the pages were read (tables, rows, names within a cell): already deterministic.
     let (declaration, declared) = read_declaration(&outcome.declaration_sources);
     let site_host = host_of(&start_url);
+    let consent = Consent::none_only(outcome.stats.pages_visited, None);
     let diffed = diff(
         DiffInput {
             site_host: &site_host,
             declaration: &declaration,
             declared: &declared,
+            consent: &consent,
             observed: outcome.observed,
             pages_crawled: outcome.stats.pages_visited,
         },
@@ -134,7 +136,7 @@ fn assemble(
     let observed = diffed.observed;
     let findings = diffed.findings;
     let summary = Summary::tally(&declared, &observed, &findings);
-    let consent = Consent::none_only(outcome.stats.pages_visited, None);
+
     let report = Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: cookie_audit_model::tool(),

@@ -24,11 +24,34 @@ use cookie_audit_model::set_cookie::{
 use serde_json::Value;
 use url::Url;
 
+use crate::error::DocumentError;
 use crate::proxy::VERDICT_HEADER;
 use crate::tap::RawEvent;
 
 /// The name of the function the hook calls for every `document.cookie` write.
 pub(crate) const BINDING: &str = "__cookieAuditWrite";
+
+/// The key a jar entry is matched by against what headers and scripts set. A byte that is not
+/// UTF-8 is U+FFFD in a header's record (read as the HTTP engine reads it) but missing from the
+/// jar's (DevTools drops it), so these keys leave it out: one cookie, not two. Only for this
+/// match: elsewhere `CookieRecord::key` keeps `caf` and `caf\xe9` apart, as browsers do.
+pub(crate) fn jar_match_key(record: &CookieRecord) -> CookieKey {
+    let bare = |s: &str| s.replace('\u{fffd}', "");
+    CookieKey::new(&bare(&record.name), &record.domain, &bare(&record.path))
+}
+
+/// A header value as DevTools gives it, back to what the site sent. Chromium 156 turns raw
+/// header bytes into a JSON string as windows-1252 (`Set-Cookie: café=1` sent as UTF-8 arrives
+/// as `cafÃ©=1`; measured by the agreement test), so the value is encoded back to those bytes
+/// and read as the HTTP engine reads bytes: UTF-8, anything else replaced. A value windows-1252
+/// cannot hold was not decoded so, and is kept as it came.
+pub(crate) fn header_text(devtools: &str) -> String {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(devtools);
+    if unmappable {
+        return devtools.to_string();
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
 
 /// The `Set-Cookie` part of one `responseReceivedExtraInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +146,7 @@ fn header_values(headers: &Value) -> (Vec<String>, Option<String>) {
             };
             if name.eq_ignore_ascii_case("set-cookie") {
                 lines.extend(
-                    value
+                    header_text(value)
                         .split('\n')
                         .map(|l| l.trim_end_matches('\r'))
                         .filter(|l| !l.trim().is_empty())
@@ -153,13 +176,26 @@ struct RequestChain {
     requested: Vec<String>,
 }
 
+/// One `Set-Cookie` line of a response, interpreted.
+#[derive(Debug, Clone)]
+pub(crate) struct HeaderCookie {
+    /// The response's own URL (a redirect hop's).
+    pub url: Url,
+    pub status: u16,
+    /// Which redirect hop it was, in the HTTP engine's words.
+    pub note: Option<String>,
+    /// The line as the site sent it (decoded as the HTTP engine decodes it).
+    pub line: String,
+    pub record: CookieRecord,
+}
+
 /// What the main document did.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MainDocument {
     pub status: Option<u16>,
     pub url: Option<String>,
     pub mime_type: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<DocumentError>,
     /// The guard proxy answered instead of the site (`crate::proxy::VERDICT_HEADER`): why.
     pub proxy_verdict: Option<String>,
 }
@@ -239,76 +275,8 @@ impl Capture {
         let request_id = p.get("requestId").and_then(Value::as_str).unwrap_or("");
         let is_main = self.main_request.as_deref() == Some(request_id);
         match event.method.as_str() {
-            "Network.requestWillBeSent" => {
-                let url = p
-                    .pointer("/request/url")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                if self.main_request.is_none()
-                    && p.get("type").and_then(Value::as_str) == Some("Document")
-                    && p.get("loaderId").and_then(Value::as_str) == Some(request_id)
-                {
-                    self.main_request = Some(request_id.to_string());
-                }
-                let redirect = p.get("redirectResponse").cloned();
-                let has_extra = p
-                    .get("redirectHasExtraInfo")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-                let chain = self.chain(request_id);
-                if let Some(redirect) = redirect
-                    && has_extra
-                {
-                    chain.hops.push(Hop {
-                        url: redirect
-                            .get("url")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                        status: redirect
-                            .get("status")
-                            .and_then(Value::as_u64)
-                            .unwrap_or_default() as u16,
-                    });
-                }
-                chain.requested.push(url);
-            }
-            "Network.responseReceived" => {
-                let url = p
-                    .pointer("/response/url")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let status = p
-                    .pointer("/response/status")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default() as u16;
-                if is_main {
-                    self.main.status = Some(status);
-                    self.main.url = Some(url.clone());
-                    self.main.mime_type = p
-                        .pointer("/response/mimeType")
-                        .and_then(Value::as_str)
-                        .map(str::to_string);
-                    self.main.proxy_verdict = p
-                        .pointer("/response/headers")
-                        .and_then(Value::as_object)
-                        .and_then(|headers| {
-                            headers.iter().find_map(|(name, value)| {
-                                name.eq_ignore_ascii_case(VERDICT_HEADER)
-                                    .then(|| value.as_str().map(str::to_string))?
-                            })
-                        });
-                }
-                let has_extra = p
-                    .get("hasExtraInfo")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true);
-                if has_extra {
-                    self.chain(request_id).hops.push(Hop { url, status });
-                }
-            }
+            "Network.requestWillBeSent" => self.request_will_be_sent(p, request_id),
+            "Network.responseReceived" => self.response_received(p, request_id, is_main),
             "Network.responseReceivedExtraInfo" => {
                 if let Some(extra) = decode_extra_info(p) {
                     if extra.raw_fallback {
@@ -324,10 +292,7 @@ impl Capture {
                     .and_then(Value::as_str)
                     .unwrap_or("the page failed to load");
                 let blocked = p.get("blockedReason").and_then(Value::as_str);
-                self.main.error = Some(match blocked {
-                    Some(reason) => format!("{error} (blocked: {reason})"),
-                    None => error.to_string(),
-                });
+                self.main.error = Some(DocumentError::from_devtools(error, blocked));
             }
             "Runtime.bindingCalled" if p.get("name").and_then(Value::as_str) == Some(BINDING) => {
                 if let Some(write) = p
@@ -344,6 +309,80 @@ impl Capture {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A request, or the next hop of a redirect chain (same id, with the previous response).
+    fn request_will_be_sent(&mut self, p: &Value, request_id: &str) {
+        let url = p
+            .pointer("/request/url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if self.main_request.is_none()
+            && p.get("type").and_then(Value::as_str) == Some("Document")
+            && p.get("loaderId").and_then(Value::as_str) == Some(request_id)
+        {
+            self.main_request = Some(request_id.to_string());
+        }
+        let redirect = p.get("redirectResponse").cloned();
+        let has_extra = p
+            .get("redirectHasExtraInfo")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let chain = self.chain(request_id);
+        if let Some(redirect) = redirect
+            && has_extra
+        {
+            chain.hops.push(Hop {
+                url: redirect
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                status: redirect
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default() as u16,
+            });
+        }
+        chain.requested.push(url);
+    }
+
+    /// A response; the main document's tells what the page is.
+    fn response_received(&mut self, p: &Value, request_id: &str, is_main: bool) {
+        let url = p
+            .pointer("/response/url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let status = p
+            .pointer("/response/status")
+            .and_then(Value::as_u64)
+            .unwrap_or_default() as u16;
+        if is_main {
+            self.main.status = Some(status);
+            self.main.url = Some(url.clone());
+            self.main.mime_type = p
+                .pointer("/response/mimeType")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            self.main.proxy_verdict = p
+                .pointer("/response/headers")
+                .and_then(Value::as_object)
+                .and_then(|headers| {
+                    headers.iter().find_map(|(name, value)| {
+                        name.eq_ignore_ascii_case(VERDICT_HEADER)
+                            .then(|| value.as_str().map(str::to_string))?
+                    })
+                });
+        }
+        let has_extra = p
+            .get("hasExtraInfo")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        if has_extra {
+            self.chain(request_id).hops.push(Hop { url, status });
         }
     }
 
@@ -379,20 +418,19 @@ impl Capture {
         out
     }
 
-    /// Records what arrived into the recorder; returns the keys recorded.
-    pub(crate) fn record(
-        &self,
-        ctx: &CrawlContext,
-        page: &PageRef,
-        received_at: DateTime<Utc>,
-    ) -> Vec<CookieKey> {
-        let mut keys = Vec::new();
+    /// Every `Set-Cookie` line of every response, through the one parser, with Chromium's own
+    /// refusals applied: what the engine records from headers.
+    pub(crate) fn header_cookies(&self, received_at: DateTime<Utc>) -> Vec<HeaderCookie> {
+        let mut out = Vec::new();
         for (url, status, note, extra) in self.responses() {
             let server_date = extra.date.as_deref().and_then(parse_cookie_date);
             let mut lines: Vec<&String> = extra.set_cookie.iter().collect();
-            // A refused line is in the raw headers too; one that is not still counts.
+            // A refused line is in the raw headers too; one that is not still counts — unless a
+            // header line held bytes that are not UTF-8: DevTools garbles those in its list of
+            // refused lines (it drops the bytes after them too), so that line is the one.
+            let garbled = extra.set_cookie.iter().any(|l| l.contains('\u{fffd}'));
             for (line, _) in &extra.blocked {
-                if !extra.set_cookie.iter().any(|l| l == line) {
+                if !garbled && !extra.set_cookie.iter().any(|l| l == line) {
                     lines.push(line);
                 }
             }
@@ -409,18 +447,39 @@ impl Capture {
                 {
                     record.rejected = Some(browser_rejection(reasons));
                 }
-                keys.push(record.key());
-                ctx.recorder.record(
-                    page,
+                out.push(HeaderCookie {
+                    url: url.clone(),
+                    status,
+                    note: note.clone(),
+                    line: line.clone(),
                     record,
-                    Some(line),
-                    Setter::Response {
-                        url: &url,
-                        status,
-                        note: note.as_deref(),
-                    },
-                );
+                });
             }
+        }
+        out
+    }
+
+    /// Records what arrived into the recorder; returns the keys recorded, as jar entries are
+    /// matched against them ([`jar_match_key`]).
+    pub(crate) fn record(
+        &self,
+        ctx: &CrawlContext,
+        page: &PageRef,
+        received_at: DateTime<Utc>,
+    ) -> Vec<CookieKey> {
+        let mut keys = Vec::new();
+        for cookie in self.header_cookies(received_at) {
+            keys.push(jar_match_key(&cookie.record));
+            ctx.recorder.record(
+                page,
+                cookie.record,
+                Some(&cookie.line),
+                Setter::Response {
+                    url: &cookie.url,
+                    status: cookie.status,
+                    note: cookie.note.as_deref(),
+                },
+            );
         }
         for write in &self.writes {
             let Ok(document) = Url::parse(&write.document) else {
@@ -644,6 +703,82 @@ mod tests {
         );
         assert_eq!(capture.main.status, Some(200));
         assert_eq!(capture.main.url.as_deref(), Some("http://a.test/landed"));
+    }
+
+    /// Issue 18: `Set-Cookie: café=1` (UTF-8) reached the report as `cafÃ©` beside the jar's
+    /// `café`: two cookies where Chromium holds one. What DevTools sent, as measured in Chromium
+    /// 156: the header bytes as windows-1252.
+    #[test]
+    fn header_values_are_read_back_to_the_bytes_the_site_sent() {
+        let params = json!({
+            "requestId": "1",
+            "headers": {
+                "Set-Cookie": "caf\u{c3}\u{a9}=1\na=\u{e2}\u{201a}\u{ac}\nb=caf\u{e9}",
+                "set-cookie": "plain=1"
+            },
+            "statusCode": 200
+        });
+        let mut lines = decode_extra_info(&params).unwrap().set_cookie;
+        lines.sort();
+        assert_eq!(lines, ["a=\u{20ac}", "b=caf\u{fffd}", "café=1", "plain=1"]);
+        // Text windows-1252 cannot hold was never decoded so: kept.
+        assert_eq!(header_text("\u{4e2d}=1"), "\u{4e2d}=1");
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_does_not_make_two_cookies() {
+        let now = Utc::now();
+        let url = Url::parse("http://www.a.test/").unwrap();
+        let ctx = SetCookieContext {
+            request_url: &url,
+            server_date: None,
+            received_at: now,
+        };
+        let header = interpret_set_cookie("caf\u{fffd}=1; Path=/\u{fffd}", &ctx);
+        let jar = jar_record(
+            &json!({"name": "caf", "value": "1", "domain": "www.a.test", "path": "/", "session": true}),
+            now,
+        )
+        .unwrap();
+        assert_eq!(jar_match_key(&header), jar_match_key(&jar));
+        assert_ne!(
+            header.key(),
+            jar.key(),
+            "only the jar match leaves U+FFFD out"
+        );
+    }
+
+    /// DevTools garbles a refused line's bytes that are not UTF-8 (`a=\xe9; Secure` is listed
+    /// as `a=Secure`): the header line is that cookie, not another one.
+    #[test]
+    fn a_refused_line_garbled_by_devtools_is_not_a_second_cookie() {
+        let mut capture = Capture::new(Some("L".into()));
+        for e in [
+            event(
+                "Network.requestWillBeSent",
+                json!({"requestId": "L", "loaderId": "L", "type": "Document", "request": {"url": "http://a.test/"}}),
+            ),
+            event(
+                "Network.responseReceivedExtraInfo",
+                json!({"requestId": "L", "statusCode": 200,
+                "headers": {"Set-Cookie": "a=\u{e9}; Secure\nb=1; Secure"},
+                "blockedCookies": [
+                    {"blockedReasons": ["SecureOnly"], "cookieLine": "a=Secure"},
+                    {"blockedReasons": ["SecureOnly"], "cookieLine": "b=1; Secure"}
+                ]}),
+            ),
+            event(
+                "Network.responseReceived",
+                json!({"requestId": "L", "hasExtraInfo": true,
+                       "response": {"url": "http://a.test/", "status": 200, "mimeType": "text/html"}}),
+            ),
+        ] {
+            capture.push(&e);
+        }
+        let cookies = capture.header_cookies(Utc::now());
+        let lines: Vec<&str> = cookies.iter().map(|c| c.line.as_str()).collect();
+        assert_eq!(lines, ["a=\u{fffd}; Secure", "b=1; Secure"]);
+        assert!(cookies.iter().all(|c| c.record.rejected.is_some()));
     }
 
     #[test]

@@ -1,6 +1,8 @@
-// cookie-audit: reports every cookie a script writes, with the script that wrote it.
-// Injected with Page.addScriptToEvaluateOnNewDocument, so it runs in every frame before the
-// page's own scripts. It changes nothing the page can observe except the setter's identity.
+// cookie-audit: reports every cookie a script writes, with the script that wrote it, and what
+// the page still has to do (its pending timers, its storage writes) so the engine knows when it
+// has settled. Injected with Page.addScriptToEvaluateOnNewDocument, so it runs in every frame
+// before the page's own scripts. It changes nothing the page can observe except the identity of
+// the functions it wraps.
 (() => {
   "use strict";
   if (globalThis.__cookieAuditHooked) return;
@@ -63,5 +65,99 @@
       } catch (e) { /* never break the page */ }
       return originalSet.apply(this, arguments);
     };
+  }
+  watchActivity();
+
+  // What the page still has to do, for the settle rule (crates/browser/src/settle.rs): when the
+  // earliest of its pending timers is due, and whether it wrote to storage. Reported through a
+  // second binding, batched and at most every REPORT_EVERY_MS, so a page that re-arms a timer in
+  // a loop cannot flood the DevTools connection; the last state is always sent.
+  function watchActivity() {
+    const activityBinding = "__cookieAuditActivity";
+    // Timers due further away than the engine ever waits (its cap after load) are not tracked.
+    const HORIZON_MS = __COOKIE_AUDIT_HORIZON_MS__;
+    const REPORT_EVERY_MS = 50;
+    const schedule = globalThis.setTimeout;
+    const frame = Math.random().toString(36).slice(2);
+    const pending = new Map();
+    let reported = undefined;
+    let storageWritten = false;
+    let flushQueued = false;
+    let lastFlush = 0;
+    const earliest = () => {
+      let first = Infinity;
+      for (const due of pending.values()) if (due < first) first = due;
+      return first;
+    };
+    const flush = () => {
+      flushQueued = false;
+      lastFlush = performance.now();
+      const first = earliest();
+      // `due` names the timer (its due time on this frame's clock), `in_ms` says when it is due.
+      const due = first === Infinity ? null : Math.round(first);
+      if (due === reported && !storageWritten) return;
+      reported = due;
+      const timer = due === null ? null : { due: due, in_ms: Math.max(0, due - Math.round(lastFlush)) };
+      const binding = globalThis[activityBinding];
+      if (typeof binding === "function") {
+        try {
+          binding(JSON.stringify({ frame: frame, timer: timer, storage: storageWritten }));
+        } catch (e) { /* never break the page */ }
+      }
+      storageWritten = false;
+    };
+    const changed = () => {
+      if (flushQueued) return;
+      flushQueued = true;
+      schedule.call(globalThis, flush, Math.max(0, lastFlush + REPORT_EVERY_MS - performance.now()));
+    };
+    // The engine calls this when it believes the page settled: the state as of now, at once.
+    Object.defineProperty(globalThis, "__cookieAuditFlush", { value: () => { reported = undefined; flush(); } });
+    // An interval counts until its first run: later runs repeat what the first did.
+    const wrapTimer = (name) => {
+      const original = globalThis[name];
+      if (typeof original !== "function") return;
+      const wrapped = function (handler, delay) {
+        const ms = Math.max(0, Number(delay) || 0);
+        if (typeof handler !== "function" || ms > HORIZON_MS) return original.apply(this, arguments);
+        const args = Array.prototype.slice.call(arguments);
+        let id;
+        args[0] = function () {
+          if (pending.delete(id)) changed();
+          return handler.apply(this, arguments);
+        };
+        id = original.apply(this, args);
+        pending.set(id, performance.now() + ms);
+        changed();
+        return id;
+      };
+      Object.defineProperty(wrapped, "name", { value: name });
+      globalThis[name] = wrapped;
+    };
+    wrapTimer("setTimeout");
+    wrapTimer("setInterval");
+    for (const name of ["clearTimeout", "clearInterval"]) {
+      const original = globalThis[name];
+      if (typeof original !== "function") continue;
+      const wrapped = function (id) {
+        if (pending.delete(id)) changed();
+        return original.apply(this, arguments);
+      };
+      Object.defineProperty(wrapped, "name", { value: name });
+      globalThis[name] = wrapped;
+    }
+    if (globalThis.Storage && Storage.prototype) {
+      for (const name of ["setItem", "removeItem", "clear"]) {
+        const original = Storage.prototype[name];
+        if (typeof original !== "function") continue;
+        Storage.prototype[name] = function () {
+          storageWritten = true;
+          changed();
+          return original.apply(this, arguments);
+        };
+      }
+    }
+    // A frame going away leaves no timer behind.
+    globalThis.addEventListener("pagehide", () => { pending.clear(); flush(); });
   }
 })();

@@ -35,6 +35,10 @@ pub const CANDIDATES: [&str; 4] = [
 /// `Network.setCookieControls` did not lift that, the profile preference does.
 pub const PREFERENCES: &str = r#"{"profile":{"cookie_controls_mode":0}}"#;
 
+/// An empty page in the profile. A `file:` page is a secure context, where Chromium shows its
+/// client hints (`navigator.userAgentData`); about:blank is not.
+pub const PROBE_PAGE: &str = "probe.html";
+
 /// The environment variable every process of a launched browser carries: its profile path.
 /// Tests and the benchmark find a browser's processes by it, even once they were orphaned.
 pub const MARKER_ENV: &str = "COOKIE_AUDIT_BROWSER_PROFILE";
@@ -131,6 +135,9 @@ pub fn chrome_args(options: &LaunchOptions, profile: &Path, as_root: bool) -> Ve
         // Requests made inside cross-site iframes are only reported to the page's DevTools
         // session when the iframe runs in the page's process.
         "--disable-site-isolation-trials",
+        // A visitor's Chrome: `navigator.webdriver` is true in a browser driven over DevTools,
+        // and consent libraries hide their banner from it (vanilla-cookieconsent does).
+        "--disable-blink-features=AutomationControlled",
         // Site isolation off (see above); no HTTPS upgrade of the URLs the crawl chose.
         "--disable-features=IsolateOrigins,site-per-process,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,MediaRouter,OptimizationHints,NetworkTimeServiceQuerying",
     ]
@@ -343,6 +350,11 @@ fn fresh_profile() -> Result<PathBuf, BrowserError> {
     std::fs::create_dir_all(&default).map_err(err)?;
     std::fs::create_dir_all(profile.join("t")).map_err(err)?;
     std::fs::write(default.join("Preferences"), PREFERENCES).map_err(err)?;
+    std::fs::write(
+        profile.join(PROBE_PAGE),
+        "<!DOCTYPE html><title>probe</title>",
+    )
+    .map_err(err)?;
     Ok(profile)
 }
 

@@ -7,7 +7,13 @@
 //! - `proxy`: the SSRF guard — an HTTP proxy on loopback through which Chromium makes every
 //!   connection, resolved and judged by the HTTP client's own guard.
 //! - `capture`: raw events of one visit → recorded cookies (headers, script writes, the jar).
-//! - `engine`: [`BrowserEngine`], the pool of tabs and the visit of one page.
+//! - [`consent`]: consent banners — rules, the choice, its verification, the platform's list.
+//! - `engine`: [`BrowserEngine`], the pool of tabs and a retry when a tab or the browser dies.
+//! - `running`: one running browser, its tabs (all opened by one function), and how it presents
+//!   itself (a visitor's desktop Chrome).
+//! - `visit`: the visit of one page: navigate, settle, classify, read, record, leave the tab.
+//! - `settle`: when a page has settled — the rule, as a pure state machine.
+//! - `classify`: what a visit's outcome was, from what its document did — a pure function.
 //! - [`procs`]: `/proc` helpers: a browser's processes and their memory (PSS).
 //!
 //! **Architecture invariant:** Chromium is always killed, with its whole process group, when the
@@ -16,16 +22,22 @@
 #[cfg(test)]
 mod agreement;
 mod capture;
+pub mod consent;
+mod classify;
 mod engine;
 mod error;
 pub mod launch;
 pub mod procs;
 mod proxy;
+mod running;
+mod settle;
 mod tap;
+mod visit;
 
 pub use engine::{
     BrowserEngine, BrowserOptions, BrowserSettings, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS,
-    MAX_SETTLE_MS, SETTLE_CAP_EXTRA,
+    MAX_SETTLE_MS, VisitStats,
 };
 pub use error::BrowserError;
 pub use launch::{MARKER_ENV, find_chrome};
+pub use settle::MAX_EXTENSION;

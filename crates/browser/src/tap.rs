@@ -208,12 +208,69 @@ impl Tap {
 
 /// The first fields of a message, enough to route it without decoding its body twice.
 #[derive(serde::Deserialize)]
-struct Head<'a> {
+struct Head {
     id: Option<u64>,
-    #[serde(borrow)]
-    method: Option<std::borrow::Cow<'a, str>>,
+    method: Option<String>,
     #[serde(rename = "sessionId")]
     session_id: Option<String>,
+}
+
+/// Reads a message as JSON, lone surrogates and all. Chromium writes a string holding a lone
+/// UTF-16 surrogate — from header or cookie bytes that are not UTF-8 (`a=\xed\xa0\x80` is a
+/// cookie whose value DevTools writes as `"\ud800"`), or from JavaScript — as an escape
+/// serde_json refuses; one such cookie made the whole jar unreadable, and one such header made a
+/// `responseReceivedExtraInfo` vanish with every `Set-Cookie` in it. They become U+FFFD, as every
+/// other unreadable byte does.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> serde_json::Result<T> {
+    serde_json::from_str(text).or_else(|error| {
+        if text.contains("\\u") {
+            serde_json::from_str(&without_lone_surrogates(text))
+        } else {
+            Err(error)
+        }
+    })
+}
+
+/// `text` with every `\uD800`–`\uDFFF` escape that is not half of a pair replaced by `\ufffd`.
+fn without_lone_surrogates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let unit = |at: usize| {
+        let hex = text.get(at..at + 4)?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let is_high = |u: u16| (0xD800..0xDC00).contains(&u);
+    let is_low = |u: u16| (0xDC00..0xE000).contains(&u);
+    let mut out = String::with_capacity(text.len());
+    let (mut at, mut copied) = (0, 0);
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        // An escape: `\\` and `\"` are two bytes, `\uXXXX` six.
+        let Some(code) = (bytes.get(at + 1) == Some(&b'u'))
+            .then(|| unit(at + 2))
+            .flatten()
+        else {
+            at += 2;
+            continue;
+        };
+        let paired = is_high(code)
+            && bytes.get(at + 6..at + 8) == Some(b"\\u".as_slice())
+            && unit(at + 8).is_some_and(is_low);
+        if paired {
+            at += 12;
+        } else if is_high(code) || is_low(code) {
+            out.push_str(&text[copied..at]);
+            out.push_str("\\ufffd");
+            at += 6;
+            copied = at;
+        } else {
+            at += 6;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 async fn relay(
@@ -274,7 +331,7 @@ async fn relay(
 
 /// Routes what the engine needs; returns whether the message goes on to chromiumoxide.
 fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
-    let Ok(head) = serde_json::from_str::<Head>(text) else {
+    let Ok(head) = from_json::<Head>(text) else {
         return true;
     };
     if let Some(id) = head.id {
@@ -286,7 +343,7 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&id);
         if let Some(waiter) = waiter {
-            let answer = serde_json::from_str::<Value>(text)
+            let answer = from_json::<Value>(text)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| match v.get_mut("error") {
                     Some(error) => Err(error
@@ -310,7 +367,7 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
             .get(session)
             .cloned();
         if let Some(route) = route
-            && let Ok(mut value) = serde_json::from_str::<Value>(text)
+            && let Ok(mut value) = from_json::<Value>(text)
         {
             let params = value
                 .get_mut("params")
@@ -323,4 +380,31 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 18's bytes that are not UTF-8: Chromium 156 answers `Storage.getCookies` for the
+    /// cookie `a=\xed\xa0\x80` with `"value":"\ud800"`, which serde_json refuses.
+    #[test]
+    fn lone_surrogates_are_read_as_replacement_characters() {
+        let jar = r#"{"id":7,"result":{"cookies":[{"name":"a","value":"\ud800x\udc00"}]}}"#;
+        assert!(serde_json::from_str::<Value>(jar).is_err());
+        let value: Value = from_json(jar).unwrap();
+        assert_eq!(
+            value.pointer("/result/cookies/0/value"),
+            Some(&json!("\u{fffd}x\u{fffd}"))
+        );
+        // A pair is a character; an escaped backslash is not an escape.
+        let text = r#"["\ud83c\udf6a", "\\ud800", "\u00e9"]"#;
+        assert_eq!(without_lone_surrogates(text), text);
+        assert_eq!(
+            from_json::<Value>(text).unwrap(),
+            json!(["\u{1f36a}", "\\ud800", "\u{e9}"])
+        );
+        // Not JSON at all stays an error.
+        assert!(from_json::<Value>(r#"{"a": "\u12"#).is_err());
+    }
 }

@@ -4,4 +4,5 @@
 mod support;
 
 mod ashdown;
+mod latchford;
 mod lifecycle;

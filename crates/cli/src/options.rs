@@ -111,7 +111,8 @@ pub(crate) struct ScanOptions {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub allow_private: Option<bool>,
 
-    /// User-Agent header [default: cookie-audit/<version> (+<project url>)]
+    /// User-Agent header of the HTTP engine; the browser sends a visitor's Chrome's [default:
+    /// cookie-audit/<version> (+<project url>)]
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
 
@@ -131,7 +132,8 @@ pub(crate) struct ScanOptions {
     #[arg(long, value_name = "N")]
     pub tabs: Option<u32>,
 
-    /// Browser engine: quiet network time that counts as settled, in ms [default: 1500]
+    /// Browser engine: quiet time after load (no request, write or timer due) that counts as
+    /// settled, in ms [default: 500]
     #[arg(long, value_name = "MS")]
     pub settle_ms: Option<u64>,
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cookie_audit_model::{CrawlError, LimitHit, LimitKind};
+use cookie_audit_model::{ConsentState, CrawlError, LimitHit, LimitKind};
 use url::Url;
 
 use crate::jar::Jar;
@@ -37,9 +37,9 @@ pub struct Site {
     pub host: String,
 }
 
-/// What one crawl shares between the loop and its engines, by reference: the options, the one
-/// guarded client, per-host politeness, the cookie jar, the recorder, and the log of errors and
-/// limits that becomes `crawl.errors` and `crawl.limits_hit`.
+/// What one crawl (one run, for one consent state) shares between the loop and its engines, by
+/// reference: the options, the one guarded client, per-host politeness, the cookie jar, the
+/// recorder, and the log of errors and limits that becomes `crawl.errors` and `crawl.limits_hit`.
 pub struct CrawlContext {
     /// What the crawl runs with; nothing changes it once the crawl has started.
     pub options: CrawlOptions,
@@ -49,13 +49,13 @@ pub struct CrawlContext {
     /// resources, robots.txt, sitemaps) goes through it.
     pub http: HttpClient,
     /// Per-host politeness (`--rate`) and the global in-flight cap (`--concurrency`): every request
-    /// to a host takes a slot, the browser engine's included.
+    /// to a host takes a slot, the browser engine's included, and every run of a site shares it.
     pub limiter: HostLimiter,
     /// The cookies earlier responses set, sent back on later requests as a browser would (the HTTP
     /// engine's fetches).
     pub jar: Jar,
-    /// Where both engines record every cookie sighting; the crawl turns it into the observed
-    /// cookies at the end.
+    /// Where both engines record every cookie sighting of this run; the crawl turns it into the
+    /// observed cookies at the end.
     pub recorder: Recorder,
     /// Told when each page is done: a progress bar in the CLI, [`NoProgress`] elsewhere.
     pub progress: Box<dyn Progress>,
@@ -107,6 +107,24 @@ impl CrawlContext {
             resources: Mutex::new(ResourceBudget::default()),
             resources_fetched: AtomicU32::new(0),
         })
+    }
+
+    /// A context for another run of the same site as another visitor (a consent state): its own
+    /// recorder, jar and problem log, the same client and — politeness counts every request of
+    /// every run — the same per-host limiter.
+    pub fn for_run(&self, state: ConsentState, progress: Box<dyn Progress>) -> CrawlContext {
+        CrawlContext {
+            limiter: self.limiter.clone(),
+            recorder: Recorder::for_run(&self.site.host, self.options.show_values, state),
+            site: self.site.clone(),
+            http: self.http.clone(),
+            jar: Jar::new(),
+            progress,
+            options: self.options.clone(),
+            problems: Mutex::new(Problems::default()),
+            resources: Mutex::new(ResourceBudget::default()),
+            resources_fetched: AtomicU32::new(0),
+        }
     }
 
     /// Records a page or resource that failed, with why.

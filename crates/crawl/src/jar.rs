@@ -4,6 +4,7 @@
 
 use std::sync::Mutex;
 
+use cookie_audit_model::set_cookie::{SetCookieContext, interpret_set_cookie};
 use cookie_store::CookieStore;
 use url::Url;
 
@@ -32,9 +33,19 @@ impl Jar {
         if lines.is_empty() {
             return;
         }
+        let ctx = SetCookieContext {
+            request_url: url,
+            server_date: None,
+            received_at: chrono::Utc::now(),
+        };
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         for line in lines {
-            // Refusals are expected (that is what browsers do); the recorder reports them.
+            // The one parser decides what a browser refuses; cookie_store's own is laxer (it
+            // keeps a control character, which then fails every later request to the site).
+            if interpret_set_cookie(line, &ctx).rejected.is_some() {
+                continue;
+            }
+            // cookie_store may still refuse one; the recorder reports from the raw lines anyway.
             let _ = store.parse(line, url);
         }
     }
@@ -65,5 +76,22 @@ mod tests {
         assert_eq!(jar.header_for(&url).as_deref(), Some("a=1"));
         let other = Url::parse("https://www.lbbd.gov.uk/").unwrap();
         assert_eq!(jar.header_for(&other), None);
+    }
+
+    /// A head read raw (issue 18) can hold a cookie with a control character; in the jar it
+    /// would make every later `Cookie` header unsendable.
+    #[test]
+    fn lines_browsers_refuse_stay_out() {
+        let jar = Jar::new();
+        let url = Url::parse("http://www.barnet.gov.uk/").unwrap();
+        jar.store(
+            &url,
+            &[
+                "ctl=a\u{1}b".to_string(),
+                "secure=1; Secure".to_string(),
+                "ok=1".to_string(),
+            ],
+        );
+        assert_eq!(jar.header_for(&url).as_deref(), Some("ok=1"));
     }
 }

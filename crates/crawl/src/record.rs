@@ -62,7 +62,8 @@ pub enum Setter<'a> {
 pub struct Recorder {
     site_host: String,
     show_values: bool,
-    /// The visitor this recorder's run describes: every cookie it reports has this state.
+    /// The visitor this recorder's run becomes once it clicks the banner: writes from the click
+    /// on are this state's; writes before it (or in a run that never clicks) are `none`'s.
     state: ConsentState,
     /// When the run clicked the banner: evidence says how long before or after each write was.
     clicked_at: Mutex<Option<DateTime<Utc>>>,
@@ -96,6 +97,8 @@ struct Aggregate {
     first_set: Option<(DateTime<Utc>, u64)>,
     /// The last write that removed it.
     last_deletion: Option<(DateTime<Utc>, u64)>,
+    /// The visitors it was stored for: before the click, or after it.
+    states: BTreeSet<ConsentState>,
 }
 
 impl Recorder {
@@ -256,7 +259,12 @@ impl Recorder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .map(|clicked| (at - clicked).num_milliseconds());
-        let state = (self.state != ConsentState::None).then_some(self.state);
+        // Before the click every visitor is one who has not chosen.
+        let sighting_state = match at_ms {
+            Some(ms) if ms >= 0 => self.state,
+            _ => ConsentState::None,
+        };
+        let state = (self.state != ConsentState::None).then_some(sighting_state);
         let mut evidence = evidence;
         evidence.state = state;
         evidence.at_ms = at_ms;
@@ -286,11 +294,15 @@ impl Recorder {
             evidence: BTreeSet::new(),
             first_set: None,
             last_deletion: None,
+            states: BTreeSet::new(),
         });
         if deletion {
             entry.last_deletion = entry.last_deletion.max(Some(order));
-        } else if entry.first_set.is_none_or(|first| order < first) {
-            entry.first_set = Some(order);
+        } else {
+            entry.states.insert(sighting_state);
+            if entry.first_set.is_none_or(|first| order < first) {
+                entry.first_set = Some(order);
+            }
         }
         if rank < entry.rank {
             entry.rank = rank.clone();
@@ -373,7 +385,7 @@ impl Recorder {
                     evidence: agg.evidence.iter().map(|(_, e)| e.clone()).collect(),
                     // Filled by the diff, which owns the knowledge base.
                     classification: None,
-                    states: vec![self.state],
+                    states: agg.states.iter().copied().collect(),
                     set_then_deleted: agg.set_then_deleted(),
                 }
             })
@@ -464,14 +476,19 @@ mod tests {
         rec.record_script_write_at(&p, &p.url, "_ga=; Max-Age=0", None, later);
         // A site clearing a cookie it never set, and one clearing before setting again.
         rec.record_script_write_at(&p, &p.url, "_gid=; Max-Age=0", None, t0);
-        record(&rec, &p, &["sid=; Max-Age=0", "sid=1"]);
+        let lines = ["sid=; Max-Age=0".to_string(), "sid=1".to_string()];
+        rec.record_response(&p, &p.url, 200, None, &lines, None, later);
         let observed = rec.finish();
         let names: Vec<&str> = observed.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["_ga", "sid"], "a deletion alone is not a cookie");
         let (ga, sid) = (&observed[0], &observed[1]);
         assert!(ga.set_then_deleted);
         assert!(!sid.set_then_deleted, "cleared, then set: still stored");
-        assert_eq!(ga.states, [ConsentState::Accept]);
+        assert_eq!(
+            ga.states,
+            [ConsentState::None],
+            "written before the click: what a visitor who has not chosen gets"
+        );
         assert!(
             ga.lifetime.seconds.is_some_and(|s| s > 0),
             "the setting is kept"
@@ -481,7 +498,9 @@ mod tests {
             .iter()
             .find(|e| e.kind == EvidenceKind::Script && e.at_ms == Some(-100))
             .expect("evidence of the write, 100 ms before the click");
-        assert_eq!(script.state, Some(ConsentState::Accept));
+        assert_eq!(script.state, Some(ConsentState::None));
+        // After the click, the run's own state.
+        assert_eq!(sid.states, [ConsentState::Accept]);
     }
 
     #[test]

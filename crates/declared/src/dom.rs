@@ -52,6 +52,13 @@ pub(crate) struct Block {
     pub code: Vec<String>,
     /// Inside `<nav>`: a menu, never a declaration nor prose about cookies.
     pub nav: bool,
+    /// Page chrome: inside the page's own `<footer>` or `<header>` (not one inside `<main>`,
+    /// `<article>` or `<section>`) or `role="contentinfo"`. Never a name, a purpose or a
+    /// provider ("Contact us"); still read for mentions.
+    pub chrome: bool,
+    /// The innermost heading above speaks of cookies or names a category ("Analytics"): the
+    /// block is in a section about cookies, not only on a page about them.
+    pub section_cookie: bool,
     /// The whole text, when it is one short line, read as a header label ("Purpose"); filled
     /// in by [`Doc::label_blocks`] for the blocks the shapes after tables look at.
     pub label: Option<crate::headers::Role>,
@@ -103,7 +110,12 @@ impl Doc {
     /// for the flattened-table and record readers.
     pub(crate) fn label_blocks(&mut self, consumed: &[bool]) {
         for (block, used) in self.blocks.iter_mut().zip(consumed) {
-            if !used && !block.nav && block.text.len() <= 48 && !block.text.contains('\n') {
+            if !used
+                && !block.nav
+                && !block.chrome
+                && block.text.len() <= 48
+                && !block.text.contains('\n')
+            {
                 block.label = crate::headers::classify_exact(&block.text);
             }
         }
@@ -144,6 +156,10 @@ struct Frame {
     blocks_at_open: usize,
     /// Leaf-like blocks that stand for a cell or value even when empty.
     may_be_empty: bool,
+    /// The element is page chrome (see [`Block::chrome`]).
+    chrome: bool,
+    /// The element is `<main>`, `<article>` or `<section>`.
+    content: bool,
 }
 
 #[derive(Debug)]
@@ -171,9 +187,13 @@ struct Walker {
     lists: Vec<u32>,
     next_list: u32,
     tables: Vec<OpenTable>,
-    headings: Vec<(u8, bool)>,
+    /// Open headings: (level, speaks of cookies, speaks of cookies or names a category).
+    headings: Vec<(u8, bool, bool)>,
     title_cookie: bool,
     nav: u32,
+    chrome: u32,
+    /// Open `<main>`, `<article>`, `<section>`: a `<header>` inside one is content.
+    content: u32,
     sup: u32,
     sup_buf: String,
 }
@@ -218,6 +238,18 @@ pub(crate) fn read(html: &Html) -> Doc {
                 stack.push((node.id(), w.open_root()));
             }
             Node::Element(el) => {
+                // Inline elements side by side with no space between ("<span>Name</span>
+                // <span>_ga</span>" written without the newline) render as separate words when
+                // a stylesheet lays them out as blocks or cells; reading them run together
+                // would make "Name_ga".
+                let after_inline = node.prev_sibling().is_some_and(|s| {
+                    s.value()
+                        .as_element()
+                        .is_some_and(|e| SEPARATE_INLINE.contains(&e.name()))
+                });
+                if after_inline && SEPARATE_INLINE.contains(&el.name()) {
+                    w.text(" ");
+                }
                 let frame = w.open(el);
                 stack.push((node.id(), frame));
             }
@@ -231,6 +263,9 @@ pub(crate) fn read(html: &Html) -> Doc {
     w.flush();
     w.doc
 }
+
+/// Inline elements that lay out labels and values side by side.
+const SEPARATE_INLINE: &[&str] = &["span", "label", "strong", "b", "em", "small"];
 
 fn role_of(name: &str) -> Role {
     match name {
@@ -276,12 +311,15 @@ impl Walker {
             role: Role::Root,
             blocks_at_open: self.doc.blocks.len(),
             may_be_empty: false,
+            chrome: false,
+            content: false,
         }
     }
 
-    fn open(&mut self, el: &scraper::node::Element) -> Frame {
-        let name = el.name();
-        let mut role = role_of(name);
+    /// The element's role: by its name, or by its ARIA role for `<div>` tables; everything
+    /// inside a skipped element is skipped.
+    fn role_of_element(&self, el: &scraper::node::Element) -> Role {
+        let mut role = role_of(el.name());
         // ARIA tables built from <div>s read like <table>s.
         if matches!(role, Role::Block(BlockKind::Other) | Role::Inline)
             && let Some(aria) = attr(el, "role")
@@ -295,11 +333,48 @@ impl Walker {
                 _ => role,
             };
         }
+        // An accordion's toggle button ("<button aria-expanded>_ga</button>", then a panel)
+        // titles what it opens, as a `<summary>` does.
+        if el.name() == "button"
+            && (attr(el, "aria-expanded").is_some() || attr(el, "aria-controls").is_some())
+        {
+            role = Role::Block(BlockKind::Summary);
+        }
         if self.skip > 0 {
             role = Role::Skip;
         }
+        role
+    }
+
+    /// Enters page chrome (the page's footer or top header) or content (`<main>`, `<article>`,
+    /// `<section>`); returns which.
+    fn enter_region(&mut self, el: &scraper::node::Element) -> (bool, bool) {
+        let name = el.name();
+        // Only the page's own footer and header: an `<article>`'s footer may hold a card's
+        // "Expires: 2 years".
+        let chrome = attr(el, "role").is_some_and(|r| r.trim() == "contentinfo")
+            || (matches!(name, "footer" | "header") && self.content == 0);
+        let content = matches!(name, "main" | "article" | "section");
+        if chrome || content {
+            // Text before the element is not part of it.
+            self.flush();
+            self.cell_break();
+        }
+        if chrome {
+            self.chrome += 1;
+        }
+        if content {
+            self.content += 1;
+        }
+        (chrome, content)
+    }
+
+    fn open(&mut self, el: &scraper::node::Element) -> Frame {
+        let name = el.name();
+        let role = self.role_of_element(el);
         let blocks_at_open = self.doc.blocks.len();
         let mut may_be_empty = false;
+        let (chrome, content) = self.enter_region(el);
         match role {
             Role::Root | Role::Inline => {}
             Role::Skip => self.skip += 1,
@@ -316,24 +391,7 @@ impl Walker {
                 self.lists.push(self.next_list);
                 self.next_list += 1;
             }
-            Role::Table => {
-                self.flush();
-                self.cell_break();
-                let idx = self.doc.tables.len() as u32;
-                self.doc.tables.push(Table {
-                    parent: self.tables.last().map(|t| t.idx),
-                    block_start: self.doc.blocks.len() as u32,
-                    cookie_context: self.cookie_context(),
-                    ..Table::default()
-                });
-                self.tables.push(OpenTable {
-                    idx,
-                    head: false,
-                    in_cell: false,
-                    cell_buf: String::new(),
-                    cell_bold: true,
-                });
-            }
+            Role::Table => self.open_table(),
             Role::Section { head } => {
                 if let Some(t) = self.tables.last_mut() {
                     t.head = head;
@@ -350,42 +408,7 @@ impl Walker {
                     });
                 }
             }
-            Role::Td { header } => {
-                self.flush();
-                self.end_cell();
-                if let Some(t) = self.tables.last_mut() {
-                    let table = &mut self.doc.tables[t.idx as usize];
-                    if table.rows.is_empty() {
-                        table.rows.push(Row {
-                            cells: Vec::new(),
-                            head: t.head,
-                        });
-                    }
-                    let span = |name: &str, max: u32| {
-                        attr(el, name)
-                            .and_then(|v| v.trim().parse::<u32>().ok())
-                            .map_or(1, |n| n.min(max))
-                    };
-                    let label = ["data-label", "data-title", "data-th", "data-column"]
-                        .iter()
-                        .find_map(|a| attr(el, a))
-                        .map(crate::text::one_line)
-                        .filter(|l| !l.is_empty());
-                    let row = table.rows.last_mut().expect("a row was just ensured");
-                    row.cells.push(Cell {
-                        text: String::new(),
-                        header,
-                        bold: false,
-                        colspan: span("colspan", MAX_COLSPAN).max(1),
-                        rowspan: span("rowspan", MAX_ROWSPAN),
-                        label,
-                    });
-                    t.in_cell = true;
-                    t.cell_buf.clear();
-                    t.cell_bold = true;
-                }
-                self.block_kinds.push(BlockKind::Cell);
-            }
+            Role::Td { header } => self.open_cell(el, header),
             Role::Br => {
                 push_break(&mut self.buf);
                 self.cell_break();
@@ -406,10 +429,79 @@ impl Walker {
             role,
             blocks_at_open,
             may_be_empty,
+            chrome,
+            content,
         }
     }
 
+    fn open_table(&mut self) {
+        self.flush();
+        self.cell_break();
+        let idx = self.doc.tables.len() as u32;
+        self.doc.tables.push(Table {
+            parent: self.tables.last().map(|t| t.idx),
+            block_start: self.doc.blocks.len() as u32,
+            cookie_context: self.cookie_context(),
+            ..Table::default()
+        });
+        self.tables.push(OpenTable {
+            idx,
+            head: false,
+            in_cell: false,
+            cell_buf: String::new(),
+            cell_bold: true,
+        });
+    }
+
+    fn open_cell(&mut self, el: &scraper::node::Element, header: bool) {
+        self.flush();
+        self.end_cell();
+        if let Some(t) = self.tables.last_mut() {
+            let table = &mut self.doc.tables[t.idx as usize];
+            if table.rows.is_empty() {
+                table.rows.push(Row {
+                    cells: Vec::new(),
+                    head: t.head,
+                });
+            }
+            let span = |name: &str, max: u32| {
+                attr(el, name)
+                    .and_then(|v| v.trim().parse::<u32>().ok())
+                    .map_or(1, |n| n.min(max))
+            };
+            let label = ["data-label", "data-title", "data-th", "data-column"]
+                .iter()
+                .find_map(|a| attr(el, a))
+                .map(crate::text::one_line)
+                .filter(|l| !l.is_empty());
+            let row = table.rows.last_mut().expect("a row was just ensured");
+            row.cells.push(Cell {
+                text: String::new(),
+                header,
+                bold: false,
+                colspan: span("colspan", MAX_COLSPAN).max(1),
+                rowspan: span("rowspan", MAX_ROWSPAN),
+                label,
+            });
+            t.in_cell = true;
+            t.cell_buf.clear();
+            t.cell_bold = true;
+        }
+        self.block_kinds.push(BlockKind::Cell);
+    }
+
     fn close(&mut self, frame: Frame) {
+        if frame.chrome || frame.content {
+            // Text of the element belongs to it: flush before leaving it.
+            self.flush();
+            self.cell_break();
+        }
+        if frame.chrome {
+            self.chrome = self.chrome.saturating_sub(1);
+        }
+        if frame.content {
+            self.content = self.content.saturating_sub(1);
+        }
         match frame.role {
             Role::Root | Role::Inline | Role::Br => {}
             Role::Skip => self.skip = self.skip.saturating_sub(1),
@@ -558,7 +650,7 @@ impl Walker {
     }
 
     fn cookie_context(&self) -> bool {
-        self.title_cookie || self.headings.iter().any(|(_, cookie)| *cookie)
+        self.title_cookie || self.headings.iter().any(|(_, cookie, _)| *cookie)
     }
 
     fn flush(&mut self) {
@@ -574,11 +666,14 @@ impl Walker {
             return;
         }
         if let BlockKind::Heading(level) = kind {
-            while self.headings.last().is_some_and(|(l, _)| *l >= level) {
+            while self.headings.last().is_some_and(|(l, _, _)| *l >= level) {
                 self.headings.pop();
             }
-            self.headings
-                .push((level, text.to_lowercase().contains("cookie")));
+            let cookie = text.to_lowercase().contains("cookie");
+            let section = cookie
+                || (text.len() <= 80
+                    && crate::lexicon::is_category(&crate::text::normalise_label(&text)));
+            self.headings.push((level, cookie, section));
         }
         self.push_block(kind, text);
     }
@@ -603,6 +698,8 @@ impl Walker {
             kind,
             lead,
             nav: self.nav > 0,
+            chrome: self.chrome > 0,
+            section_cookie: self.headings.last().is_some_and(|(_, _, section)| *section),
             label: None,
             list: self.lists.last().copied(),
             table: self.tables.last().map(|t| t.idx),
@@ -662,6 +759,28 @@ mod tests {
             doc("<p>_ga<sup>1</sup> and m<sup>2</sup> x<sup>th</sup></p><p><del>old</del>new</p>");
         let texts: Vec<_> = d.blocks.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(texts, ["_ga and m xth", "new"]);
+    }
+
+    #[test]
+    fn page_chrome_and_adjacent_spans() {
+        let d = doc("<header><p>Council</p></header><main><article><h2>_ga</h2>\
+             <footer>Expires: 2 years</footer></article>\
+             <p><span>Name</span><span>_ga</span></p></main><footer><p>Contact us</p></footer>");
+        let chrome: Vec<(&str, bool)> = d
+            .blocks
+            .iter()
+            .map(|b| (b.text.as_str(), b.chrome))
+            .collect();
+        assert_eq!(
+            chrome,
+            [
+                ("Council", true),
+                ("_ga", false),
+                ("Expires: 2 years", false),
+                ("Name _ga", false),
+                ("Contact us", true)
+            ]
+        );
     }
 
     #[test]

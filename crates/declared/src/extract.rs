@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use cookie_audit_model::DeclaredCookie;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 use scraper::Html;
 
 use crate::PageExtraction;
@@ -20,7 +20,7 @@ struct Structure {
     position: usize,
     /// Tie-break between structures starting at the same place: outer tables first.
     order: usize,
-    shape: &'static str,
+    shape: DeclarationShape,
     cookies: Vec<DeclaredCookie>,
     warnings: Vec<String>,
 }
@@ -79,14 +79,8 @@ fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
         let shape = read
             .cookies
             .first()
-            .and_then(|c| c.source.shape.as_deref())
-            .map_or("table", |s| {
-                if s == "key_value" {
-                    "key_value"
-                } else {
-                    "table"
-                }
-            });
+            .and_then(|c| c.source.shape)
+            .unwrap_or(DeclarationShape::Table);
         structures.push(Structure {
             position: start,
             order: t,
@@ -108,7 +102,7 @@ fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
         structures.push(Structure {
             position: flat.start_block,
             order: usize::MAX,
-            shape: "flattened",
+            shape: DeclarationShape::Flattened,
             cookies: flat.cookies,
             warnings: flat.warnings,
         });
@@ -118,15 +112,10 @@ fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
         for b in &group.blocks {
             consumed[*b] = true;
         }
-        let shape = group
-            .cookies
-            .first()
-            .and_then(|c| c.source.shape.as_deref())
-            .map_or("records", shape_name);
         structures.push(Structure {
             position: group.start_block,
             order: usize::MAX,
-            shape,
+            shape: group.shape,
             cookies: group.cookies,
             warnings: group.warnings,
         });
@@ -145,7 +134,7 @@ fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
         page.warnings.extend(
             s.warnings
                 .into_iter()
-                .map(|w| format!("{} {index}: {w}", s.shape)),
+                .map(|w| format!("{} {index}: {w}", s.shape.as_str())),
         );
     }
 
@@ -159,16 +148,6 @@ fn read_doc(doc: &mut Doc, url: &str) -> PageExtraction {
     }
     page.prose_mentions = mentions.into_vec();
     page
-}
-
-fn shape_name(shape: &str) -> &'static str {
-    match shape {
-        "headings" => "headings",
-        "definitions" => "definitions",
-        "label_value" => "label_value",
-        "list" => "list",
-        _ => "records",
-    }
 }
 
 fn inside_recognised(doc: &Doc, recognised: &[bool], mut t: usize) -> bool {
@@ -194,9 +173,19 @@ fn table_context(doc: &Doc, t: usize) -> TableContext {
     };
     let start = table.block_start as usize;
     let own_table = table.parent;
-    for block in doc.blocks[..start].iter().rev().take(TITLE_LOOKBACK) {
-        // A block of a sibling table before this one ends the search.
+    // Cells of sibling tables before this one are passed over, not counted: one title may head
+    // a run of small tables (Termly's one table per cookie under "Analytics cookies:").
+    let mut looked = 0;
+    for block in doc.blocks[..start].iter().rev() {
         if block.table != own_table {
+            if inside(doc, block.table, own_table) {
+                continue;
+            }
+            // Outside the table this one sits in: the search ends.
+            break;
+        }
+        looked += 1;
+        if looked > TITLE_LOOKBACK {
             break;
         }
         if block.text.is_empty() {
@@ -211,6 +200,18 @@ fn table_context(doc: &Doc, t: usize) -> TableContext {
         }
     }
     ctx
+}
+
+/// Whether table `t` sits inside `ancestor` (`None`: the page itself).
+fn inside(doc: &Doc, t: Option<u32>, ancestor: Option<u32>) -> bool {
+    let mut t = t;
+    while let Some(i) = t {
+        t = doc.tables[i as usize].parent;
+        if t == ancestor {
+            return true;
+        }
+    }
+    false
 }
 
 fn is_title(block: &Block) -> bool {

@@ -3,7 +3,7 @@
 //! reading the expiry text through the one expiry parser.
 
 use cookie_audit_model::expiry::{Expiry, parse_expiry_text};
-use cookie_audit_model::{DeclaredCookie, DeclaredSource, DeclaredSourceKind};
+use cookie_audit_model::{DeclarationShape, DeclaredCookie, DeclaredSource, DeclaredSourceKind};
 
 use crate::headers::Role;
 use crate::lexicon;
@@ -38,8 +38,21 @@ impl Values {
         }
     }
 
-    /// Sets the field a role stands for; the first non-empty value wins.
+    /// Sets the field a role stands for; the first non-empty value wins. A label repeated in
+    /// the value ("Expiry: 2 years" under "Lifetime") is not part of it. Two provider fields
+    /// where the first is a bare host name (Termly's "Provider: .example.gov.uk" beside
+    /// "Service: Google Analytics") are a domain and a provider.
     pub(crate) fn set(&mut self, role: Role, value: &str) {
+        let value = strip_own_label(role, value);
+        if matches!(role, Role::Provider | Role::Cookie)
+            && self.domain.is_none()
+            && !is_blank_value(value)
+            && let Some(first) = self.provider.take_if(|p| crate::text::host_like(p))
+        {
+            self.domain = Some(first);
+            self.provider = Some(value.to_string());
+            return;
+        }
         let slot = match role {
             Role::Provider | Role::Cookie => &mut self.provider,
             Role::Domain => &mut self.domain,
@@ -68,13 +81,37 @@ impl Values {
     }
 }
 
+/// `value` without a leading label of its own kind: "Expiry: 2 years", "Expires 24 hours" (the
+/// word alone only when a lifetime follows), "Purpose: …".
+fn strip_own_label(role: Role, value: &str) -> &str {
+    let t = value.trim_start();
+    if let Some((label, rest)) = t.split_once(':')
+        && label.len() <= 24
+        && !rest.trim().is_empty()
+        && crate::headers::classify_exact(label).is_some_and(|r| r == role)
+    {
+        return rest.trim_start();
+    }
+    if role == Role::Expiry
+        && let Some((word, rest)) = t.split_once(' ')
+        && matches!(
+            word.to_ascii_lowercase().as_str(),
+            "expires" | "expiry" | "expiration" | "lasts" | "duration"
+        )
+        && parse_expiry_text(rest).session.is_some()
+    {
+        return rest.trim_start();
+    }
+    value
+}
+
 /// Where a declaration was read.
 #[derive(Debug, Clone)]
 pub(crate) struct Origin<'a> {
     pub url: &'a str,
     pub table: u32,
     pub row: u32,
-    pub shape: &'static str,
+    pub shape: DeclarationShape,
 }
 
 /// One declared cookie per name, each paired with its own value where the other cells list
@@ -119,7 +156,7 @@ pub(crate) fn declare(
             entry,
             CookieFields {
                 provider: clean_provider(provider[i].as_deref()),
-                domain: clean(domain[i].as_deref()),
+                domain: clean(domain[i].as_deref()).or_else(|| entry.domain.clone()),
                 purpose: clean(purpose[i].as_deref()),
                 category: clean_category(category[i].as_deref()),
                 expiry: make_expiry(expiry[i].as_deref(), persistence[i].as_deref()),
@@ -152,7 +189,7 @@ fn cookie(entry: &NameEntry, f: CookieFields, origin: &Origin<'_>) -> DeclaredCo
             url: origin.url.to_string(),
             table: origin.table,
             row: origin.row,
-            shape: Some(origin.shape.to_string()),
+            shape: Some(origin.shape),
             kind: DeclaredSourceKind::Page,
             cmp: None,
         },
@@ -200,25 +237,45 @@ fn clean(value: Option<&str>) -> Option<String> {
     (!is_blank_value(&value)).then_some(value)
 }
 
-/// Consent platforms add links under the provider's name ("Learn more about this provider").
+/// Consent platforms add links under or after the provider's name ("Learn more about this
+/// provider", Termly's "Google Analytics View Service Privacy Policy").
 fn clean_provider(value: Option<&str>) -> Option<String> {
+    const LINKS: &[&str] = &[
+        "view service privacy policy",
+        "learn more",
+        "privacy policy",
+        "opens in a new",
+        "opt out",
+        "opt-out",
+    ];
     let kept: Vec<&str> = value?
         .split('\n')
-        .filter(|line| {
-            let l = line.to_lowercase();
-            !(l.contains("learn more")
-                || l.contains("privacy policy")
-                || l.contains("opens in a new")
-                || l.contains("opt out")
-                || l.contains("opt-out"))
+        .map(|line| {
+            let lower = line.to_lowercase();
+            // A link after the name on the same line is cut off; a line of link text goes.
+            match LINKS.iter().filter_map(|l| lower.find(l)).min() {
+                Some(at) if line.is_char_boundary(at) => line[..at].trim_end(),
+                _ => line,
+            }
         })
+        .filter(|line| !line.trim().is_empty())
         .collect();
     clean(Some(&kept.join("\n")))
 }
 
-/// "Necessary (4)" (Cookiebot's count) reads as "Necessary".
+/// "Necessary (4)" (Cookiebot's count) and "Necessary 4" (its dialog's) read as "Necessary".
 pub(crate) fn clean_category(value: Option<&str>) -> Option<String> {
     let value = clean(value)?;
+    let value = match value.rsplit_once(' ') {
+        Some((head, count))
+            if !count.is_empty()
+                && count.chars().all(|c| c.is_ascii_digit())
+                && !head.is_empty() =>
+        {
+            head.to_string()
+        }
+        _ => value,
+    };
     let trimmed = match value.rfind(" (") {
         Some(i)
             if value.ends_with(')')
@@ -292,7 +349,10 @@ pub(crate) fn expiry_sentence(text: &str, strong_only: bool) -> Option<String> {
         // The cheap test first: most sentences of a description say nothing of expiry.
         let lower = sentence.to_lowercase();
         let strong = STRONG.iter().any(|c| lower.contains(c));
-        if !strong && (strong_only || word_count(sentence) > 6) {
+        // Without a word about expiring, only a clause that is nothing but a lifetime ("2
+        // years", "Session") counts: a duration inside a purpose ("groups page views over 24
+        // hours") is not the cookie's.
+        if !strong && (strong_only || word_count(sentence) > 6 || !bare_lifetime(&lower)) {
             continue;
         }
         let e = parse_expiry_text(sentence);
@@ -311,6 +371,74 @@ pub(crate) fn expiry_sentence(text: &str, strong_only: bool) -> Option<String> {
     best.map(|(_, s)| s.trim_end_matches('.').to_string())
 }
 
+/// Words a clause that only states a lifetime is made of: numbers, units, and the words tables
+/// put around them ("up to 2 years", "Session cookie", "1 year and 6 months").
+fn bare_lifetime(lower: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "a",
+        "an",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "twenty",
+        "thirty",
+        "sixty",
+        "ninety",
+        "hundred",
+        "half",
+        "and",
+        "or",
+        "to",
+        "up",
+        "about",
+        "around",
+        "approximately",
+        "max",
+        "maximum",
+        "minute",
+        "minutes",
+        "hour",
+        "hours",
+        "day",
+        "days",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "second",
+        "seconds",
+        "session",
+        "persistent",
+        "cookie",
+        "non",
+        "end",
+        "of",
+        "the",
+        "mins",
+        "min",
+        "hrs",
+        "yrs",
+    ];
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| w.chars().all(|c| c.is_ascii_digit()) || WORDS.contains(&w))
+}
+
 /// A warning naming the row, with an excerpt of what was dropped. The caller prefixes the
 /// structure ("table 2: ").
 pub(crate) fn dropped_warning(origin: &Origin<'_>, what: &str, text: &str) -> String {
@@ -327,7 +455,7 @@ mod tests {
             url: "https://example.gov.uk/cookies",
             table: 0,
             row: 0,
-            shape: "table",
+            shape: DeclarationShape::Table,
         }
     }
 

@@ -164,6 +164,11 @@ pub(crate) const SYNONYMS: &[(Role, &[&str])] = &[
             "storage time",
             "kept for",
             "stored for",
+            "how long it lasts for",
+            "how long does it last for",
+            "how long they last",
+            "expires in",
+            "expire in",
         ],
     ),
     (
@@ -337,7 +342,8 @@ pub(crate) fn classify(label: &str) -> Option<Role> {
     if let Some(role) = classify_exact(label) {
         return Some(role);
     }
-    if label.len() > 2 * MAX_LABEL_BYTES {
+    // A value such as `govuk_cookie_consent` or `_ga_4` holds keywords but is no label.
+    if label.len() > 2 * MAX_LABEL_BYTES || label.contains(['_', '.']) {
         return None;
     }
     let norm = normalise_label(label);

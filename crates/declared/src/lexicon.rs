@@ -2,66 +2,41 @@
 //! whose names in prose become `prose_mentions`, and a few cookie names distinctive enough to
 //! recognise in running text. Each list is documented in `docs/declared.md`; keep them short and
 //! about UK public-sector sites — the diff engine's knowledge base, not this, knows what a
-//! cookie does.
+//! cookie does. The category words are the model's (`CookieCategory::WORDS`), shared with the
+//! diff.
 
-/// Words that make a heading or a value a cookie category ("Strictly necessary cookies",
-/// "Analytics"), compared against [`crate::text::normalise_label`] output word by word.
-const CATEGORY_WORDS: &[&str] = &[
-    "necessary",
-    "essential",
-    "required",
-    "functional",
-    "functionality",
-    "preference",
-    "preferences",
-    "analytics",
-    "analytical",
-    "analytic",
-    "statistics",
-    "statistical",
-    "statistic",
-    "performance",
-    "measurement",
-    // GOV.UK's "Cookies that measure website use".
-    "measure",
-    "marketing",
-    "advertising",
-    "targeting",
-    "targetting",
-    "tracking",
-    "personalisation",
-    "personalization",
-    "security",
-    "unclassified",
-    "social",
-];
+use cookie_audit_model::CookieCategory;
 
-/// A category word or one of GOV.UK's category phrases (`CookieCategory::HEADING_PHRASES`:
+/// A category word of the model's one vocabulary (`CookieCategory::WORDS` and
+/// `UNSPECIFIC_WORDS`) or one of GOV.UK's category phrases (`CookieCategory::HEADING_PHRASES`:
 /// whole phrases, since "settings" alone would take the consent form's "Change your cookie
-/// settings" for a category), and nothing that reads like a sentence (at most six words).
+/// settings" for a category), and nothing that reads like a sentence (at most eight words:
+/// "Necessary cookies in use on our website" is a title).
+/// `norm` is [`crate::text::normalise_label`] output.
 pub(crate) fn is_category(norm: &str) -> bool {
     let words: Vec<&str> = norm.split(' ').collect();
-    words.len() <= 6
-        && (words.iter().any(|w| CATEGORY_WORDS.contains(w))
-            || cookie_audit_model::CookieCategory::HEADING_PHRASES
-                .iter()
-                .any(|(_, phrase)| norm.contains(phrase)))
+    words.len() <= 8
+        && (words.iter().any(|w| {
+            CookieCategory::of_word(w).is_some() || CookieCategory::UNSPECIFIC_WORDS.contains(w)
+        }) || CookieCategory::HEADING_PHRASES
+            .iter()
+            .any(|(_, phrase)| norm.contains(phrase)))
 }
 
-/// What a Cookiebot-style "Type" value says about storage: `Some(true)` for an HTTP cookie,
-/// `Some(false)` for something that is not a cookie at all (local storage, pixels), which the
-/// cookie audit must not treat as a declared cookie.
+/// What a Cookiebot-style "Type" value says about storage: `Some(true)` for an HTTP cookie or a
+/// tracking pixel (Cookiebot's `collect`, `__utm.gif`: declared trackers, kept so the report
+/// shows them), `Some(false)` for browser storage that is not a cookie at all (local storage,
+/// IndexedDB), which the cookie audit must not treat as a declared cookie.
 pub(crate) fn storage_kind(norm: &str) -> Option<bool> {
     match norm {
         "http cookie" | "http" | "cookie" | "http cookies" | "browser cookie" => Some(true),
+        _ if norm.contains("pixel") || norm.contains("web beacon") => Some(true),
         _ if norm.contains("local storage")
             || norm.contains("localstorage")
             || norm.contains("session storage")
             || norm.contains("sessionstorage")
             || norm.contains("indexeddb")
             || norm.contains("indexed db")
-            || norm.contains("pixel")
-            || norm.contains("web beacon")
             || norm.contains("html storage")
             || norm == "html" =>
         {
@@ -199,7 +174,7 @@ mod tests {
     fn storage() {
         assert_eq!(storage_kind("http cookie"), Some(true));
         assert_eq!(storage_kind("html local storage"), Some(false));
-        assert_eq!(storage_kind("pixel tracker"), Some(false));
+        assert_eq!(storage_kind("pixel tracker"), Some(true));
         assert_eq!(storage_kind("analytics"), None);
     }
 

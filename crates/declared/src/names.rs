@@ -22,6 +22,9 @@ pub(crate) struct NameEntry {
     pub suspicious: bool,
     /// Which line of the cell it was on (for pairing with other columns).
     pub line: usize,
+    /// A domain written beside the name ("_ga (.example.gov.uk)"): the bracketed part says
+    /// where the cookie is set, it is not a second name.
+    pub domain: Option<String>,
 }
 
 /// The names of one cell.
@@ -99,7 +102,7 @@ pub(crate) fn read_name_cell(text: &str) -> NameCell {
 }
 
 fn read_line(line: &str) -> LineRead {
-    let t = strip_bullet(line.trim());
+    let t = strip_repeat_counter(strip_bullet(line.trim()));
     if is_blank_value(t) {
         return LineRead::Blank;
     }
@@ -108,6 +111,9 @@ fn read_line(line: &str) -> LineRead {
         return LineRead::Note;
     }
     if let Some(entry) = prefix_phrase(t) {
+        return LineRead::Names(vec![entry], false);
+    }
+    if let Some(entry) = name_with_domain(t) {
         return LineRead::Names(vec![entry], false);
     }
     if let Some(parts) = split_inline(t) {
@@ -132,6 +138,18 @@ fn read_line(line: &str) -> LineRead {
         }
     }
     LineRead::Sentence
+}
+
+/// "_ga (.example.gov.uk)": a name with the domain it is set on in brackets.
+fn name_with_domain(t: &str) -> Option<NameEntry> {
+    let open = t.find(" (")?;
+    let inner = t.strip_suffix(')')?.get(open + 2..)?.trim();
+    if !crate::text::host_like(inner) {
+        return None;
+    }
+    let mut entry = normalise(&t[..open]).filter(|e| !e.suspicious)?;
+    entry.domain = Some(inner.to_string());
+    Some(entry)
 }
 
 fn strip_bullet(t: &str) -> &str {
@@ -214,6 +232,7 @@ fn parenthesised_names(t: &str) -> Option<Vec<NameEntry>> {
 /// The text is nothing but names: no description beside them ("1P_JAR, NID and CONSENT" is;
 /// "CFID – Persistent cookie" is not).
 pub(crate) fn names_only(text: &str) -> bool {
+    let text = strip_repeat_counter(text.trim());
     let cell = read_name_cell(text);
     if cell.names.is_empty() || !cell.dropped.is_empty() {
         return false;
@@ -428,9 +447,31 @@ fn has_inner_capital(w: &str) -> bool {
     false
 }
 
+/// Look-alike characters a CMS or a word processor puts in a name, as the browser's cookie name
+/// holds them: the non-breaking and plain Unicode hyphens are `-`.
+fn fold_lookalikes(raw: &str) -> std::borrow::Cow<'_, str> {
+    if raw.is_ascii() || !raw.contains(['\u{2010}', '\u{2011}', '\u{2012}']) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    std::borrow::Cow::Owned(raw.replace(['\u{2010}', '\u{2011}', '\u{2012}'], "-"))
+}
+
+/// Cookiebot counts repeats of a name ("_ga [x2]"): the counter is not part of it.
+fn strip_repeat_counter(t: &str) -> &str {
+    if let Some(body) = t.strip_suffix(']')
+        && let Some(at) = body.rfind(" [x")
+        && !body[at + 3..].is_empty()
+        && body[at + 3..].chars().all(|c| c.is_ascii_digit())
+    {
+        return body[..at].trim_end();
+    }
+    t
+}
+
 /// Normalises one name; `None` when nothing name-like is left.
 pub(crate) fn normalise(raw: &str) -> Option<NameEntry> {
-    let mut t = raw.trim();
+    let folded = fold_lookalikes(raw);
+    let mut t = strip_repeat_counter(folded.trim());
     // Surrounding quotes or backticks.
     for (open, close) in [('"', '"'), ('\'', '\''), ('`', '`'), ('“', '”'), ('‘', '’')] {
         if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) {
@@ -469,6 +510,7 @@ pub(crate) fn normalise(raw: &str) -> Option<NameEntry> {
         glob,
         suspicious,
         line: 0,
+        domain: None,
     })
 }
 
@@ -478,7 +520,7 @@ pub(crate) fn glob_of(name: &str) -> Option<String> {
         || name.contains("xxx")
         || name.contains("XXX")
         || name.contains("...")
-        || name.ends_with(['_', '-']);
+        || (name.ends_with(['_', '-']) && !(name.starts_with("__") && name.ends_with("__")));
     if !may_have_placeholder {
         return None;
     }
@@ -558,7 +600,10 @@ pub(crate) fn glob_of(name: &str) -> Option<String> {
             }
         }
     }
-    if (out.ends_with('_') || out.ends_with('-')) && out.chars().count() >= 3 {
+    // A trailing `_` or `-` is a prefix ("_hjSession_"), but a name wrapped in the same run of
+    // underscores on both sides (`__KBCookie__`, `__tld__`) is whole.
+    let dunder = out.starts_with("__") && out.ends_with("__");
+    if (out.ends_with('_') || out.ends_with('-')) && out.chars().count() >= 3 && !dunder {
         out.push('*');
         wild = true;
     }
@@ -663,6 +708,8 @@ mod tests {
         assert_eq!(glob("SSESS…"), Some("SSESS*".into()));
         assert_eq!(glob("_ga..."), Some("_ga*".into()));
         assert_eq!(glob("_ga"), None);
+        assert_eq!(glob("__KBCookie__"), None);
+        assert_eq!(glob("_mglogon_"), Some("_mglogon_*".into()));
         assert_eq!(glob("Maxx"), None);
         let cell = read_name_cell("_ga_ plus several further characters");
         assert_eq!(cell.names[0].name, "_ga_");

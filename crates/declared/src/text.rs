@@ -122,12 +122,26 @@ pub(crate) fn normalise_label(text: &str) -> String {
     out
 }
 
-/// An empty value, or one that says there is nothing ("-", "n/a", "none").
+/// A host name written on its own (".example.gov.uk", "youtube.com"): one lower-case token with
+/// a suffix the Public Suffix List knows, not itself a public suffix ("gov.uk"). Capitals mean
+/// a product ("ASP.NET"), not a domain.
+pub(crate) fn host_like(text: &str) -> bool {
+    let t = text.trim().trim_start_matches('.');
+    t.contains('.')
+        && !t.ends_with('.')
+        && !t.contains("..")
+        && t.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-'))
+        && cookie_audit_model::domain::has_known_suffix(t)
+        && !cookie_audit_model::domain::is_public_suffix(t)
+}
+
+/// An empty value, or one that says there is nothing ("-", "n/a", "none", Termly's "_____").
 pub(crate) fn is_blank_value(text: &str) -> bool {
     let t = text.trim();
     t.is_empty()
         || t.chars()
-            .all(|c| matches!(c, '-' | '–' | '—' | '.' | '*' | ' '))
+            .all(|c| matches!(c, '-' | '–' | '—' | '.' | '*' | '_' | ' '))
         || matches!(
             t.to_ascii_lowercase().as_str(),
             "n/a" | "na" | "none" | "not applicable" | "tbc" | "unknown" | "nil" | "null"

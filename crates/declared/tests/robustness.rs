@@ -207,7 +207,7 @@ fn long_flattened_table() {
     assert!(
         page.cookies
             .iter()
-            .all(|c| c.source.shape.as_deref() == Some("flattened"))
+            .all(|c| c.source.shape == Some(cookie_audit_model::DeclarationShape::Flattened))
     );
 }
 

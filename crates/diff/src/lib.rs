@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod consent;
 mod cookie_db;
 mod entry;
 mod error;
@@ -22,7 +23,9 @@ mod rules;
 mod suggest;
 mod text;
 
-use cookie_audit_model::{Declaration, DeclaredCookie, Finding, ObservedCookie, SuggestedRow};
+use cookie_audit_model::{
+    Consent, Declaration, DeclaredCookie, Finding, ObservedCookie, SuggestedRow,
+};
 
 pub use cookie_audit_model::{Classification, ClassificationSource, CookieCategory};
 pub use cookie_db::CookieDbStats;
@@ -41,6 +44,8 @@ pub struct DiffInput<'a> {
     pub declaration: &'a Declaration,
     /// Every declared row, as the table reader gave them (page, table and row order).
     pub declared: &'a [DeclaredCookie],
+    /// The consent banner and the runs made (the HTTP engine: only `none`).
+    pub consent: &'a Consent,
     /// Every cookie the crawl saw set; a `classification` it already carries is replaced.
     pub observed: Vec<ObservedCookie>,
     /// Pages the crawl visited: `stale:not_observed` says how many pages a missing cookie was

@@ -3,10 +3,11 @@
 
 use cookie_audit_model::expiry::{SECONDS_PER_DAY, describe_seconds};
 use cookie_audit_model::{
-    CookieCategory, DeclarationStatus, Evidence, EvidenceKind, Finding, FindingCode, MentionKind,
-    ObservedCookie, Party, Severity, SuggestedRow,
+    CookieCategory, DeclarationStatus, DeclaredCookie, DeclaredSourceKind, Evidence, EvidenceKind,
+    Finding, FindingCode, MentionKind, ObservedCookie, Party, Severity, SuggestedRow,
 };
 
+use crate::consent::{self, Judged};
 use crate::entry::Entry;
 use crate::kb::KnowledgeBase;
 use crate::matching::{
@@ -27,8 +28,17 @@ pub const EXPIRY_SHORTER_RATIO: f64 = 0.5;
 
 pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     let mut warnings = Vec::new();
-    let declared: Vec<DeclaredView<'_>> = input
+    // The page's table decides undeclared, stale and misdescribed; the consent platform's own
+    // list is compared with it separately (cmp_mismatch).
+    let (page_rows, cmp_rows): (Vec<&DeclaredCookie>, Vec<&DeclaredCookie>) = input
         .declared
+        .iter()
+        .partition(|row| row.source.kind == DeclaredSourceKind::Page);
+    let declared: Vec<DeclaredView<'_>> = page_rows
+        .iter()
+        .map(|row| DeclaredView::new(row, kb, &mut warnings))
+        .collect();
+    let cmp_list: Vec<DeclaredView<'_>> = cmp_rows
         .iter()
         .map(|row| DeclaredView::new(row, kb, &mut warnings))
         .collect();
@@ -41,8 +51,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
         .iter()
         .map(|&i| ObservedView::new(&input.observed[i], kb))
         .collect();
-    let no_table =
-        input.declaration.status == DeclarationStatus::NotFound || input.declared.is_empty();
+    let no_table = input.declaration.status == DeclarationStatus::NotFound || declared.is_empty();
 
     let mut findings = Vec::new();
     let mut table = Vec::new();
@@ -69,7 +78,13 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
         }
     }
 
+    let mut judged = Vec::with_capacity(set.len());
     for (o, pair) in set.into_iter().zip(pairs) {
+        judged.push(Judged {
+            observed: o,
+            page_row: pair.as_ref().map(|p| &declared[p.declared]),
+            cmp_row: best_pair(o, &cmp_list).map(|p| &cmp_list[p.declared]),
+        });
         match pair {
             Some(pair) => {
                 used[pair.declared] = true;
@@ -108,6 +123,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     }
 
     findings.extend(no_declaration(input, kb, &observed));
+    findings.extend(consent::findings(input, &judged));
     let findings = dedupe_and_sort(findings);
     suggest::sort_table(&mut table);
     warnings.sort();
@@ -121,7 +137,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     }
 }
 
-fn finding(
+pub(crate) fn finding(
     code: FindingCode,
     cookie: &str,
     domain: Option<&str>,
@@ -145,7 +161,7 @@ fn finding(
 }
 
 /// Where an observed cookie was seen: the crawler's evidence, or what its fields say.
-fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
+pub(crate) fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
     if !cookie.evidence.is_empty() {
         return cookie.evidence.clone();
     }
@@ -164,7 +180,7 @@ fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
     evidence
 }
 
-fn declared_evidence(d: &DeclaredView<'_>) -> Evidence {
+pub(crate) fn declared_evidence(d: &DeclaredView<'_>) -> Evidence {
     let mut evidence = Evidence::new(EvidenceKind::DeclaredRow, &d.row.source.url);
     evidence.table = Some(d.row.source.table);
     evidence.row = Some(d.row.source.row);

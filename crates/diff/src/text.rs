@@ -70,55 +70,6 @@ pub(crate) fn party_claim(cells: &[&str], sentences: &[&str]) -> Option<Party> {
     }
 }
 
-/// Words tables use for each category, checked in this order: "strictly necessary" before
-/// "necessary", and marketing words before "analytics" because "advertising analytics" is
-/// advertising. A cell that names two categories ("Functional / Analytics") reads as neither.
-const CATEGORY_WORDS: &[(CookieCategory, &[&str])] = &[
-    (
-        CookieCategory::StrictlyNecessary,
-        &[
-            "strictly necessary",
-            "necessary",
-            "essential",
-            "required",
-            "security",
-        ],
-    ),
-    (
-        CookieCategory::Functional,
-        &[
-            "functional",
-            "functionality",
-            "preference",
-            "preferences",
-            "personalisation",
-            "personalization",
-        ],
-    ),
-    (
-        CookieCategory::Analytics,
-        &[
-            "analytics",
-            "analytical",
-            "performance",
-            "statistics",
-            "statistic",
-            "statistical",
-            "measurement",
-        ],
-    ),
-    (
-        CookieCategory::Marketing,
-        &[
-            "marketing",
-            "advertising",
-            "advertisement",
-            "targeting",
-            "targetting",
-        ],
-    ),
-];
-
 /// The category a table's category cell names, when it names exactly one.
 pub(crate) fn category_in(text: &str) -> Option<CookieCategory> {
     let folded = fold(text);
@@ -128,25 +79,24 @@ pub(crate) fn category_in(text: &str) -> Option<CookieCategory> {
         .collect();
     let joined = words.join(" ");
     let mut found: Option<CookieCategory> = None;
-    for (category, phrases) in CATEGORY_WORDS {
-        let hit = phrases.iter().any(|phrase| {
-            if phrase.contains(' ') {
-                joined.contains(phrase)
-            } else {
-                words.contains(phrase)
-            }
-        }) || CookieCategory::HEADING_PHRASES
+    // The model's one vocabulary (`CookieCategory::WORDS`, shared with the table reader). A
+    // cell that names two categories ("Functional / Analytics") reads as neither.
+    for category in CookieCategory::ALL {
+        let hit = words
             .iter()
-            .any(|(c, phrase)| c == category && joined.contains(phrase));
+            .any(|w| CookieCategory::of_word(w) == Some(category))
+            || CookieCategory::HEADING_PHRASES
+                .iter()
+                .any(|(c, phrase)| *c == category && joined.contains(phrase));
         // "Not necessary" is not a claim of necessity.
-        let negated = *category == CookieCategory::StrictlyNecessary
+        let negated = category == CookieCategory::StrictlyNecessary
             && (joined.contains("not necessary")
                 || joined.contains("not essential")
                 || joined.contains("non essential"));
         if hit && !negated {
             match found {
-                Some(other) if other != *category => return None,
-                _ => found = Some(*category),
+                Some(other) if other != category => return None,
+                _ => found = Some(category),
             }
         }
     }

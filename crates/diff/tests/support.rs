@@ -4,9 +4,9 @@ use cookie_audit_diff::{DiffInput, DiffOutput, KnowledgeBase, diff};
 use cookie_audit_model::expiry::parse_expiry_text;
 use cookie_audit_model::redact::CookieValue;
 use cookie_audit_model::{
-    ConsentState, CookieSource, Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie,
-    DeclaredSource, DeclaredSourceKind, Evidence, EvidenceKind, Finding, Lifetime, MentionKind,
-    ObservedCookie, Party, ProseMention, Severity,
+    Consent, ConsentState, CookieSource, Declaration, DeclarationPage, DeclarationStatus,
+    DeclaredCookie, DeclaredSource, DeclaredSourceKind, Evidence, EvidenceKind, Finding, Lifetime,
+    MentionKind, ObservedCookie, Party, ProseMention, Severity,
 };
 
 pub(crate) const SITE: &str = "www.barnet.gov.uk";
@@ -85,7 +85,7 @@ pub(crate) fn declared(name: &str, row: u32) -> DeclaredCookie {
             url: COOKIE_PAGE.to_string(),
             table: 0,
             row,
-            shape: Some("table".to_string()),
+            shape: Some(cookie_audit_model::DeclarationShape::Table),
             kind: DeclaredSourceKind::Page,
             cmp: None,
         },
@@ -153,6 +153,7 @@ pub(crate) fn run_site(
             site_host: site,
             declaration,
             declared,
+            consent: &Consent::default(),
             observed: observed.to_vec(),
             pages_crawled: PAGES,
         },
@@ -194,4 +195,28 @@ pub(crate) fn only<'a>(out: &'a DiffOutput, code: &str) -> &'a Finding {
 
 pub(crate) fn codes(out: &DiffOutput) -> Vec<&str> {
     out.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+/// The diff of a browser audit with consent runs: `consent` as the engine reported it.
+pub(crate) fn run_consent(
+    declared: &[DeclaredCookie],
+    observed: &[ObservedCookie],
+    consent: &Consent,
+) -> DiffOutput {
+    let declaration = if declared.is_empty() {
+        not_found()
+    } else {
+        found()
+    };
+    diff(
+        DiffInput {
+            site_host: SITE,
+            declaration: &declaration,
+            declared,
+            consent,
+            observed: observed.to_vec(),
+            pages_crawled: PAGES,
+        },
+        &KnowledgeBase::builtin(),
+    )
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod consent;
 mod cookie_db;
 mod docs;
 mod matcher_props;

@@ -111,6 +111,9 @@ pub struct Cmp {
     pub name: String,
     /// Whether a rule recognised it or the word-based fallback found its buttons.
     pub detected_by: Detection,
+    /// The cookies in which it records the visitor's choice: strictly necessary by nature.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<String>,
 }
 
 /// How a CMP was recognised.

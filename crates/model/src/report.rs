@@ -223,7 +223,7 @@ pub struct ScanConfig {
     /// Allow private, loopback and link-local addresses (off: the SSRF guard refuses them).
     #[serde(default)]
     pub allow_private: bool,
-    /// The `User-Agent` header sent.
+    /// The `User-Agent` header the HTTP engine sends (the browser's is `BrowserInfo::user_agent`).
     pub user_agent: String,
     /// robots.txt was not obeyed (`--ignore-robots`).
     pub ignore_robots: bool,
@@ -234,7 +234,8 @@ pub struct ScanConfig {
     /// Browser engine: tabs working in parallel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tabs: Option<u32>,
-    /// Browser engine: quiet network time that counts as "settled", in milliseconds.
+    /// Browser engine: the quiet window after load that counts as "settled" (no request in
+    /// flight, no cookie or storage write, no timer due), in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settle_ms: Option<u64>,
     /// Seconds after which the crawl visits no new page (`--max-time`); `null`: no limit.
@@ -249,6 +250,10 @@ pub struct BrowserInfo {
     pub version: String,
     /// The third-party cookie policy the browser ran with, in words.
     pub cookie_policy: String,
+    /// The `User-Agent` the browser sent: a visitor's desktop Chrome's, as Chromium builds it
+    /// (reports made before this field existed read as empty).
+    #[serde(default)]
+    pub user_agent: String,
 }
 
 /// What the crawl did.
@@ -417,7 +422,7 @@ pub struct DeclaredSource {
     pub row: u32,
     /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shape: Option<String>,
+    pub shape: Option<DeclarationShape>,
     /// Where the declaration is: the page's own table, or the consent platform's machine-readable
     /// cookie list (`cmp`; `table` is then the group, `row` the cookie within it).
     #[serde(default)]
@@ -438,6 +443,53 @@ pub enum DeclaredSourceKind {
     Page,
     /// The consent platform's own cookie list, read from its JavaScript objects.
     Cmp,
+}
+
+/// The shape of published markup a declared row was read from (`docs/declared.md`, "Shapes").
+/// Serialised as the snake-case words reports have always carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclarationShape {
+    /// A `<table>` (or ARIA table) with a header row, a guessed header, or none.
+    Table,
+    /// One row per field (`Name | _ga`), one table or column per cookie.
+    KeyValue,
+    /// A table turned into one paragraph per cell.
+    Flattened,
+    /// One heading (or accordion summary) per cookie.
+    Headings,
+    /// `<dt>` names with `<dd>` descriptions.
+    Definitions,
+    /// "Name: _ga" lines, label/value runs, labelled blocks.
+    LabelValue,
+    /// List items or lines "name – description", lists of bare names.
+    List,
+}
+
+impl DeclarationShape {
+    /// Every shape, in the order docs/declared.md lists them; a test checks each one's wire word.
+    pub const ALL: [DeclarationShape; 7] = [
+        DeclarationShape::Table,
+        DeclarationShape::KeyValue,
+        DeclarationShape::Flattened,
+        DeclarationShape::Headings,
+        DeclarationShape::Definitions,
+        DeclarationShape::LabelValue,
+        DeclarationShape::List,
+    ];
+
+    /// The wire word (`key_value`), as serde writes it and warnings name the shape.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclarationShape::Table => "table",
+            DeclarationShape::KeyValue => "key_value",
+            DeclarationShape::Flattened => "flattened",
+            DeclarationShape::Headings => "headings",
+            DeclarationShape::Definitions => "definitions",
+            DeclarationShape::LabelValue => "label_value",
+            DeclarationShape::List => "list",
+        }
+    }
 }
 
 /// How a cookie came to be observed.
@@ -600,6 +652,67 @@ impl CookieCategory {
         (CookieCategory::Analytics, "measure how you use"),
     ];
 
+    /// The one category vocabulary: single lower-case words cookie tables and headings use for
+    /// each category ("Essential", "Performance", "Advertisement"). The table reader takes a
+    /// title with one of these (or of [`Self::UNSPECIFIC_WORDS`]) for a category; the diff reads
+    /// which category a declared cell claims. Phrases without such a word are
+    /// [`Self::HEADING_PHRASES`].
+    pub const WORDS: &'static [(CookieCategory, &'static str)] = &[
+        (CookieCategory::StrictlyNecessary, "necessary"),
+        (CookieCategory::StrictlyNecessary, "essential"),
+        (CookieCategory::StrictlyNecessary, "required"),
+        (CookieCategory::StrictlyNecessary, "security"),
+        (CookieCategory::Functional, "functional"),
+        (CookieCategory::Functional, "functionality"),
+        (CookieCategory::Functional, "preference"),
+        (CookieCategory::Functional, "preferences"),
+        (CookieCategory::Functional, "personalisation"),
+        (CookieCategory::Functional, "personalization"),
+        (CookieCategory::Analytics, "analytics"),
+        (CookieCategory::Analytics, "analytical"),
+        (CookieCategory::Analytics, "analytic"),
+        (CookieCategory::Analytics, "statistics"),
+        (CookieCategory::Analytics, "statistical"),
+        (CookieCategory::Analytics, "statistic"),
+        (CookieCategory::Analytics, "performance"),
+        (CookieCategory::Analytics, "measurement"),
+        // GOV.UK's "Cookies that measure website use".
+        (CookieCategory::Analytics, "measure"),
+        (CookieCategory::Marketing, "marketing"),
+        (CookieCategory::Marketing, "advertising"),
+        // CookieYes' category name.
+        (CookieCategory::Marketing, "advertisement"),
+        (CookieCategory::Marketing, "targeting"),
+        (CookieCategory::Marketing, "targetting"),
+    ];
+
+    /// Words that make a title a cookie category without saying which of the four ("Social
+    /// media cookies", "Tracking cookies", consent platforms' "Unclassified"/"Uncategorised"):
+    /// the table reader keeps them as the category as written; the diff claims nothing.
+    pub const UNSPECIFIC_WORDS: &'static [&'static str] = &[
+        "tracking",
+        "social",
+        "unclassified",
+        "uncategorised",
+        "uncategorized",
+    ];
+
+    /// The four categories, least intrusive first (the order `Ord` gives them too).
+    pub const ALL: [CookieCategory; 4] = [
+        CookieCategory::StrictlyNecessary,
+        CookieCategory::Functional,
+        CookieCategory::Analytics,
+        CookieCategory::Marketing,
+    ];
+
+    /// The category one lower-case word names ("performance" → analytics).
+    pub fn of_word(word: &str) -> Option<CookieCategory> {
+        Self::WORDS
+            .iter()
+            .find(|(_, w)| *w == word)
+            .map(|(category, _)| *category)
+    }
+
     /// The wire name (`strictly_necessary`, …), as serde writes it and [`CookieCategory::parse`]
     /// reads it.
     pub fn as_str(self) -> &'static str {
@@ -622,17 +735,10 @@ impl CookieCategory {
     }
 
     /// The category written by its wire name (`analytics`), as the knowledge base's data files
-    /// write it; `None` for anything else. Words a cookie table uses ("Performance") are the diff's
-    /// to read.
+    /// write it; `None` for anything else. Words a cookie table uses ("Performance") go through
+    /// [`CookieCategory::of_word`].
     pub fn parse(text: &str) -> Option<CookieCategory> {
-        [
-            CookieCategory::StrictlyNecessary,
-            CookieCategory::Functional,
-            CookieCategory::Analytics,
-            CookieCategory::Marketing,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == text)
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
 }
 
@@ -1103,7 +1209,34 @@ pub struct FindingKey {
 
 #[cfg(test)]
 mod tests {
-    use super::ResolveRule;
+    use super::*;
+
+    /// Reports carried the shape as a string before it was an enum: the words must not change.
+    #[test]
+    fn declaration_shapes_serialise_as_their_words() {
+        for shape in DeclarationShape::ALL {
+            let json = serde_json::to_string(&shape).expect("a unit variant serialises");
+            assert_eq!(json, format!("\"{}\"", shape.as_str()));
+            let back: DeclarationShape = serde_json::from_str(&json).expect("and reads back");
+            assert_eq!(back, shape);
+        }
+    }
+
+    /// One vocabulary for the table reader and the diff: each word once, lower case, one word.
+    #[test]
+    fn category_words_are_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        let words = CookieCategory::WORDS.iter().map(|(_, w)| *w);
+        for word in words.chain(CookieCategory::UNSPECIFIC_WORDS.iter().copied()) {
+            assert!(seen.insert(word), "{word} listed twice");
+            assert!(word.chars().all(|c| c.is_ascii_lowercase()), "{word}");
+        }
+        assert_eq!(
+            CookieCategory::of_word("performance"),
+            Some(CookieCategory::Analytics)
+        );
+        assert_eq!(CookieCategory::of_word("social"), None);
+    }
 
     #[test]
     fn resolve_rules_like_curl() {

@@ -10,9 +10,12 @@
 //! - `name=value` longer than 4096 bytes is refused; attribute values longer than 1024 bytes are
 //!   ignored;
 //! - a line without `=` is a nameless cookie whose value is the whole pair; empty name and value
-//!   is "no cookie content";
+//!   is "no cookie content"; a nameless cookie whose value holds `=` (`=a=b`) is not stored (read
+//!   back it would look like a cookie named `a`);
 //! - attribute names are case-insensitive; the last `Domain`, `Path`, `Expires`, `Max-Age`,
-//!   `SameSite` wins; an empty `Domain` is ignored;
+//!   `SameSite` wins, an empty one included: `Domain=odd.gov.uk; Domain=` sets a host cookie;
+//! - the `Domain` value is read as a URL host (lower case, IDNA: a fullwidth `ｏdd.gov.uk` is
+//!   `odd.gov.uk`); one that is no host name — a space, `/`, `:`, a percent escape — is refused;
 //! - `Max-Age` beats `Expires`; `Expires` is taken relative to the response's `Date` header
 //!   (Chromium corrects for server clock skew the same way); lifetimes above 400 days are capped
 //!   by the browser, which we keep as a separate note, not as the site's request;
@@ -123,6 +126,9 @@ pub enum RejectReason {
     DisallowedCharacter,
     /// Neither a name nor a value.
     NoCookieContent,
+    /// Not a cookie a browser reads: a cookie without a name whose value holds `=` (read back,
+    /// `=a=b` would look like a cookie named `a`).
+    SyntaxError,
     /// Name plus value exceed 4096 bytes.
     NameValuePairExceedsMaxSize,
     /// The `Domain` attribute does not domain-match the host that set it.
@@ -149,6 +155,7 @@ impl RejectReason {
             self,
             RejectReason::DisallowedCharacter
                 | RejectReason::NoCookieContent
+                | RejectReason::SyntaxError
                 | RejectReason::NameValuePairExceedsMaxSize
         )
     }
@@ -158,6 +165,7 @@ impl RejectReason {
         match self {
             RejectReason::DisallowedCharacter => "disallowed_character",
             RejectReason::NoCookieContent => "no_cookie_content",
+            RejectReason::SyntaxError => "syntax_error",
             RejectReason::NameValuePairExceedsMaxSize => "name_value_pair_exceeds_max_size",
             RejectReason::InvalidDomain => "invalid_domain",
             RejectReason::PublicSuffixDomain => "public_suffix_domain",
@@ -174,6 +182,7 @@ impl RejectReason {
         match reason {
             "DisallowedCharacter" => RejectReason::DisallowedCharacter,
             "NoCookieContent" => RejectReason::NoCookieContent,
+            "SyntaxError" => RejectReason::SyntaxError,
             "NameValuePairExceedsMaxSize" => RejectReason::NameValuePairExceedsMaxSize,
             "InvalidDomain" => RejectReason::InvalidDomain,
             "SecureOnly" => RejectReason::SecureOnly,
@@ -283,8 +292,8 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
             continue;
         }
         match key.to_ascii_lowercase().as_str() {
-            "domain" if !val.is_empty() => domain_attr = Some(val.to_string()),
-            "domain" => {}
+            // The last one wins even when empty (Chromium: then there is no Domain).
+            "domain" => domain_attr = Some(val.to_string()),
             "path" => path_attr = Some(val.to_string()),
             "expires" => expires_attr = Some(val.to_string()),
             "max-age" => max_age_attr = Some(val.to_string()),
@@ -300,8 +309,10 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
         }
     }
 
+    let domain_attr = domain_attr.filter(|d| !d.is_empty());
     if let Some(domain) = &domain_attr {
-        record.domain = canonical_host(domain);
+        // Stray dots and all: trimmed for the report, refused by `check_domain`.
+        record.domain = canonical_host(&cookie_domain(domain).unwrap_or_else(|| domain.clone()));
         record.host_only = false;
     }
     if let Some(path) = path_attr.filter(|p| p.starts_with('/')) {
@@ -335,6 +346,23 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
         .or_else(|| check_domain(&mut record, &host, domain_attr.as_deref()))
         .or_else(|| check_security(&record, ctx.request_url));
     record
+}
+
+/// A `Domain` value as Chromium reads it: one leading dot dropped, the rest canonicalised as a URL
+/// host (lower case, IDNA mapping and punycode, IPv4 forms as dotted decimal) by the `url` crate,
+/// the WHATWG host parser. `None` when it is no host: a space, `/`, `:`, `?`, `#`. Chromium also
+/// refuses percent escapes here, which the WHATWG parser would decode. Stray dots are kept, for
+/// the caller to refuse.
+fn cookie_domain(value: &str) -> Option<String> {
+    let bare = value.strip_prefix('.').unwrap_or(value);
+    if bare.contains('%') {
+        return None;
+    }
+    match url::Host::parse(bare).ok()? {
+        url::Host::Domain(domain) => Some(domain),
+        url::Host::Ipv4(ip) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) => Some(ip.to_string()),
+    }
 }
 
 fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
@@ -438,6 +466,12 @@ fn check_line(raw: &str, name: &str, value: &str) -> Option<Rejection> {
             message: "the header has neither a cookie name nor a value".into(),
         });
     }
+    if name.is_empty() && value.contains('=') {
+        return Some(Rejection {
+            reason: RejectReason::SyntaxError,
+            message: "the cookie has no name but its value holds `=`, so browsers ignore the line (read back it would look like a cookie with a name)".into(),
+        });
+    }
     if name.len() + value.len() > MAX_NAME_VALUE_BYTES {
         return Some(Rejection {
             reason: RejectReason::NameValuePairExceedsMaxSize,
@@ -456,10 +490,18 @@ fn check_domain(
     domain_attr: Option<&str>,
 ) -> Option<Rejection> {
     let domain_attr = domain_attr?;
+    let Some(domain) = cookie_domain(domain_attr) else {
+        return Some(Rejection {
+            reason: RejectReason::InvalidDomain,
+            message: format!(
+                "Domain={} is not a host name, so browsers refuse the cookie",
+                truncate_for_message(domain_attr)
+            ),
+        });
+    };
     // One leading dot is dropped; a second one, or a trailing dot, leaves a domain no host
     // ends with, and Chromium refuses the cookie.
-    let bare = domain_attr.strip_prefix('.').unwrap_or(domain_attr);
-    if bare.starts_with('.') || bare.ends_with('.') {
+    if domain.starts_with('.') || domain.ends_with('.') {
         return Some(Rejection {
             reason: RejectReason::InvalidDomain,
             message: format!(
@@ -469,7 +511,6 @@ fn check_domain(
         });
     }
     let host = canonical_host(host);
-    let domain = canonical_host(domain_attr);
     if is_ip_literal(&host) {
         let same = domain.parse::<IpAddr>().ok() == host.parse::<IpAddr>().ok();
         if same {

@@ -73,7 +73,7 @@ fn declared(
             url: COOKIES_PAGE.into(),
             table: 0,
             row,
-            shape: Some("table".into()),
+            shape: Some(DeclarationShape::Table),
             kind: DeclaredSourceKind::Page,
             cmp: None,
         },
@@ -717,6 +717,7 @@ pub(crate) fn bare_report() -> Report {
         browser: Some(BrowserInfo {
             version: "Chromium/137.0.7151.55".into(),
             cookie_policy: "third-party cookies allowed".into(),
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36".into(),
         }),
         crawl: CrawlStats {
             pages_visited: 1,

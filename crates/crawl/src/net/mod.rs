@@ -7,6 +7,9 @@
 mod connector;
 mod dial;
 pub mod guard;
+pub mod raw_body;
+pub mod raw_head;
+mod reread;
 mod resolver;
 
 use std::collections::HashMap;
@@ -25,6 +28,7 @@ use url::Url;
 
 pub use dial::{DialError, Guard};
 pub use guard::{AddressPolicy, ForbiddenAddress};
+use reread::{RawBody, RawRequest, RawReread, RawResponse, reread};
 use resolver::ReqwestResolver;
 pub use resolver::ResolveError;
 
@@ -92,6 +96,12 @@ pub enum FetchError {
     Scheme {
         /// The URL's scheme, without the colon.
         scheme: String,
+    },
+    /// A response browsers refuse outright (a NUL byte in its headers).
+    #[error("{reason}")]
+    Refused {
+        /// Why browsers refuse it, in words (with Chromium's `net::` error).
+        reason: String,
     },
 }
 
@@ -164,6 +174,8 @@ pub struct HttpClient {
     lenient: reqwest::Client,
     guard: Guard,
     timeout: Duration,
+    /// For a response re-read raw (`reread`).
+    user_agent: String,
 }
 
 impl HttpClient {
@@ -181,6 +193,7 @@ impl HttpClient {
             lenient: build_client(options, &guard, true)?,
             guard,
             timeout: options.timeout,
+            user_agent: options.user_agent.clone(),
         })
     }
 
@@ -206,12 +219,27 @@ impl HttpClient {
         if let Some(cookie) = cookie_header {
             request = request.header(http::header::COOKIE, cookie);
         }
-        let (response, invalid_headers_skipped) = match request.send().await {
-            Ok(response) => (response, false),
+        let response = match request.send().await {
+            Ok(response) => response,
             Err(error) if is_invalid_header(&error) => {
-                // Browsers read such a response and drop the bad line; so do we, on a second
-                // request, and the fetch reports that a line was skipped.
-                tracing::debug!(%url, "invalid header line; reading the response leniently");
+                // Browsers read such a head their own way and keep the cookies in it: over plain
+                // http the response is read again raw, as Chromium reads it.
+                tracing::debug!(%url, "invalid header line; reading the response again");
+                let raw = RawRequest {
+                    url,
+                    cookie_header,
+                    accept,
+                    user_agent: &self.user_agent,
+                    timeout: self.timeout,
+                };
+                match reread(&self.guard, raw).await {
+                    Ok(raw) => return Ok(Response::raw(url, raw)),
+                    Err(RawReread::Refused(error)) => return Err(error),
+                    Err(RawReread::Unavailable(why)) => {
+                        tracing::debug!(%url, %why, "not re-read raw; reading leniently");
+                    }
+                }
+                // Otherwise hyper drops the lines it cannot read, and the fetch says so.
                 let mut retry = self
                     .lenient
                     .get(url.clone())
@@ -221,19 +249,28 @@ impl HttpClient {
                     retry = retry.header(http::header::COOKIE, cookie);
                 }
                 let response = retry.send().await.map_err(|e| self.classify(e, url))?;
-                (response, true)
+                let mut response = self.response(url, response);
+                response.invalid_headers_skipped = true;
+                return Ok(response);
             }
             Err(error) => return Err(self.classify(error, url)),
         };
-        Ok(Response {
+        Ok(self.response(url, response))
+    }
+
+    fn response(&self, url: &Url, response: reqwest::Response) -> Response {
+        Response {
             url: url.clone(),
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             received_at: Utc::now(),
-            invalid_headers_skipped,
-            inner: response,
-            timeout_secs: self.timeout.as_secs(),
-        })
+            invalid_headers_skipped: false,
+            raw_set_cookie: None,
+            inner: BodySource::Hyper {
+                response,
+                timeout_secs: self.timeout.as_secs(),
+            },
+        }
     }
 
     /// One POST of a JSON body (the audit job's webhook), no redirects followed, judged by the
@@ -372,10 +409,24 @@ pub struct Response {
     /// When the headers arrived: a cookie's lifetime counts from here, and so does a `Retry-After`
     /// date.
     pub received_at: DateTime<Utc>,
-    /// Header lines hyper could not parse were skipped (the strict read failed on them).
+    /// Header lines hyper could not parse were skipped (the strict read failed on them), and
+    /// could not be read raw either.
     pub invalid_headers_skipped: bool,
-    inner: reqwest::Response,
-    timeout_secs: u64,
+    /// The `Set-Cookie` lines as Chromium reads the head, when hyper refused it and the
+    /// response was read again raw (their values may hold what `headers` cannot).
+    raw_set_cookie: Option<Vec<String>>,
+    inner: BodySource,
+}
+
+/// Where the body comes from.
+#[derive(Debug)]
+enum BodySource {
+    Hyper {
+        response: reqwest::Response,
+        timeout_secs: u64,
+    },
+    /// Read raw, after a head hyper refused.
+    Raw(RawBody),
 }
 
 /// A body read up to a cap.
@@ -388,8 +439,23 @@ pub struct Body {
 }
 
 impl Response {
+    fn raw(url: &Url, raw: RawResponse) -> Response {
+        Response {
+            url: url.clone(),
+            status: raw.status,
+            headers: raw.headers,
+            received_at: Utc::now(),
+            invalid_headers_skipped: false,
+            raw_set_cookie: Some(raw.set_cookie),
+            inner: BodySource::Raw(raw.body),
+        }
+    }
+
     /// Every `Set-Cookie` header, raw. Non-UTF-8 bytes are replaced, never dropped.
     pub fn set_cookie_lines(&self) -> Vec<String> {
+        if let Some(lines) = &self.raw_set_cookie {
+            return lines.clone();
+        }
         self.headers
             .get_all(SET_COOKIE)
             .iter()
@@ -438,11 +504,18 @@ impl Response {
 
     /// Reads the body, stopping at `cap` bytes (after decompression, so a gzip bomb costs at most
     /// `cap` bytes of memory).
-    pub async fn read_body(mut self, cap: u64) -> Result<Body, FetchError> {
+    pub async fn read_body(self, cap: u64) -> Result<Body, FetchError> {
+        let (mut inner, timeout_secs) = match self.inner {
+            BodySource::Hyper {
+                response,
+                timeout_secs,
+            } => (response, timeout_secs),
+            BodySource::Raw(raw) => return raw.read(cap).await,
+        };
         let mut buffer = BytesMut::new();
-        let url = self.url.clone();
+        let url = self.url;
         loop {
-            match self.inner.chunk().await {
+            match inner.chunk().await {
                 Ok(Some(chunk)) => {
                     let room = cap.saturating_sub(buffer.len() as u64) as usize;
                     if chunk.len() > room {
@@ -460,7 +533,7 @@ impl Response {
                         truncated: false,
                     });
                 }
-                Err(e) => return Err(classify_error(e, &url, self.timeout_secs)),
+                Err(e) => return Err(classify_error(e, &url, timeout_secs)),
             }
         }
     }

@@ -6,8 +6,8 @@
 //! it (a name is one token, an expiry parses as one, a purpose is prose), and the best-scoring
 //! split wins. It stops where paragraphs stop fitting, so prose after the table is left alone.
 
-use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::{Block, BlockKind};
 use crate::fields::{Origin, Values, declare, dropped_warning};
@@ -35,7 +35,7 @@ impl Unit<'_> {
 pub(crate) fn units<'a>(blocks: &'a [Block], consumed: &[bool]) -> Vec<Unit<'a>> {
     let mut out = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
-        if consumed[i] || block.nav {
+        if consumed[i] || block.nav || block.chrome {
             continue;
         }
         let heading = block.kind.is_heading_like();
@@ -135,7 +135,8 @@ fn header_run(units: &[Unit<'_>], blocks: &[Block], at: usize) -> Option<(Vec<Ro
             || u.heading
             || u.empty()
             || word_count(u.text) > 4
-            || u.text.contains(':')
+            // "Name:" is a label; "Name: _ga" is a record, not a header.
+            || u.text.trim_end().trim_end_matches(':').contains(':')
             || blocks[u.block].kind == BlockKind::Cell
         {
             break;
@@ -242,148 +243,155 @@ enum Step {
 
 fn split_rows(region: &[Unit<'_>], roles: &[Role]) -> Vec<FlatRow> {
     let feats: Vec<Feat> = region.iter().map(Feat::of).collect();
-    let n = roles.len();
     let Some(name_col) = roles.iter().position(|r| *r == Role::Name) else {
         return Vec::new();
     };
-    let m = region.len();
-    let width = n + 1;
-    let idx = |i: usize, c: usize| i * width + c;
-    let mut score = vec![f64::NEG_INFINITY; (m + 1) * width];
-    let mut back: Vec<Option<(usize, Step)>> = vec![None; (m + 1) * width];
-    score[idx(0, 0)] = 0.0;
-
-    let relax = |score: &mut Vec<f64>,
-                 back: &mut Vec<Option<(usize, Step)>>,
-                 from: usize,
-                 to: usize,
-                 add: f64,
-                 step: Step| {
-        let s = score[from] + add;
-        if s > score[to] {
-            score[to] = s;
-            back[to] = Some((from, step));
-        }
+    let table = Programme::fill(&feats, roles, name_col);
+    let Some(end) = table.best_end() else {
+        return Vec::new();
     };
+    rows_of(&table.steps_to(end), roles.len())
+}
 
-    for i in 0..=m {
+/// The dynamic programme over (units read, next column): the best score of each state and the
+/// step that reached it. Column `n` (one past the last) means a row was just completed.
+struct Programme {
+    width: usize,
+    units: usize,
+    score: Vec<f64>,
+    back: Vec<Option<(usize, Step)>>,
+}
+
+impl Programme {
+    fn idx(&self, i: usize, c: usize) -> usize {
+        i * self.width + c
+    }
+
+    fn relax(&mut self, from: usize, to: usize, add: f64, step: Step) {
+        let s = self.score[from] + add;
+        if s > self.score[to] {
+            self.score[to] = s;
+            self.back[to] = Some((from, step));
+        }
+    }
+
+    fn fill(feats: &[Feat], roles: &[Role], name_col: usize) -> Programme {
+        let n = roles.len();
+        let m = feats.len();
+        let width = n + 1;
+        let mut p = Programme {
+            width,
+            units: m,
+            score: vec![f64::NEG_INFINITY; (m + 1) * width],
+            back: vec![None; (m + 1) * width],
+        };
+        p.score[0] = 0.0;
+        // Columns right of the name first: a row may start with the cells left of it.
         let cols: Vec<usize> = (name_col + 1..n)
             .chain(std::iter::once(n))
             .chain(0..=name_col)
             .collect();
-        for c in cols {
-            let here = idx(i, c);
-            if score[here] == f64::NEG_INFINITY {
-                continue;
-            }
-            if c == n {
-                relax(&mut score, &mut back, here, idx(i, 0), 0.0, Step::NewRow);
-                continue;
-            }
-            if c == 0 && i < m && feats[i].empty {
-                relax(
-                    &mut score,
-                    &mut back,
-                    here,
-                    idx(i + 1, 0),
-                    STRAY_EMPTY,
-                    Step::Stray,
-                );
-            }
-            let role = roles[c];
-            let max_span = if role == Role::Purpose {
-                MAX_PURPOSE_UNITS
-            } else {
-                1
-            };
-            for span in 1..=max_span {
-                if i + span > m {
-                    break;
-                }
-                let cell = &feats[i..i + span];
-                if span > 1 && cell.iter().any(|f| f.empty) {
-                    break;
-                }
-                let fit = fit(role, cell);
-                if fit == f64::NEG_INFINITY {
+        for i in 0..=m {
+            for &c in &cols {
+                let here = p.idx(i, c);
+                if p.score[here] == f64::NEG_INFINITY {
                     continue;
                 }
-                let add = fit + if c + 1 == n { ROW_BONUS } else { 0.0 };
-                relax(
-                    &mut score,
-                    &mut back,
-                    here,
-                    idx(i + span, c + 1),
-                    add,
-                    Step::Cell { col: c, span },
-                );
+                if c == n {
+                    let to = p.idx(i, 0);
+                    p.relax(here, to, 0.0, Step::NewRow);
+                    continue;
+                }
+                p.steps_from(feats, roles, name_col, i, c);
             }
-            if c != name_col {
-                let add = MISSING_CELL + if c + 1 == n { ROW_BONUS } else { 0.0 };
-                relax(
-                    &mut score,
-                    &mut back,
-                    here,
-                    idx(i, c + 1),
-                    add,
-                    Step::Missing { col: c },
-                );
+        }
+        p
+    }
+
+    /// Every step out of state (`i`, `c`): a stray empty paragraph, a cell of one or more
+    /// units, or the cell left out.
+    fn steps_from(&mut self, feats: &[Feat], roles: &[Role], name_col: usize, i: usize, c: usize) {
+        let n = roles.len();
+        let m = feats.len();
+        let here = self.idx(i, c);
+        if c == 0 && i < m && feats[i].empty {
+            let to = self.idx(i + 1, 0);
+            self.relax(here, to, STRAY_EMPTY, Step::Stray);
+        }
+        let role = roles[c];
+        let row_bonus = if c + 1 == n { ROW_BONUS } else { 0.0 };
+        let max_span = if role == Role::Purpose {
+            MAX_PURPOSE_UNITS
+        } else {
+            1
+        };
+        for span in 1..=max_span {
+            if i + span > m {
+                break;
             }
+            let cell = &feats[i..i + span];
+            if span > 1 && cell.iter().any(|f| f.empty) {
+                break;
+            }
+            let fit = fit(role, cell);
+            if fit == f64::NEG_INFINITY {
+                continue;
+            }
+            let to = self.idx(i + span, c + 1);
+            self.relax(here, to, fit + row_bonus, Step::Cell { col: c, span });
+        }
+        if c != name_col {
+            let to = self.idx(i, c + 1);
+            self.relax(here, to, MISSING_CELL + row_bonus, Step::Missing { col: c });
         }
     }
 
-    // The best place to stop: after a complete row.
-    let mut best: Option<(usize, f64)> = None;
-    for i in 1..=m {
-        let s = score[idx(i, n)];
-        if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
-            best = Some((i, s));
+    /// The best place to stop: after a complete row.
+    fn best_end(&self) -> Option<usize> {
+        let n = self.width - 1;
+        let mut best: Option<(usize, f64)> = None;
+        for i in 1..=self.units {
+            let s = self.score[self.idx(i, n)];
+            if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
+                best = Some((i, s));
+            }
         }
+        best.map(|(i, _)| i)
     }
-    let Some((end, _)) = best else {
-        return Vec::new();
-    };
 
-    let mut steps = Vec::new();
-    let mut at = idx(end, n);
-    while let Some((from, step)) = back[at] {
-        steps.push((from / width, step));
-        at = from;
+    /// The steps of the best path to `end`, in order, each with the unit it started at.
+    fn steps_to(&self, end: usize) -> Vec<(usize, Step)> {
+        let mut steps = Vec::new();
+        let mut at = self.idx(end, self.width - 1);
+        while let Some((from, step)) = self.back[at] {
+            steps.push((from / self.width, step));
+            at = from;
+        }
+        steps.reverse();
+        steps
     }
-    steps.reverse();
-    let mut rows = Vec::new();
-    let mut current = FlatRow {
+}
+
+/// Rows from the programme's steps.
+fn rows_of(steps: &[(usize, Step)], n: usize) -> Vec<FlatRow> {
+    let empty = || FlatRow {
         cells: vec![None; n],
         end: 0,
     };
-    for (from_i, step) in steps {
-        match step {
+    let mut rows = Vec::new();
+    let mut current = empty();
+    for &(from_i, step) in steps {
+        let (col, end) = match step {
             Step::Cell { col, span } => {
                 current.cells[col] = Some((from_i, from_i + span));
-                if col + 1 == n {
-                    current.end = from_i + span;
-                    rows.push(std::mem::replace(
-                        &mut current,
-                        FlatRow {
-                            cells: vec![None; n],
-                            end: 0,
-                        },
-                    ));
-                }
+                (col, from_i + span)
             }
-            Step::Missing { col } => {
-                if col + 1 == n {
-                    current.end = from_i;
-                    rows.push(std::mem::replace(
-                        &mut current,
-                        FlatRow {
-                            cells: vec![None; n],
-                            end: 0,
-                        },
-                    ));
-                }
-            }
-            Step::Stray | Step::NewRow => {}
+            Step::Missing { col } => (col, from_i),
+            Step::Stray | Step::NewRow => continue,
+        };
+        if col + 1 == n {
+            current.end = end;
+            rows.push(std::mem::replace(&mut current, empty()));
         }
     }
     rows
@@ -497,7 +505,7 @@ fn read_rows(
             url,
             table: 0,
             row: row_no as u32,
-            shape: "flattened",
+            shape: DeclarationShape::Flattened,
         };
         let mut values = Values::default();
         for (c, role) in roles.iter().enumerate() {

@@ -13,8 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cookie_audit_model::DeclaredCookie;
 use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::{Block, BlockKind};
 use crate::fields::{Origin, Values, declare, dropped_warning, expiry_sentence};
@@ -27,6 +27,7 @@ use crate::text::word_count;
 /// Cookies read from consecutive records of one shape: one structure on the page.
 #[derive(Debug)]
 pub(crate) struct RecordGroup {
+    pub shape: DeclarationShape,
     pub start_block: usize,
     pub blocks: Vec<usize>,
     pub cookies: Vec<DeclaredCookie>,
@@ -35,7 +36,7 @@ pub(crate) struct RecordGroup {
 
 #[derive(Debug)]
 struct Record {
-    shape: &'static str,
+    shape: DeclarationShape,
     names: String,
     fields: Vec<(Role, String)>,
     free: Vec<String>,
@@ -43,16 +44,19 @@ struct Record {
     cookie_context: bool,
     /// Category and provider from the headings above.
     context: Values,
+    /// The list the record's first block belongs to.
+    list: Option<u32>,
 }
 
 impl Record {
-    fn new(shape: &'static str, names: &str, block: usize, ctx: &Ctx) -> Record {
+    fn new(shape: DeclarationShape, names: &str, block: usize, ctx: &Ctx) -> Record {
         Record {
             shape,
             names: names.to_string(),
             fields: Vec::new(),
             free: Vec::new(),
             blocks: vec![block],
+            list: None,
             cookie_context: ctx.cookie_context,
             context: ctx
                 .titles
@@ -77,7 +81,7 @@ struct Collector<'a> {
     url: &'a str,
     blocks: &'a [Block],
     groups: Vec<RecordGroup>,
-    last_shape: &'static str,
+    last_shape: Option<DeclarationShape>,
     last_block: Option<usize>,
 }
 
@@ -89,7 +93,7 @@ impl Collector<'_> {
         let first = *rec.blocks.first().expect("a record has a block");
         // Records run on as one structure until a heading of their own section intervenes or
         // other content separates them.
-        let continues = self.last_shape == rec.shape
+        let continues = self.last_shape == Some(rec.shape)
             && !self.groups.is_empty()
             && self.last_block.is_some_and(|last| {
                 first <= last + 3
@@ -101,6 +105,7 @@ impl Collector<'_> {
             });
         if !continues {
             self.groups.push(RecordGroup {
+                shape: rec.shape,
                 start_block: first,
                 blocks: Vec::new(),
                 cookies: Vec::new(),
@@ -129,7 +134,7 @@ impl Collector<'_> {
             &mut group.warnings,
         );
         group.blocks.extend(&rec.blocks);
-        self.last_shape = rec.shape;
+        self.last_shape = Some(rec.shape);
         self.last_block = rec.blocks.iter().max().copied();
     }
 }
@@ -145,7 +150,7 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
     {
         return None;
     }
-    if rec.shape == "list" {
+    if rec.shape == DeclarationShape::List {
         return Some(names);
     }
     let filled = |role: Role| {
@@ -153,7 +158,7 @@ fn accepted_names(rec: &Record) -> Option<NameCell> {
             .iter()
             .any(|(r, value)| *r == role && !value.trim().is_empty())
     };
-    if rec.shape == "label_value" {
+    if rec.shape == DeclarationShape::LabelValue {
         // Labelled "Name: …" with at least one more labelled field, in a section about cookies
         // or with a field only a cookie has (a form's "Name: … Type: …" is not one).
         let more = rec
@@ -390,167 +395,316 @@ fn bare_name_lists(blocks: &[Block], consumed: &[bool]) -> HashSet<u32> {
 
 /// Finds every record-shaped declaration among the blocks not yet consumed.
 pub(crate) fn find(blocks: &[Block], consumed: &[bool], url: &str) -> Vec<RecordGroup> {
-    let bare_lists = bare_name_lists(blocks, consumed);
-    let paragraph_list = paragraph_lists(blocks, consumed);
-    let mut out = Collector {
-        url,
-        blocks,
-        groups: Vec::new(),
-        last_shape: "",
-        last_block: None,
+    let mut reader = Reader {
+        bare_lists: bare_name_lists(blocks, consumed),
+        paragraph_list: paragraph_lists(blocks, consumed),
+        out: Collector {
+            url,
+            blocks,
+            groups: Vec::new(),
+            last_shape: None,
+            last_block: None,
+        },
+        current: None,
+        group: Vec::new(),
+        ctx: Ctx::default(),
+        pending_label: None,
     };
-    let mut current: Option<Record> = None;
-    let mut ctx = Ctx::default();
     let mut prev: Option<usize> = None;
-    let mut pending_label: Option<Role> = None;
-
     for (b, block) in blocks.iter().enumerate() {
-        if consumed[b] || block.nav {
+        if consumed[b] || block.nav || block.chrome {
             continue;
         }
         // Something consumed (a table) lies between: records do not run across it.
         if prev.is_some_and(|p| (p + 1..b).any(|k| consumed[k])) {
-            if let Some(rec) = current.take() {
-                out.accept(rec);
-            }
-            pending_label = None;
+            reader.finish_all();
+            reader.pending_label = None;
         }
         prev = Some(b);
-        ctx.cookie_context = block.cookie_context;
+        reader.ctx.cookie_context = block.cookie_context;
         if block.text.is_empty() {
             continue;
         }
+        reader.block(b, block);
+    }
+    reader.finish_all();
+    reader.out.groups
+}
 
+/// Free lines a labelled record (`Name … Expires …`) takes as its description when it has none.
+const MAX_DESCRIPTION_LINES: usize = 3;
+
+/// The state of one pass over the blocks.
+struct Reader<'a> {
+    bare_lists: HashSet<u32>,
+    paragraph_list: Vec<bool>,
+    out: Collector<'a>,
+    /// The record being read (a heading's, a term's, a labelled one's).
+    current: Option<Record>,
+    /// The names of a bare-name list, waiting for the paragraph after the list that describes
+    /// them all.
+    group: Vec<Record>,
+    ctx: Ctx,
+    /// A label line ("Domain") waiting for its value on the next line.
+    pending_label: Option<Role>,
+}
+
+impl Reader<'_> {
+    fn finish_current(&mut self) {
+        if let Some(rec) = self.current.take() {
+            self.out.accept(rec);
+        }
+    }
+
+    fn finish_group(&mut self) {
+        for rec in std::mem::take(&mut self.group) {
+            self.out.accept(rec);
+        }
+    }
+
+    fn finish_all(&mut self) {
+        self.finish_current();
+        self.finish_group();
+    }
+
+    fn block(&mut self, b: usize, block: &Block) {
+        if !self.group.is_empty() && !self.group_item(block) {
+            // A paragraph right after a list of bare names describes every name in it.
+            // One that ends in ":" introduces what follows instead.
+            if block.kind == BlockKind::Paragraph
+                && block.label.is_none()
+                && !block.text.trim_end().ends_with(':')
+            {
+                for rec in &mut self.group {
+                    rec.free.push(block.text.clone());
+                    rec.blocks.push(b);
+                }
+                self.finish_group();
+                return;
+            }
+            self.finish_group();
+        }
         // Plugins such as Complianz label each value with a small heading ("<h5>Name</h5>",
         // "<h5>Expiration</h5>"): a heading that is only a label is a label.
         if matches!(block.kind, BlockKind::Heading(4..))
             && let Some(role) = block.label.filter(|r| *r != Role::Cookie)
         {
-            if role == Role::Name
-                && let Some(rec) = current.take()
-            {
-                out.accept(rec);
+            if role == Role::Name {
+                self.finish_current();
             }
-            pending_label = Some(role);
-            continue;
+            self.pending_label = Some(role);
+            return;
+        }
+        // A term that is a label (GOV.UK's summary list: "<dt>Name</dt><dd>_ga</dd>") is a
+        // label, its definition the value.
+        if block.kind == BlockKind::Term
+            && let Some(role) = block.label
+        {
+            if role == Role::Name {
+                self.finish_current();
+            }
+            self.pending_label = Some(role);
+            return;
         }
         if block.kind.is_heading_like() || block.kind == BlockKind::Term {
-            if let Some(rec) = current.take() {
-                out.accept(rec);
-            }
-            pending_label = None;
-            let level = match block.kind {
-                BlockKind::Heading(level) => level,
-                _ => 7,
-            };
-            while ctx.titles.last().is_some_and(|(l, _)| *l >= level) {
-                ctx.titles.pop();
-            }
-            if record_heading(&block.text) {
-                let shape = if block.kind == BlockKind::Term {
-                    "definitions"
-                } else {
-                    "headings"
-                };
-                current = Some(Record::new(shape, &block.text, b, &ctx));
-            }
-            if block.kind.is_heading_like() {
-                let mut title = Values::default();
-                apply_title(&mut title, &block.text);
-                if title.category.is_some() || title.provider.is_some() {
-                    ctx.titles.push((level, title));
-                }
-            }
-            continue;
+            self.heading(b, block);
+            return;
         }
-
+        // A bold line that is nothing but a name heads the card below it (Cookiebot's dialog:
+        // "<strong>_ga [x2]</strong>", then the description and "Maximum Storage Duration").
+        if bold_name_title(block) {
+            self.finish_current();
+            self.pending_label = None;
+            self.current = Some(Record::new(
+                DeclarationShape::Headings,
+                &block.text,
+                b,
+                &self.ctx,
+            ));
+            return;
+        }
         if block.kind == BlockKind::ListItem
             && let Some(list) = block.list
-            && bare_lists.contains(&list)
+            && self.bare_lists.contains(&list)
         {
-            if let Some(rec) = current.take() {
-                out.accept(rec);
-            }
-            out.accept(Record::new("list", &block.text, b, &ctx));
-            continue;
+            self.finish_current();
+            let mut rec = Record::new(DeclarationShape::List, &block.text, b, &self.ctx);
+            rec.list = Some(list);
+            self.group.push(rec);
+            return;
         }
-
-        // Lines of one paragraph ("_ga – …<br>_gid – …") read like list items when every line
-        // is a code-like name and its description.
-        let line_list = paragraph_list[b]
-            || (block.kind == BlockKind::Paragraph
-                && block.cookie_context
-                && block.text.contains('\n')
-                && block
-                    .text
-                    .split('\n')
-                    .filter(|l| !l.trim().is_empty())
-                    .all(|l| list_line(l).is_some_and(|l| l.marked)));
+        let line_list = self.paragraph_list[b] || line_list(block);
         for (li, line) in block.text.split('\n').enumerate() {
-            let lead = if li == 0 { block.lead } else { None };
-            // A label line waits for its value on the next line; "Domain" followed by
-            // "Expires" means the domain was left empty.
-            let line_label = if li == 0 && !block.text.contains('\n') {
-                block.label
+            self.line(b, block, li, line, line_list);
+        }
+    }
+
+    /// Whether `block` is the next item of the bare-name list being read.
+    fn group_item(&self, block: &Block) -> bool {
+        block.kind == BlockKind::ListItem
+            && block.list.is_some()
+            && block.list == self.group.first().and_then(|r| r.list)
+    }
+
+    fn heading(&mut self, b: usize, block: &Block) {
+        self.finish_current();
+        self.pending_label = None;
+        let level = match block.kind {
+            BlockKind::Heading(level) => level,
+            _ => 7,
+        };
+        while self.ctx.titles.last().is_some_and(|(l, _)| *l >= level) {
+            self.ctx.titles.pop();
+        }
+        if record_heading(&block.text) {
+            let shape = if block.kind == BlockKind::Term {
+                DeclarationShape::Definitions
             } else {
-                label_only(line)
+                DeclarationShape::Headings
             };
-            if let Some(role) = pending_label.take()
-                && line_label.is_none()
-            {
-                apply_field(&mut current, &mut out, role, line, b, &ctx);
-                continue;
-            }
-            if let Some((role, value)) = label_value(line, lead) {
-                if value.is_empty() && label_only(line).is_some() {
-                    pending_label = Some(role);
-                } else {
-                    apply_field(&mut current, &mut out, role, value, b, &ctx);
-                }
-                continue;
-            }
-            let only = if li == 0 && !block.text.contains('\n') {
-                block.label
-            } else {
-                label_only(line)
-            };
-            if let Some(role) = only {
-                pending_label = Some(role);
-                continue;
-            }
-            if let Some(fields) = label_run(line) {
-                if let Some(rec) = current.take() {
-                    out.accept(rec);
-                }
-                let mut rec = Record::new("label_value", &fields[0].1, b, &ctx);
-                rec.fields = fields[1..].to_vec();
-                out.accept(rec);
-                continue;
-            }
-            if let Some(rec) = current.as_mut()
-                && matches!(rec.shape, "headings" | "definitions")
-            {
-                if !rec.blocks.contains(&b) {
-                    rec.blocks.push(b);
-                }
-                rec.free.push(line.to_string());
-                continue;
-            }
-            if let Some(rec) = current.take() {
-                out.accept(rec);
-            }
-            if block.cookie_context
-                && (block.kind == BlockKind::ListItem || line_list)
-                && let Some(rec) = list_record(line, b, &ctx, line_list && !paragraph_list[b])
-            {
-                out.accept(rec);
+            self.current = Some(Record::new(shape, &block.text, b, &self.ctx));
+        }
+        if block.kind.is_heading_like() {
+            let mut title = Values::default();
+            apply_title(&mut title, &block.text);
+            if title.category.is_some() || title.provider.is_some() {
+                self.ctx.titles.push((level, title));
             }
         }
     }
-    if let Some(rec) = current.take() {
-        out.accept(rec);
+
+    /// One line of a block that is not a heading.
+    fn line(&mut self, b: usize, block: &Block, li: usize, line: &str, line_list: bool) {
+        let single = li == 0 && !block.text.contains('\n');
+        let lead = if li == 0 { block.lead } else { None };
+        // A label line waits for its value on the next line; "Domain" followed by "Expires"
+        // means the domain was left empty.
+        let line_label = if single {
+            block.label
+        } else {
+            label_only(line)
+        };
+        if let Some(role) = self.pending_label.take()
+            && line_label.is_none()
+        {
+            apply_field(&mut self.current, &mut self.out, role, line, b, &self.ctx);
+            return;
+        }
+        if let Some((role, value)) = label_value(line, lead) {
+            if value.is_empty() && label_only(line).is_some() {
+                self.pending_label = Some(role);
+            } else {
+                apply_field(&mut self.current, &mut self.out, role, value, b, &self.ctx);
+            }
+            return;
+        }
+        if let Some(role) = line_label {
+            self.pending_label = Some(role);
+            return;
+        }
+        if let Some(fields) = label_run(line) {
+            // The description paragraphs after the run belong to it.
+            self.finish_current();
+            let mut rec = Record::new(DeclarationShape::LabelValue, &fields[0].1, b, &self.ctx);
+            rec.fields = fields[1..].to_vec();
+            self.current = Some(rec);
+            return;
+        }
+        if let Some(rec) = self.current.as_mut()
+            && takes_free_line(rec, block)
+        {
+            if !rec.blocks.contains(&b) {
+                rec.blocks.push(b);
+            }
+            rec.free.push(line.to_string());
+            return;
+        }
+        self.finish_current();
+        if !block.cookie_context {
+            return;
+        }
+        let rec = if block.kind == BlockKind::ListItem {
+            quoted_name_item(line, b, &self.ctx).or_else(|| list_record(line, b, &self.ctx, false))
+        } else if line_list {
+            list_record(line, b, &self.ctx, !self.paragraph_list[b])
+        } else {
+            None
+        };
+        if let Some(rec) = rec {
+            self.out.accept(rec);
+        }
     }
-    out.groups
+}
+
+/// A heading's record takes every free line until the next heading; a labelled record with no
+/// description yet takes the paragraphs right after it (a few at most).
+fn takes_free_line(rec: &Record, block: &Block) -> bool {
+    match rec.shape {
+        DeclarationShape::Headings | DeclarationShape::Definitions => true,
+        DeclarationShape::LabelValue => {
+            block.kind == BlockKind::Paragraph
+                && rec.free.len() < MAX_DESCRIPTION_LINES
+                && !rec.fields.iter().any(|(r, _)| *r == Role::Purpose)
+        }
+        _ => false,
+    }
+}
+
+/// Lines of one paragraph ("_ga – …<br>_gid – …") read like list items when every line is a
+/// code-like name and its description; so does a lone line in a section about cookies ("_ga
+/// and _gat – used to distinguish users" under "Analytics cookies").
+fn line_list(block: &Block) -> bool {
+    if block.kind != BlockKind::Paragraph || !block.cookie_context {
+        return false;
+    }
+    let marked = |l: &str| list_line(l).is_some_and(|l| l.marked);
+    if block.text.contains('\n') {
+        return block
+            .text
+            .split('\n')
+            .filter(|l| !l.trim().is_empty())
+            .all(marked);
+    }
+    block.section_cookie && marked(&block.text)
+}
+
+/// A bold block that is nothing but a cookie name.
+fn bold_name_title(block: &Block) -> bool {
+    matches!(block.kind, BlockKind::Other | BlockKind::Paragraph)
+        && block.lead.is_some_and(|n| n >= block.text.len())
+        && block.cookie_context
+        && !block.text.contains('\n')
+        && record_heading(&block.text)
+}
+
+/// "Session cookie: 'PHPSESSID'", "Google Analytics: '_ga'": a label, then the name in quotes.
+/// The label names the vendor (the provider) or says what the cookie is (its purpose).
+fn quoted_name_item(line: &str, block: usize, ctx: &Ctx) -> Option<Record> {
+    let (label, value) = line.split_once(':')?;
+    let value = value.trim();
+    let quotes = ['\'', '"', '‘', '’', '“', '”', '`'];
+    let inner = value
+        .strip_prefix(quotes)
+        .and_then(|v| v.strip_suffix(quotes))?
+        .trim();
+    let label = label.trim();
+    if inner.is_empty() || inner.contains(char::is_whitespace) || word_count(label) > 5 {
+        return None;
+    }
+    let names = read_name_cell(inner);
+    if names.names.len() != 1 || names.names[0].suspicious {
+        return None;
+    }
+    let mut rec = Record::new(DeclarationShape::List, inner, block, ctx);
+    let mut vendor = Values::default();
+    apply_title(&mut vendor, label);
+    match vendor.provider {
+        Some(provider) if provider.len() == label.len() => {
+            rec.fields.push((Role::Provider, provider));
+        }
+        _ => rec.free.push(label.to_string()),
+    }
+    Some(rec)
 }
 
 /// A line "names – description" whose names read as code identifiers, and how sure that is.
@@ -608,6 +762,7 @@ fn paragraph_lists(blocks: &[Block], consumed: &[bool]) -> Vec<bool> {
         .map(|(b, block)| {
             if consumed[b]
                 || block.nav
+                || block.chrome
                 || block.kind != BlockKind::Paragraph
                 || !block.cookie_context
                 || block.text.contains('\n')
@@ -648,7 +803,7 @@ fn list_record(line: &str, block: usize, ctx: &Ctx, marked_only: bool) -> Option
         return None;
     }
     let (left, right) = (line.names, line.description);
-    let mut rec = Record::new("list", &left, block, ctx);
+    let mut rec = Record::new(DeclarationShape::List, &left, block, ctx);
     // "Persistent cookie" is an expiry; a longer description is a purpose that may state the
     // expiry too.
     if word_count(&right) <= 3 && parse_expiry_text(&right).session.is_some() {
@@ -679,7 +834,7 @@ fn apply_field(
         if let Some(rec) = current.take() {
             out.accept(rec);
         }
-        *current = Some(Record::new("label_value", value, block, ctx));
+        *current = Some(Record::new(DeclarationShape::LabelValue, value, block, ctx));
         return;
     }
     if let Some(rec) = current.as_mut() {

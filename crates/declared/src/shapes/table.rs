@@ -4,7 +4,7 @@
 //! each cell or carry it in `data-label`, key/value tables (one `Name | _ga` row per field), and
 //! header-less tables whose columns are recognised from their content.
 
-use cookie_audit_model::DeclaredCookie;
+use cookie_audit_model::{DeclarationShape, DeclaredCookie};
 
 use crate::dom::Table;
 
@@ -116,7 +116,7 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
                 url,
                 table: index,
                 row: 0,
-                shape: "table",
+                shape: DeclarationShape::Table,
             },
         ));
     }
@@ -139,7 +139,7 @@ fn read_any_table(table: &Table, ctx: &TableContext, url: &str, index: u32) -> O
                 url,
                 table: index,
                 row: 0,
-                shape: "table",
+                shape: DeclarationShape::Table,
             },
         ));
     }
@@ -482,13 +482,30 @@ pub(crate) fn apply_title(values: &mut Values, title: &str) {
         Some(v) => title.replacen(v.as_str(), " ", 1),
         None => title.to_string(),
     };
-    if lexicon::is_category(&normalise_label(&rest)) {
+    let rest = normalise_label(&rest);
+    if lexicon::is_category(&rest) {
         values.category = crate::fields::clean_category(Some(title));
     }
-    if let Some(vendor) = vendor {
+    // The title is the vendor's section ("Google Analytics", "Cookies set by Hotjar"), not a
+    // sentence that names one in passing ("Cookies we use, including Google Analytics"): only
+    // then does it say who sets the cookies below.
+    if let Some(vendor) = vendor
+        && rest.split(' ').all(|w| {
+            // A count beside the vendor ("Cookiebot 1" in a consent dialog) is no word.
+            w.is_empty()
+                || w.chars().all(|c| c.is_ascii_digit())
+                || TITLE_FILLER.contains(&w)
+                || lexicon::is_category(w)
+        })
+    {
         values.provider = Some(vendor);
     }
 }
+
+/// Words a vendor's section title may have besides the vendor's name.
+const TITLE_FILLER: &[&str] = &[
+    "cookie", "cookies", "set", "by", "from", "the", "our", "used", "and", "s",
+];
 
 /// Every row starts with a `<th>` and has no other.
 fn row_headed(grid: &[GridRow]) -> bool {
@@ -505,38 +522,7 @@ fn row_headed(grid: &[GridRow]) -> bool {
 /// Key/value tables: each row a field (`Name | _ga`, `Purpose | …`), a new "Name" row starting
 /// the next cookie; with more than two columns, each further column is another cookie.
 fn read_key_value(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Option<TableRead> {
-    let mut keyed = 0;
-    let mut has_name = false;
-    let mut non_empty = 0;
-    for row in grid {
-        let Some(first) = row.cells.first() else {
-            continue;
-        };
-        if row.cells.iter().all(|c| c.text.trim().is_empty()) {
-            continue;
-        }
-        non_empty += 1;
-        if let Some(role) = classify(&first.text) {
-            keyed += 1;
-            has_name |= matches!(role, Role::Name | Role::Cookie);
-        }
-    }
-    if !has_name || keyed < 2 || keyed * 10 < non_empty * 6 {
-        return None;
-    }
-    let width = grid.iter().map(|r| r.cells.len()).max().unwrap_or(0);
-    if width < 2 {
-        return None;
-    }
-    // Which label names the cookie: "Name" if present, else "Cookie".
-    let name_role = if grid
-        .iter()
-        .any(|r| r.cells.first().and_then(|c| classify(&c.text)) == Some(Role::Name))
-    {
-        Role::Name
-    } else {
-        Role::Cookie
-    };
+    let (width, name_role) = key_value_layout(grid)?;
     let mut read = TableRead::default();
     let mut records: Vec<(String, Values)> = Vec::new();
     let mut record_no = 0u32;
@@ -546,7 +532,7 @@ fn read_key_value(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opti
                 url,
                 table: index,
                 row: *record_no,
-                shape: "key_value",
+                shape: DeclarationShape::KeyValue,
             };
             *record_no += 1;
             let names: NameCell = read_name_cell(&name_text);
@@ -609,6 +595,44 @@ fn read_key_value(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opti
     Some(read)
 }
 
+/// Whether the table is one row per field: most rows start with a label, one of them the
+/// name's. Gives the table's width and which label names the cookie ("Name" if present, else
+/// "Cookie").
+fn key_value_layout(grid: &[GridRow]) -> Option<(usize, Role)> {
+    let mut keyed = 0;
+    let mut has_name = false;
+    let mut non_empty = 0;
+    for row in grid {
+        let Some(first) = row.cells.first() else {
+            continue;
+        };
+        if row.cells.iter().all(|c| c.text.trim().is_empty()) {
+            continue;
+        }
+        non_empty += 1;
+        if let Some(role) = classify(&first.text) {
+            keyed += 1;
+            has_name |= matches!(role, Role::Name | Role::Cookie);
+        }
+    }
+    if !has_name || keyed < 2 || keyed * 10 < non_empty * 6 {
+        return None;
+    }
+    let width = grid.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    if width < 2 {
+        return None;
+    }
+    let name_role = if grid
+        .iter()
+        .any(|r| r.cells.first().and_then(|c| classify(&c.text)) == Some(Role::Name))
+    {
+        Role::Name
+    } else {
+        Role::Cookie
+    };
+    Some((width, name_role))
+}
+
 /// Responsive tables without a header row, whose cells carry `data-label`.
 fn labels_as_header(grid: &[GridRow]) -> Option<(Vec<Option<Role>>, Vec<String>)> {
     let width = grid.iter().map(|r| r.cells.len()).max().unwrap_or(0);
@@ -631,27 +655,74 @@ fn labels_as_header(grid: &[GridRow]) -> Option<(Vec<Option<Role>>, Vec<String>)
 /// wordiest remaining column is the purpose.
 fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Option<TableRead> {
     let mut rows: Vec<&GridRow> = grid.iter().filter(|r| r.section.is_none()).collect();
-    // A header row whose name column has a label we do not know ("Title | Description |
-    // Expiry"): its known labels name their columns, and it is not a row of data.
-    let mut labelled: Vec<Option<Role>> = Vec::new();
-    if let Some(first) = rows.first() {
-        let roles: Vec<Option<Role>> = first
-            .cells
-            .iter()
-            .map(|c| {
-                let t = one_line(&c.text);
-                (word_count(&t) <= 4).then(|| classify(&t)).flatten()
-            })
-            .collect();
-        let short = first.cells.iter().all(|c| word_count(&c.text) <= 4);
-        if short && roles.iter().flatten().count() >= 2 {
-            labelled = roles;
-            rows.remove(0);
-        }
-    }
-    if (rows.len() < 2 && labelled.is_empty()) || rows.is_empty() {
+    let labelled = unknown_name_header(&mut rows);
+    // One row alone is a declaration only when its name is one no ordinary word looks like.
+    let lone_name = rows.len() == 1
+        && rows[0].cells.first().is_some_and(|c| {
+            let cell = read_name_cell(&c.text);
+            cell.names.len() == 1 && crate::names::strongly_name_like(&cell.names[0].name)
+        });
+    if (rows.len() < 2 && labelled.is_empty() && !lone_name) || rows.is_empty() {
         return None;
     }
+    let roles = guess_roles(&rows, &labelled)?;
+    let roles = resolve_roles(&roles, &rows);
+    if roles.iter().flatten().count() < 2 {
+        return None;
+    }
+    let mut read = read_rows(
+        &rows,
+        &roles,
+        &[],
+        ctx,
+        Origin {
+            url,
+            table: index,
+            row: 0,
+            shape: DeclarationShape::Table,
+        },
+    );
+    read.warnings
+        .push("no header row; columns recognised from their content".to_string());
+    Some(read)
+}
+
+/// A header row whose name column has a label we do not know ("Title | Description |
+/// Expiry"): its known labels name their columns, and it is not a row of data (it is removed
+/// from `rows`).
+fn unknown_name_header(rows: &mut Vec<&GridRow>) -> Vec<Option<Role>> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    let roles: Vec<Option<Role>> = first
+        .cells
+        .iter()
+        .map(|c| {
+            let t = one_line(&c.text);
+            (word_count(&t) <= 4).then(|| classify(&t)).flatten()
+        })
+        .collect();
+    let short = first.cells.iter().all(|c| word_count(&c.text) <= 4);
+    if short && roles.iter().flatten().count() >= 2 {
+        rows.remove(0);
+        return roles;
+    }
+    Vec::new()
+}
+
+/// Share of the non-empty values that pass `test`.
+fn share(values: &[String], test: impl Fn(&str) -> bool) -> f64 {
+    let non_empty: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
+    if non_empty.is_empty() {
+        return 0.0;
+    }
+    non_empty.iter().filter(|v| test(v)).count() as f64 / non_empty.len() as f64
+}
+
+/// Columns recognised by their content: the name column (nearly all code-like tokens), expiry
+/// and domain columns by their values, the wordiest other column as the purpose, and beside it
+/// columns of short names as the provider (or category); labels a header row did have win.
+fn guess_roles(rows: &[&GridRow], labelled: &[Option<Role>]) -> Option<Vec<Option<Role>>> {
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     if width < 2 {
         return None;
@@ -660,13 +731,6 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
         rows.iter()
             .map(|r| r.cells.get(c).map(|x| x.text.clone()).unwrap_or_default())
             .collect()
-    };
-    let share = |values: &[String], test: &dyn Fn(&str) -> bool| -> f64 {
-        let non_empty: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
-        if non_empty.is_empty() {
-            return 0.0;
-        }
-        non_empty.iter().filter(|v| test(v)).count() as f64 / non_empty.len() as f64
     };
     let is_token = |v: &str| {
         let cell = read_name_cell(v);
@@ -687,13 +751,12 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
         let t = v.trim();
         !t.contains(' ')
             && t.contains('.')
-            && t.chars().filter(|c| *c == '.').count() >= 1
             && t.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-'))
     };
     let name_col = (0..width)
         .filter(|&c| labelled.get(c).copied().flatten().is_none())
-        .find(|&c| share(&column(c), &is_token) >= 0.8)?;
+        .find(|&c| share(&column(c), is_token) >= 0.8)?;
     let mut roles: Vec<Option<Role>> = vec![None; width];
     roles[name_col] = Some(Role::Name);
     let mut best_purpose: Option<(usize, f64)> = None;
@@ -702,9 +765,9 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
             continue;
         }
         let values = column(c);
-        if share(&values, &is_expiry) >= 0.6 {
+        if share(&values, is_expiry) >= 0.6 {
             *role = Some(Role::Expiry);
-        } else if share(&values, &is_domain) >= 0.6 {
+        } else if share(&values, is_domain) >= 0.6 {
             *role = Some(Role::Domain);
         } else {
             let words: usize = values.iter().map(|v| word_count(v)).sum();
@@ -716,6 +779,7 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
     }
     if let Some((c, _)) = best_purpose {
         roles[c] = Some(Role::Purpose);
+        short_name_columns(&mut roles, column);
     }
     for (c, role) in labelled.iter().enumerate() {
         if let Some(role) = role
@@ -725,23 +789,29 @@ fn read_headerless(grid: &[GridRow], ctx: &Values, url: &str, index: u32) -> Opt
             roles[c] = Some(*role);
         }
     }
-    let roles = resolve_roles(&roles, &rows);
-    if roles.iter().flatten().count() < 2 {
-        return None;
+    Some(roles)
+}
+
+/// Beside a purpose, a column of short names is who sets the cookie, or its category when its
+/// values are category words.
+fn short_name_columns(roles: &mut [Option<Role>], column: impl Fn(usize) -> Vec<String>) {
+    for (c, role) in roles.iter_mut().enumerate() {
+        if role.is_some() {
+            continue;
+        }
+        let values = column(c);
+        let short = values
+            .iter()
+            .all(|v| word_count(v) <= 3 && !crate::names::is_sentence(v) && !v.contains('\n'));
+        if short && values.iter().any(|v| !v.trim().is_empty()) {
+            let categories = values
+                .iter()
+                .all(|v| v.trim().is_empty() || lexicon::is_category(&normalise_label(v)));
+            *role = Some(if categories {
+                Role::Category
+            } else {
+                Role::Provider
+            });
+        }
     }
-    let mut read = read_rows(
-        &rows,
-        &roles,
-        &[],
-        ctx,
-        Origin {
-            url,
-            table: index,
-            row: 0,
-            shape: "table",
-        },
-    );
-    read.warnings
-        .push("no header row; columns recognised from their content".to_string());
-    Some(read)
 }

@@ -1,0 +1,485 @@
+//! Looking at a banner and making a choice on it: find the platform and its buttons, click like a
+//! visitor, and believe the click only when the platform's own state records the choice.
+//!
+//! The page side is `consent.js`; this side drives it through a [`PageDriver`] (the browser
+//! engine's tab), so the decisions here do not depend on how the engine talks to Chromium.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cookie_audit_model::{Clicked, RejectPath};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::rules::ConsentRules;
+
+/// The page library, evaluated before every call (it defines itself once per document).
+const LIBRARY: &str = include_str!("consent.js");
+
+/// How long a banner may take to appear after the page settled (scripts inject it late).
+pub(crate) const BANNER_WAIT: Duration = Duration::from_secs(6);
+/// How long a click has to show in the platform's state.
+const VERIFY_WAIT: Duration = Duration::from_secs(4);
+/// The wait before the one retry of a click that did nothing (handlers attached late).
+const RETRY_AFTER: Duration = Duration::from_millis(1200);
+/// How long a second layer has to open after "Settings".
+const SETTINGS_WAIT: Duration = Duration::from_secs(3);
+/// Between two looks at the page.
+const POLL: Duration = Duration::from_millis(200);
+
+/// What the engine gives the chooser: a page to evaluate JavaScript in and click on.
+pub(crate) trait PageDriver: Send + Sync {
+    /// Evaluates `expression` in the page's main world and returns its value as JSON. An error
+    /// is a message (the page navigated, the tab closed).
+    fn evaluate(&self, expression: &str) -> impl Future<Output = Result<Value, String>> + Send;
+    /// A real mouse click (pressed and released) at viewport coordinates.
+    fn mouse_click(&self, x: f64, y: f64) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// A button as the page script reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Button {
+    pub(crate) text: String,
+    pub(crate) selector: String,
+    pub(crate) within: Option<String>,
+}
+
+/// What the page shows at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub(crate) struct Survey {
+    /// The rule id, `heuristic`, or none.
+    pub(crate) cmp: Option<String>,
+    /// `rule` or `heuristic`.
+    pub(crate) detected_by: Option<String>,
+    /// A banner is asking.
+    pub(crate) shown: bool,
+    pub(crate) accept: Option<Button>,
+    pub(crate) reject: Option<Button>,
+    pub(crate) settings: Option<Button>,
+    pub(crate) settings_reject: Option<Button>,
+    pub(crate) settings_save: Option<Button>,
+    /// The platform's state: "accept", "reject", "partial" or null.
+    pub(crate) state: Option<String>,
+    pub(crate) state_error: Option<String>,
+}
+
+/// The choice a run makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    Accept,
+    Reject,
+}
+
+impl Choice {
+    fn state(self) -> &'static str {
+        match self {
+            Choice::Accept => "accept",
+            Choice::Reject => "reject",
+        }
+    }
+}
+
+/// How a choice went.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChoiceOutcome {
+    /// What the page showed before the click.
+    pub(crate) before: Survey,
+    /// The button clicked last, when one was.
+    pub(crate) clicked: Option<Clicked>,
+    /// When the (first) click was made.
+    pub(crate) clicked_at: Option<DateTime<Utc>>,
+    /// For a reject: on the banner, or through its settings.
+    pub(crate) reject_via: Option<RejectPath>,
+    /// What confirmed the choice; `None`: not confirmed.
+    pub(crate) verified_by: Option<String>,
+    /// Why it is not confirmed, or what went wrong.
+    pub(crate) problem: Option<String>,
+}
+
+/// Looks at the page now.
+pub(crate) async fn survey<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+) -> Result<Survey, String> {
+    let expression = format!(
+        "{LIBRARY}\n;__cookieAuditConsent.survey({})",
+        rules.to_json()
+    );
+    let value = driver.evaluate(&expression).await?;
+    serde_json::from_value(value).map_err(|e| format!("the banner survey could not be read: {e}"))
+}
+
+/// Looks at the page until a banner asks or `wait` runs out; the last look either way.
+pub(crate) async fn wait_for_banner<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+    wait: Duration,
+) -> Result<Survey, String> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let looked = survey(driver, rules).await;
+        match &looked {
+            Ok(s) if s.shown => return looked,
+            // A state already recorded means the platform will not ask.
+            Ok(s) if s.state.is_some() => return looked,
+            _ => {}
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return looked;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Makes `choice` on the banner `before` shows, and checks it took.
+pub(crate) async fn choose<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+    choice: Choice,
+    before: Survey,
+) -> ChoiceOutcome {
+    let mut outcome = ChoiceOutcome {
+        before: before.clone(),
+        clicked: None,
+        clicked_at: None,
+        reject_via: None,
+        verified_by: None,
+        problem: None,
+    };
+    let button = match (choice, &before) {
+        (
+            Choice::Accept,
+            Survey {
+                accept: Some(b), ..
+            },
+        ) => b.clone(),
+        (Choice::Accept, _) => {
+            outcome.problem = Some("the banner has no accept button we could find".into());
+            return outcome;
+        }
+        (
+            Choice::Reject,
+            Survey {
+                reject: Some(b), ..
+            },
+        ) => {
+            outcome.reject_via = Some(RejectPath::FirstLayer);
+            b.clone()
+        }
+        (
+            Choice::Reject,
+            Survey {
+                settings: Some(open),
+                ..
+            },
+        ) => match through_settings(driver, rules, open, &mut outcome).await {
+            Some(b) => b,
+            None => return outcome,
+        },
+        (Choice::Reject, _) => {
+            outcome.problem = Some("the banner offers no way to reject".into());
+            return outcome;
+        }
+    };
+    let storage_before = storage_names(driver).await;
+    for attempt in 0..2 {
+        if attempt == 1 {
+            // A click that did nothing: handlers may be attached late (tarteaucitron waits).
+            tokio::time::sleep(RETRY_AFTER).await;
+            match survey(driver, rules).await {
+                Ok(s) if !button_still_there(&s, &button) => break,
+                Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        let at = Utc::now();
+        if let Err(problem) = click(driver, &button).await {
+            outcome.problem = Some(problem);
+            continue;
+        }
+        outcome.clicked_at.get_or_insert(at);
+        outcome.clicked = Some(clicked(driver, &button).await);
+        if let Some(by) = verify(driver, rules, choice, &before, &storage_before).await {
+            outcome.verified_by = Some(by);
+            outcome.problem = None;
+            return outcome;
+        }
+    }
+    if outcome.problem.is_none() {
+        outcome.problem = Some(not_verified_reason(rules, &before, choice));
+    }
+    outcome
+}
+
+/// "Settings", then "Reject all" there, or "Save" with the optional categories left off.
+async fn through_settings<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+    open: &Button,
+    outcome: &mut ChoiceOutcome,
+) -> Option<Button> {
+    if let Err(problem) = click(driver, open).await {
+        outcome.problem = Some(format!(
+            "the settings button could not be clicked: {problem}"
+        ));
+        return None;
+    }
+    outcome.reject_via = Some(RejectPath::Settings);
+    let deadline = tokio::time::Instant::now() + SETTINGS_WAIT;
+    loop {
+        if let Ok(s) = survey(driver, rules).await
+            && let Some(b) = s.settings_reject.or(s.settings_save).or(s.reject)
+        {
+            return Some(b);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            outcome.problem = Some(format!("\"{}\" opened no reject or save button", open.text));
+            return None;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn button_still_there(s: &Survey, b: &Button) -> bool {
+    [&s.accept, &s.reject, &s.settings_reject, &s.settings_save]
+        .into_iter()
+        .flatten()
+        .any(|x| x.selector == b.selector && x.within == b.within)
+}
+
+/// A mouse click where the button is, like a visitor's; the element's own `click()` when the
+/// point does not reach it (covered, or zero-sized).
+async fn click<D: PageDriver>(driver: &D, button: &Button) -> Result<(), String> {
+    let args = format!(
+        "{},{}",
+        serde_json::to_string(&button.selector).unwrap_or_default(),
+        serde_json::to_string(&button.within).unwrap_or_default()
+    );
+    let target = driver
+        .evaluate(&format!("{LIBRARY}\n;__cookieAuditConsent.target({args})"))
+        .await?;
+    let point = (
+        target.get("x").and_then(Value::as_f64),
+        target.get("y").and_then(Value::as_f64),
+        target.get("hit").and_then(Value::as_bool),
+    );
+    if let (Some(x), Some(y), Some(true)) = point {
+        return driver.mouse_click(x, y).await;
+    }
+    let fallback = driver
+        .evaluate(&format!("{LIBRARY}\n;__cookieAuditConsent.click({args})"))
+        .await?;
+    match fallback {
+        Value::Bool(true) => Ok(()),
+        Value::String(thrown) => Err(format!("clicking \"{}\" threw: {thrown}", button.text)),
+        _ => Err(format!("\"{}\" is no longer on the page", button.text)),
+    }
+}
+
+async fn clicked<D: PageDriver>(driver: &D, button: &Button) -> Clicked {
+    let page = driver
+        .evaluate("location.href")
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Clicked {
+        text: button.text.clone(),
+        selector: button.selector.clone(),
+        within: button.within.clone(),
+        page,
+    }
+}
+
+/// Waits for the platform's state to show `choice`. A rule reads the platform's own state; a
+/// banner found by its words has none, so it counts only when the banner closed and the site
+/// stored something new that names consent.
+async fn verify<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+    choice: Choice,
+    before: &Survey,
+    storage_before: &[String],
+) -> Option<String> {
+    let deadline = tokio::time::Instant::now() + VERIFY_WAIT;
+    loop {
+        tokio::time::sleep(POLL).await;
+        // The click may navigate: an error here is the old document going away.
+        if let Ok(now) = survey(driver, rules).await {
+            let rule = now
+                .cmp
+                .as_deref()
+                .or(before.cmp.as_deref())
+                .and_then(|id| rules.get(id));
+            match rule.and_then(|r| r.state.as_ref()) {
+                Some(state) if now.state.as_deref() == Some(choice.state()) => {
+                    return Some(state.describe.clone());
+                }
+                Some(_) => {}
+                None if !now.shown => {
+                    let after = storage_names(driver).await;
+                    if let Some(name) = after
+                        .iter()
+                        .find(|n| !storage_before.contains(n) && names_consent(n))
+                    {
+                        return Some(format!("the banner closed and the site stored {name}"));
+                    }
+                }
+                None => {}
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+    }
+}
+
+fn names_consent(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "consent", "cookie", "gdpr", "privacy", "choice", "accept", "cmp", "cc_", "banner",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Cookie names and localStorage keys the page can see.
+async fn storage_names<D: PageDriver>(driver: &D) -> Vec<String> {
+    let expression = "(() => { const c = document.cookie.split(/;\\s*/).map((p) => p.split('=')[0]).filter(Boolean); \
+        let l = []; try { l = Object.keys(localStorage); } catch (e) {} return c.concat(l); })()";
+    match driver.evaluate(expression).await {
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn not_verified_reason(rules: &ConsentRules, before: &Survey, choice: Choice) -> String {
+    match before.cmp.as_deref().and_then(|id| rules.get(id)) {
+        Some(rule) => match &rule.state {
+            Some(state) => format!(
+                "{} did not record \"{}\" ({} shows no such choice)",
+                rule.name,
+                choice.state(),
+                state.describe
+            ),
+            None => format!("{}'s choice cannot be read", rule.name),
+        },
+        None => "the banner's platform is unknown and nothing shows the choice was stored".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A page that answers surveys from a script of states: each survey takes the next one.
+    struct Scripted {
+        surveys: Mutex<Vec<Survey>>,
+        clicks: Mutex<Vec<(f64, f64)>>,
+    }
+
+    impl PageDriver for Scripted {
+        async fn evaluate(&self, expression: &str) -> Result<Value, String> {
+            if expression.ends_with("location.href") {
+                return Ok(Value::String("https://www.council.test/".into()));
+            }
+            if expression.contains("__cookieAuditConsent.target(") {
+                return Ok(serde_json::json!({"x": 10.0, "y": 20.0, "hit": true}));
+            }
+            if expression.contains("__cookieAuditConsent.survey(") {
+                let mut surveys = self.surveys.lock().unwrap();
+                let next = if surveys.len() > 1 {
+                    surveys.remove(0)
+                } else {
+                    surveys[0].clone()
+                };
+                return Ok(serde_json::json!({
+                    "cmp": next.cmp, "detected_by": next.detected_by, "shown": next.shown,
+                    "accept": next.accept.map(|b| serde_json::json!({"text": b.text, "selector": b.selector, "within": b.within})),
+                    "reject": next.reject.map(|b| serde_json::json!({"text": b.text, "selector": b.selector, "within": b.within})),
+                    "settings": null, "settings_reject": null, "settings_save": null,
+                    "state": next.state, "state_error": null,
+                }));
+            }
+            Ok(Value::Array(Vec::new()))
+        }
+
+        async fn mouse_click(&self, x: f64, y: f64) -> Result<(), String> {
+            self.clicks.lock().unwrap().push((x, y));
+            Ok(())
+        }
+    }
+
+    fn button(text: &str, selector: &str) -> Option<Button> {
+        Some(Button {
+            text: text.into(),
+            selector: selector.into(),
+            within: None,
+        })
+    }
+
+    fn asking(state: Option<&str>) -> Survey {
+        Survey {
+            cmp: Some("onetrust".into()),
+            detected_by: Some("rule".into()),
+            shown: state.is_none(),
+            accept: button("Accept All Cookies", "#onetrust-accept-btn-handler"),
+            reject: button("Reject All", "#onetrust-reject-all-handler"),
+            state: state.map(str::to_string),
+            ..Survey::default()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_click_counts_when_the_platform_records_it() {
+        let page = Scripted {
+            surveys: Mutex::new(vec![asking(None), asking(Some("reject"))]),
+            clicks: Mutex::default(),
+        };
+        let rules = ConsentRules::builtin();
+        let outcome = choose(&page, &rules, Choice::Reject, asking(None)).await;
+        assert_eq!(
+            outcome.verified_by.as_deref(),
+            Some("the OptanonConsent cookie's groups and OptanonAlertBoxClosed")
+        );
+        assert_eq!(outcome.reject_via, Some(RejectPath::FirstLayer));
+        assert_eq!(outcome.clicked.unwrap().text, "Reject All");
+        assert_eq!(page.clicks.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_click_that_did_nothing_is_retried_once_then_not_believed() {
+        let page = Scripted {
+            surveys: Mutex::new(vec![asking(None)]),
+            clicks: Mutex::default(),
+        };
+        let rules = ConsentRules::builtin();
+        let outcome = choose(&page, &rules, Choice::Accept, asking(None)).await;
+        assert_eq!(outcome.verified_by, None);
+        assert_eq!(page.clicks.lock().unwrap().len(), 2, "one retry");
+        let problem = outcome.problem.unwrap();
+        assert!(problem.contains("did not record \"accept\""), "{problem}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_reject_button_is_said_not_clicked() {
+        let page = Scripted {
+            surveys: Mutex::new(vec![asking(None)]),
+            clicks: Mutex::default(),
+        };
+        let mut info_only = asking(None);
+        info_only.reject = None;
+        let outcome = choose(&page, &ConsentRules::builtin(), Choice::Reject, info_only).await;
+        assert!(page.clicks.lock().unwrap().is_empty());
+        assert_eq!(
+            outcome.problem.as_deref(),
+            Some("the banner offers no way to reject")
+        );
+    }
+}
