@@ -31,18 +31,33 @@ impl Progress for NoProgress {
 /// The audited site.
 #[derive(Debug, Clone)]
 pub struct Site {
+    /// The URL the crawl starts from (depth 0), as the caller gave it.
     pub start_url: Url,
     /// Host of the start URL, the reference for first/third party.
     pub host: String,
 }
 
+/// What one crawl (one run, for one consent state) shares between the loop and its engines, by
+/// reference: the options, the one guarded client, per-host politeness, the cookie jar, the
+/// recorder, and the log of errors and limits that becomes `crawl.errors` and `crawl.limits_hit`.
 pub struct CrawlContext {
+    /// What the crawl runs with; nothing changes it once the crawl has started.
     pub options: CrawlOptions,
+    /// The audited site: where the crawl starts, and the host first and third party are judged by.
     pub site: Site,
+    /// The one guarded client: every request the crawl itself makes (pages, redirect hops,
+    /// resources, robots.txt, sitemaps) goes through it.
     pub http: HttpClient,
+    /// Per-host politeness (`--rate`) and the global in-flight cap (`--concurrency`): every request
+    /// to a host takes a slot, the browser engine's included, and every run of a site shares it.
     pub limiter: HostLimiter,
+    /// The cookies earlier responses set, sent back on later requests as a browser would (the HTTP
+    /// engine's fetches).
     pub jar: Jar,
+    /// Where both engines record every cookie sighting of this run; the crawl turns it into the
+    /// observed cookies at the end.
     pub recorder: Recorder,
+    /// Told when each page is done: a progress bar in the CLI, [`NoProgress`] elsewhere.
     pub progress: Box<dyn Progress>,
     problems: Mutex<Problems>,
     resources: Mutex<ResourceBudget>,
@@ -71,6 +86,8 @@ struct ResourceBudget {
 }
 
 impl CrawlContext {
+    /// A context for crawling from `start_url`: the guarded client built from `options.network`, an
+    /// empty jar, recorder and problem log. Fails only when the HTTP client cannot be built.
     pub fn new(
         options: CrawlOptions,
         start_url: Url,
@@ -119,7 +136,6 @@ impl CrawlContext {
         });
     }
 
-    /// Records a limit that cut something short. The same limit for the same URL is noted once.
     /// The body of `url` was longer than `--max-body-bytes` and was cut there (either engine).
     pub fn body_truncated(&self, url: &Url) {
         self.limit(
@@ -132,6 +148,8 @@ impl CrawlContext {
         );
     }
 
+    /// Records a limit that cut something short, for `crawl.limits_hit`. The same limit for the
+    /// same URL is noted once.
     pub fn limit(&self, limit: LimitKind, detail: impl Into<String>, url: Option<&Url>) {
         let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
         let key = (limit, url.map(Url::to_string));
@@ -167,10 +185,13 @@ impl CrawlContext {
         true
     }
 
+    /// Counts one embedded resource whose fetch was made (answered or not), for
+    /// `crawl.resources_fetched`.
     pub fn resource_fetched(&self) {
         self.resources_fetched.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Embedded resources fetched so far: the report's `crawl.resources_fetched`.
     pub fn resources_fetched(&self) -> u32 {
         self.resources_fetched.load(Ordering::Relaxed)
     }

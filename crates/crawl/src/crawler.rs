@@ -31,15 +31,27 @@ pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
 pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
 
+/// What a crawl hands back: the engine's observations, the crawl's statistics and the pages that
+/// may declare cookies, built once at the end of [`crawl`].
 #[derive(Debug)]
 pub struct CrawlOutcome {
+    /// The engine that visited the pages, for `Report::engine`.
     pub engine: EngineKind,
+    /// Pages visited (in depth, URL order), failures, errors and limits hit: the report's `crawl`.
     pub stats: CrawlStats,
+    /// Every cookie seen set, one per (name, domain, path), sorted by name, domain and path;
+    /// `classification` is left for the diff to fill.
     pub observed: Vec<ObservedCookie>,
+    /// The privacy and cookie pages read for the table reader (at most six), fetched outside the
+    /// page budget: the `--privacy-url` pages, else the best candidates, else well-known paths.
     pub declaration_sources: Vec<DeclarationSource>,
     /// Set when the start URL gave no response at all: nothing could be audited.
     pub start_error: Option<String>,
+    /// What the engine could not see, in plain words, for `Report::limitations` (the HTTP engine:
+    /// cookies set by JavaScript; the browser engine: what a crash and restart lost).
     pub limitations: Vec<String>,
+    /// The browser behind the browser engine (its version and cookie policy); `None` for the HTTP
+    /// engine.
     pub browser: Option<BrowserInfo>,
 }
 

@@ -14,6 +14,7 @@ use crate::record::PageRef;
 /// A page to visit.
 #[derive(Debug, Clone)]
 pub struct PageTask {
+    /// The page and its depth; every cookie seen during the visit is recorded against it.
     pub page: PageRef,
     /// Return the page's HTML (rendered DOM for the browser): it may declare cookies.
     pub keep_html: bool,
@@ -25,18 +26,29 @@ pub enum VisitStatus {
     /// A document was loaded and read.
     Loaded,
     /// The response was not HTML (a PDF, an image); cookies were recorded, nothing parsed.
-    NotHtml { content_type: String },
+    NotHtml {
+        /// The response's `Content-Type`, as sent.
+        content_type: String,
+    },
     /// The server answered with an error status; cookies were recorded.
     HttpError,
     /// No usable response at all.
-    Failed { error: String },
+    Failed {
+        /// What went wrong, in words.
+        error: String,
+    },
 }
 
+/// What an engine says about one visit: where it ended, whether it was read, and the links to
+/// follow. Cookies are not in it: they went to the recorder during the visit.
 #[derive(Debug, Clone)]
 pub struct PageVisit {
     /// Where the visit ended after redirects.
     pub final_url: Option<Url>,
+    /// The final response's HTTP status; `None` when no response arrived.
     pub status: Option<u16>,
+    /// Whether the page was read and, if not, why (a failure or an error status is listed in
+    /// `crawl.errors`).
     pub outcome: VisitStatus,
     /// Links (anchor text kept for discovery), empty unless the page was read.
     pub links: Vec<Link>,
@@ -57,6 +69,7 @@ impl PageVisit {
         }
     }
 
+    /// A visit that got no usable response: `Failed` with `error` in words, and nothing else known.
     pub fn failed(error: impl std::fmt::Display) -> PageVisit {
         PageVisit {
             final_url: None,
@@ -72,6 +85,7 @@ impl PageVisit {
 
 /// An engine visits pages and records the cookies they set into `ctx.recorder`.
 pub trait Engine: Send + Sync + 'static {
+    /// Which engine this is, for `Report::engine`.
     fn kind(&self) -> EngineKind;
 
     /// Visits one page: loads it (with its redirects and embedded resources), records every

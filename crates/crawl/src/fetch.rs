@@ -35,10 +35,15 @@ pub enum BodyPolicy {
     Always,
 }
 
+/// One request for [`fetch`]: where to start, what to accept, whether to read the body, and the
+/// page its cookies belong to.
 #[derive(Debug)]
 pub struct FetchRequest<'a> {
+    /// Where to start; redirects are followed from here.
     pub url: &'a Url,
+    /// The `Accept` header: [`ACCEPT_HTML`] for documents, [`ACCEPT_ANY`] for everything else.
     pub accept: &'static str,
+    /// Whether the final response's body is read.
     pub body: BodyPolicy,
     /// The page these cookies belong to; `None` for robots.txt and sitemaps, whose cookies a
     /// browser would never receive.
@@ -48,27 +53,43 @@ pub struct FetchRequest<'a> {
 /// One response in a chain.
 #[derive(Debug, Clone)]
 pub struct Hop {
+    /// The URL that answered: the hop's own, not the one the chain started from.
     pub url: Url,
+    /// Its HTTP status; every hop but the last is a redirect.
     pub status: u16,
 }
 
+/// A fetch that ended in a response of any status (a 404 is an answer, not a failure): the chain
+/// that led there and, when asked for, the final body.
 #[derive(Debug)]
 pub struct Fetched {
     /// Every response, the final one last.
     pub hops: Vec<Hop>,
+    /// The URL of the last response, after every redirect: links on the page resolve against it.
     pub final_url: Url,
+    /// The last response's HTTP status.
     pub status: u16,
+    /// The last response's `Content-Type` as sent; `None` when it had none.
     pub content_type: Option<String>,
+    /// The final body, cut at `--max-body-bytes`, when the [`BodyPolicy`] asked for it; `None`
+    /// otherwise.
     pub body: Option<Body>,
 }
 
 /// A failed fetch keeps the hops that did answer (their cookies are already recorded).
 #[derive(Debug)]
 pub struct FetchFailure {
+    /// The responses that did arrive before the failure, in order; empty when the first request
+    /// failed.
     pub hops: Vec<Hop>,
+    /// Why the chain stopped.
     pub error: FetchError,
 }
 
+/// Fetches `request.url` as a browser would: redirects followed by hand up to `--max-redirects`
+/// (loops detected), every hop rate limited, guarded, recorded against `request.page` and stored in
+/// the jar, and 429/503 answers retried after a bounded `Retry-After`. Only a chain that ends
+/// without a final response is an error.
 pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
     let mut hops: Vec<Hop> = Vec::new();
     let mut url = request.url.clone();

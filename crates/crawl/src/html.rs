@@ -17,38 +17,59 @@ use url::Url;
 /// A link found on a page, with its text (privacy-page discovery reads it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// Where it points, resolved against the page (or its `<base>`) and normalised.
     pub url: Url,
+    /// The anchor's words (its `aria-label` or `title`, text and image alt text), whitespace
+    /// collapsed and cut to 200 characters; empty for a `<meta>` refresh target. Privacy-page
+    /// discovery scores it.
     pub text: String,
 }
 
 /// What kind of embedded resource a URL is; iframes are documents with resources of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceKind {
+    /// An `<iframe>` or `<frame>`: a document, whose own resources are fetched one level deep. The
+    /// variants are in fetch order: iframes and scripts first, as that is where third parties set
+    /// cookies.
     Iframe,
+    /// A `<script src>`.
     Script,
+    /// An `<img>` or `<input type=image>`: tracking pixels are images.
     Image,
+    /// A `<link rel=stylesheet>`.
     Stylesheet,
+    /// `<video>`, `<audio>`, `<source>`, `<track>`, `<embed>` or an `<object>`'s data.
     Media,
 }
 
+/// An embedded resource: fetched wherever it is, third parties included (a visitor's browser
+/// fetches it, and it may set cookies), but never read for links.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
+    /// Where it is, resolved against the page and normalised.
     pub url: Url,
+    /// The element that embedded it: decides the fetch order, and whether its own resources are
+    /// read.
     pub kind: ResourceKind,
 }
 
 /// Everything a page points at.
 #[derive(Debug, Default, Clone)]
 pub struct PageLinks {
+    /// Links in document order, then `<meta>` refresh targets; at most [`MAX_LINKS_PER_PAGE`]
+    /// anchors.
     pub links: Vec<Link>,
+    /// Embedded resources in document order; those past [`MAX_RESOURCES_PER_PAGE`] are counted in
+    /// `resources_dropped` instead (stylesheets are not counted against the cap).
     pub resources: Vec<Resource>,
     /// `<meta name="robots" content="nofollow">`: links are reported but not followed.
     pub nofollow: bool,
     /// The page was read only up to this byte: a tag there has more attributes than
     /// [`cookie_audit_model::markup::MAX_ATTRIBUTES_PER_TAG`].
     pub truncated_at: Option<usize>,
-    /// Links and resources past [`MAX_LINKS_PER_PAGE`] and [`MAX_RESOURCES_PER_PAGE`], not kept.
+    /// Links past [`MAX_LINKS_PER_PAGE`]: counted, not kept.
     pub links_dropped: usize,
+    /// Embedded resources past [`MAX_RESOURCES_PER_PAGE`]: counted, not kept.
     pub resources_dropped: usize,
     /// Links and resources with a scheme of [`REPORTED_SCHEMES`] (`file:///etc/passwd`): never
     /// fetched, listed in the report.

@@ -22,6 +22,9 @@ pub(crate) const RESOURCE_CONCURRENCY: usize = 4;
 /// What the HTTP engine cannot see.
 pub(crate) const HTTP_LIMITATION: &str = "cookies set by JavaScript are not observed";
 
+/// The HTTP engine: each page and its embedded resources fetched with plain HTTP through the
+/// crawl's guarded client. It holds nothing (cookies live in the context's jar), so one value
+/// serves every visit; blind to cookies set by JavaScript, as its `limitations` say.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HttpEngine;
 

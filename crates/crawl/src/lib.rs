@@ -16,6 +16,8 @@
 //! **Architecture invariant:** only engines (and robots/sitemap reading) touch the network, and
 //! only through [`net::HttpClient`].
 
+#![warn(missing_docs)]
+
 mod context;
 mod crawler;
 mod discover;

@@ -60,14 +60,26 @@ pub struct NetworkOptions {
 }
 
 impl CrawlOptions {
+    /// Pages visited unless `--max-pages` says otherwise. `scan --help` states each default below,
+    /// and a test holds it to these values.
     pub const DEFAULT_MAX_PAGES: u32 = 200;
+    /// Link depth unless `--max-depth` says otherwise.
     pub const DEFAULT_MAX_DEPTH: u32 = 6;
+    /// Requests in flight at once unless `--concurrency` says otherwise.
     pub const DEFAULT_CONCURRENCY: u32 = 8;
+    /// Requests per second per host unless `--rate` says otherwise: every request counts,
+    /// robots.txt and resources included.
     pub const DEFAULT_RATE: f64 = 2.0;
+    /// Per-request timeout unless `--timeout` says otherwise.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+    /// Embedded resources fetched in a whole crawl unless `--max-resources` says otherwise.
     pub const DEFAULT_MAX_RESOURCES: u32 = 500;
+    /// 5 MiB of a body read unless `--max-body-bytes` says otherwise, counted after decompression.
     pub const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
+    /// Redirects followed per request unless `--max-redirects` says otherwise.
     pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+    /// Distinct query strings followed per path unless `--max-query-variants` says otherwise: a
+    /// calendar's endless "next month" stops there.
     pub const DEFAULT_MAX_QUERY_VARIANTS: u32 = 10;
 }
 

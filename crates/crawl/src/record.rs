@@ -25,7 +25,9 @@ pub const MAX_EVIDENCE_PER_KIND: usize = 5;
 /// The page being visited when a cookie was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRef {
+    /// The page, normalised: what `first_seen_page` and page evidence name.
     pub url: Url,
+    /// Links followed from the start URL to reach it: the first key of "first seen".
     pub depth: u32,
 }
 
@@ -34,17 +36,28 @@ pub struct PageRef {
 pub enum Setter<'a> {
     /// A response's `Set-Cookie` header.
     Response {
+        /// The URL that answered: a redirect hop's own URL, or a resource's.
         url: &'a Url,
+        /// Its HTTP status, kept in the evidence.
         status: u16,
+        /// Said beside the evidence ("redirect hop 2"); `None` for a plain response.
         note: Option<&'a str>,
     },
     /// JavaScript; the script's URL when known (inline scripts have none).
-    Script { script_url: Option<&'a Url> },
+    Script {
+        /// The script's URL; `None` for an inline script or one the engine could not name (the page
+        /// is named instead).
+        script_url: Option<&'a Url>,
+    },
     /// Found only in the browser's cookie jar after a page settled: no response header or script
     /// write the engine saw explains it.
     Jar,
 }
 
+/// Turns the sightings of one run into observed cookies: one per (name, domain, path), "first seen"
+/// the earliest real setting by (depth, page URL, setter URL) whatever order pages finish in,
+/// evidence bounded by [`MAX_EVIDENCE_PER_KIND`]. Engines record into it from concurrent visits; it
+/// locks inside.
 #[derive(Debug)]
 pub struct Recorder {
     site_host: String,

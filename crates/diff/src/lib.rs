@@ -9,6 +9,8 @@
 //! Pure: no I/O (except [`KnowledgeBase::load_cookie_db`], which reads the file it is given),
 //! no panics, no errors for odd input. Odd input gives findings and warnings.
 
+#![warn(missing_docs)]
+
 mod consent;
 mod cookie_db;
 mod entry;
@@ -37,11 +39,17 @@ pub struct DiffInput<'a> {
     /// Host of the start URL; the site's registrable domain comes from it by the Public Suffix
     /// List.
     pub site_host: &'a str,
+    /// Where the table was looked for: its status decides `no_declaration`, and its prose mentions
+    /// are named in messages.
     pub declaration: &'a Declaration,
+    /// Every declared row, as the table reader gave them (page, table and row order).
     pub declared: &'a [DeclaredCookie],
     /// The consent banner and the runs made (the HTTP engine: only `none`).
     pub consent: &'a Consent,
+    /// Every cookie the crawl saw set; a `classification` it already carries is replaced.
     pub observed: Vec<ObservedCookie>,
+    /// Pages the crawl visited: `stale:not_observed` says how many pages a missing cookie was
+    /// looked for on.
     pub pages_crawled: u32,
 }
 

@@ -106,7 +106,10 @@ pub fn same_site(a: &str, b: &str) -> bool {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
+    /// Set on the audited site's own registrable domain (`barnet.gov.uk` or any host under it).
     First,
+    /// Set on another registrable domain: a vendor such as `youtube.com`, even when the site embeds
+    /// it.
     Third,
 }
 
@@ -120,6 +123,7 @@ impl Party {
         }
     }
 
+    /// The wire name (`first`, `third`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Party::First => "first",

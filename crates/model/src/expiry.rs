@@ -9,9 +9,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// 60: every lifetime in the model is counted in seconds, declared or observed.
 pub const SECONDS_PER_MINUTE: i64 = 60;
+/// 3,600: an hour in seconds.
 pub const SECONDS_PER_HOUR: i64 = 60 * SECONDS_PER_MINUTE;
+/// 86,400: a day in seconds, as `Max-Age` counts it (no leap seconds, no clock changes).
 pub const SECONDS_PER_DAY: i64 = 24 * SECONDS_PER_HOUR;
+/// 604,800: a week of seven days in seconds.
 pub const SECONDS_PER_WEEK: i64 = 7 * SECONDS_PER_DAY;
 /// A month in expiry text is 30 days.
 pub const SECONDS_PER_MONTH: i64 = 30 * SECONDS_PER_DAY;

@@ -23,43 +23,71 @@ use crate::report::{FindingField, FindingKind, Severity, StaleReason};
     schemars::JsonSchema,
 )]
 pub enum FindingCode {
+    /// The site sets a cookie that no declared row matches.
     #[serde(rename = "undeclared")]
     Undeclared,
+    /// A declared row that no cookie set during the crawl matches: low, as many cookies need a
+    /// login, consent or a form first.
     #[serde(rename = "stale:not_observed")]
     StaleNotObserved,
+    /// A declared row, not seen in the crawl, for a cookie the knowledge base says its vendor no
+    /// longer sets (`__cfduid`); the row leaves the suggested table.
     #[serde(rename = "stale:retired")]
     StaleRetired,
+    /// The declared lifetime and the one the site asks for are far apart (thresholds in
+    /// docs/findings.md); compared only when both are persistent.
     #[serde(rename = "misdescribed:expiry")]
     MisdescribedExpiry,
+    /// Declared as a session cookie but given a lifetime, or declared persistent but set as a
+    /// session cookie.
     #[serde(rename = "misdescribed:persistence")]
     MisdescribedPersistence,
+    /// The row's domain (or provider written as a domain) is another site than the one the cookie
+    /// is set on; when the party differs too, this one finding names it.
     #[serde(rename = "misdescribed:domain")]
     MisdescribedDomain,
+    /// The row names no domain but claims a party ("third party cookie") that the cookie is not.
     #[serde(rename = "misdescribed:party")]
     MisdescribedParty,
+    /// The row's one category contradicts what the knowledge base knows the cookie does.
     #[serde(rename = "misdescribed:category")]
     MisdescribedCategory,
+    /// The declared name differs from the real one only in letter case; names are case-sensitive,
+    /// so tools that go by the table miss it.
     #[serde(rename = "misdescribed:name_case")]
     MisdescribedNameCase,
+    /// No cookie table could be read: one finding for the whole site, with an empty `cookie`.
     #[serde(rename = "no_declaration")]
     NoDeclaration,
+    /// A cookie that needs consent was stored in the `none` run, before the visitor could choose.
     #[serde(rename = "consent:before_choice")]
     ConsentBeforeChoice,
+    /// A cookie that needs consent was stored after our click on "Reject all", in a run whose click
+    /// the CMP confirmed.
     #[serde(rename = "consent:after_reject")]
     ConsentAfterReject,
+    /// The banner offers "Accept" but no way to reject on its first layer.
     #[serde(rename = "consent:no_reject_option")]
     ConsentNoRejectOption,
+    /// Our click on the banner could not be confirmed by the CMP's own state, so that run accuses
+    /// nothing.
     #[serde(rename = "consent:choice_not_verified")]
     ConsentChoiceNotVerified,
+    /// The consent platform's cookie list has a cookie that the page's table does not.
     #[serde(rename = "cmp_mismatch:not_in_table")]
     CmpNotInTable,
+    /// The page's table lists a cookie that the consent platform does not, so the banner cannot
+    /// block it.
     #[serde(rename = "cmp_mismatch:not_in_cmp")]
     CmpNotInCmp,
+    /// The consent platform and the page's table file a cookie under different categories.
     #[serde(rename = "cmp_mismatch:category")]
     CmpCategory,
 }
 
 impl FindingCode {
+    /// Every code, in the order docs/findings.md explains them. A new variant must be added here by
+    /// hand: the match in [`FindingCode::as_str`] is exhaustive, this list is not.
     pub const ALL: [FindingCode; 17] = [
         FindingCode::Undeclared,
         FindingCode::StaleNotObserved,
@@ -80,6 +108,7 @@ impl FindingCode {
         FindingCode::CmpCategory,
     ];
 
+    /// Every code, for checks that must cover them all (a heading in docs/findings.md for each).
     pub fn iter() -> impl Iterator<Item = FindingCode> {
         Self::ALL.into_iter()
     }
@@ -107,10 +136,14 @@ impl FindingCode {
         }
     }
 
+    /// The code written as `code` (`misdescribed:expiry`), as the history database stores it;
+    /// `None` for text that is no code this build knows.
     pub fn parse(code: &str) -> Option<FindingCode> {
         Self::iter().find(|c| c.as_str() == code)
     }
 
+    /// The kind the code belongs to, the report's `kind` field: filled from the code so the two
+    /// never disagree.
     pub fn kind(self) -> FindingKind {
         match self {
             FindingCode::Undeclared => FindingKind::Undeclared,
@@ -127,6 +160,7 @@ impl FindingCode {
         }
     }
 
+    /// What a `misdescribed` code is about, the report's `field`; `None` for every other code.
     pub fn field(self) -> Option<FindingField> {
         Some(match self {
             FindingCode::MisdescribedExpiry => FindingField::Expiry,
@@ -139,6 +173,7 @@ impl FindingCode {
         })
     }
 
+    /// Why a `stale` code is stale, the report's `reason`; `None` for every other code.
     pub fn reason(self) -> Option<StaleReason> {
         match self {
             FindingCode::StaleNotObserved => Some(StaleReason::NotObserved),

@@ -15,6 +15,8 @@
 //!
 //! Nothing here does I/O.
 
+#![warn(missing_docs)]
+
 pub mod consent;
 pub mod cookie_date;
 pub mod domain;

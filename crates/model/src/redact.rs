@@ -18,6 +18,7 @@ pub struct CookieValue {
 }
 
 impl CookieValue {
+    /// The fingerprint of `value`; the value itself is kept only when `show` (`--show-values`).
     pub fn new(value: &str, show: bool) -> CookieValue {
         CookieValue {
             length: value.len(),

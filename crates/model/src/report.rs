@@ -83,14 +83,20 @@ pub struct Tool {
     pub version: String,
 }
 
+/// The engine that produced a report's observations: `auto` is already resolved to one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EngineKind {
+    /// Plain HTTP requests: sees the `Set-Cookie` headers of pages and embedded resources, runs no
+    /// JavaScript.
     Http,
+    /// Headless Chromium over the DevTools protocol: sees headers, script writes and the browser's
+    /// jar.
     Browser,
 }
 
 impl EngineKind {
+    /// The wire name (`http`, `browser`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             EngineKind::Http => "http",
@@ -105,7 +111,9 @@ impl EngineKind {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum EngineChoice {
+    /// The HTTP engine, even where Chromium is available.
     Http,
+    /// The browser engine, with no fallback: the scan fails when Chromium cannot be found.
     Browser,
     /// The browser when Chromium is found, else the HTTP engine.
     #[default]
@@ -131,9 +139,12 @@ pub enum Scope {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum FailOn {
+    /// Never: findings are reported, the exit status stays 0.
     #[default]
     None,
+    /// When a cookie is undeclared or no cookie table could be read (`no_declaration`).
     Undeclared,
+    /// When there is any finding at all, whatever its severity.
     Any,
 }
 
@@ -319,10 +330,13 @@ pub struct Declaration {
     pub warnings: Vec<String>,
 }
 
+/// Whether the site's privacy and cookie pages gave any declared cookie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeclarationStatus {
+    /// At least one declared cookie was read.
     Found,
+    /// No declared cookie could be read from any page; the diff then raises `no_declaration`.
     NotFound,
 }
 
@@ -354,6 +368,7 @@ pub struct ProseMention {
     pub url: String,
 }
 
+/// What a prose mention names.
 #[derive(
     Debug,
     Clone,
@@ -369,7 +384,9 @@ pub struct ProseMention {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum MentionKind {
+    /// A word shaped like a cookie name (`_ga`), in running text or in `<code>`.
     Cookie,
+    /// A vendor the table reader's word list knows ("Google Analytics"), as the page wrote it.
     Vendor,
 }
 
@@ -456,6 +473,7 @@ pub enum DeclarationShape {
 }
 
 impl DeclarationShape {
+    /// Every shape, in the order docs/declared.md lists them; a test checks each one's wire word.
     pub const ALL: [DeclarationShape; 7] = [
         DeclarationShape::Table,
         DeclarationShape::KeyValue,
@@ -466,6 +484,7 @@ impl DeclarationShape {
         DeclarationShape::List,
     ];
 
+    /// The wire word (`key_value`), as serde writes it and warnings name the shape.
     pub fn as_str(self) -> &'static str {
         match self {
             DeclarationShape::Table => "table",
@@ -493,6 +512,7 @@ pub enum CookieSource {
 }
 
 impl CookieSource {
+    /// The wire name (`http`, `script`, `jar`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             CookieSource::Http => "http",
@@ -566,6 +586,8 @@ pub struct ObservedCookie {
 pub struct Classification {
     /// The product or company that sets it ("Google Analytics", "Cloudflare").
     pub vendor: String,
+    /// The category the knowledge source files it under: what `misdescribed:category` and the
+    /// consent findings judge by.
     pub category: CookieCategory,
     /// The knowledge source that classified it.
     pub source: ClassificationSource,
@@ -604,9 +626,17 @@ pub struct Classification {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum CookieCategory {
+    /// Needed for a service the visitor asked for (a session, a load balancer, the consent choice
+    /// itself): no consent needed.
     StrictlyNecessary,
+    /// Remembers the visitor's choices and settings (language, preferences) beyond what the
+    /// service strictly needs; needs consent.
     Functional,
+    /// Measures how the site is used; needs consent, though UK law lets it run before a choice when
+    /// disclosed with a simple way to object.
     Analytics,
+    /// Advertising and tracking across sites; needs consent, and the most serious when set without
+    /// it.
     Marketing,
 }
 
@@ -673,6 +703,7 @@ impl CookieCategory {
         "uncategorized",
     ];
 
+    /// The four categories, least intrusive first (the order `Ord` gives them too).
     pub const ALL: [CookieCategory; 4] = [
         CookieCategory::StrictlyNecessary,
         CookieCategory::Functional,
@@ -688,6 +719,8 @@ impl CookieCategory {
             .map(|(category, _)| *category)
     }
 
+    /// The wire name (`strictly_necessary`, …), as serde writes it and [`CookieCategory::parse`]
+    /// reads it.
     pub fn as_str(self) -> &'static str {
         match self {
             CookieCategory::StrictlyNecessary => "strictly_necessary",
@@ -707,6 +740,9 @@ impl CookieCategory {
         }
     }
 
+    /// The category written by its wire name (`analytics`), as the knowledge base's data files
+    /// write it; `None` for anything else. Words a cookie table uses ("Performance") go through
+    /// [`CookieCategory::of_word`].
     pub fn parse(text: &str) -> Option<CookieCategory> {
         Self::ALL.into_iter().find(|c| c.as_str() == text)
     }
@@ -723,6 +759,7 @@ pub enum ClassificationSource {
 }
 
 impl ClassificationSource {
+    /// The wire name (`builtin`, `cookie_db`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             ClassificationSource::Builtin => "builtin",
@@ -780,6 +817,7 @@ pub struct Evidence {
     pub at_ms: Option<i64>,
 }
 
+/// What an [`Evidence`] URL points at.
 #[derive(
     Debug,
     Clone,
@@ -808,6 +846,8 @@ pub enum EvidenceKind {
 }
 
 impl Evidence {
+    /// Evidence of `kind` at `url` with every optional detail empty; callers set the ones they
+    /// know.
     pub fn new(kind: EvidenceKind, url: impl Into<String>) -> Evidence {
         Evidence {
             kind,
@@ -822,6 +862,7 @@ impl Evidence {
     }
 }
 
+/// A finding's kind: the first word of its code, and what [`Summary`] counts by.
 #[derive(
     Debug,
     Clone,
@@ -853,6 +894,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// The wire name (`no_declaration`): the part of a code before the colon.
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::Undeclared => "undeclared",
@@ -881,15 +923,22 @@ impl FindingKind {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum FindingField {
+    /// The declared lifetime, against the one the site asks for.
     Expiry,
+    /// Session against persistent.
     Persistence,
+    /// The declared domain or provider, against where the cookie is set.
     Domain,
+    /// The first or third party the row claims, against the real one.
     Party,
+    /// The declared category, against the knowledge base's.
     Category,
+    /// The declared name's letter case, against the real name's.
     NameCase,
 }
 
 impl FindingField {
+    /// The wire name (`name_case`): the part of a `misdescribed:` code after the colon.
     pub fn as_str(self) -> &'static str {
         match self {
             FindingField::Expiry => "expiry",
@@ -918,11 +967,14 @@ impl FindingField {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum StaleReason {
+    /// No cookie set during the crawl matched the row.
     NotObserved,
+    /// The knowledge base says the vendor no longer sets the cookie.
     Retired,
 }
 
 impl StaleReason {
+    /// The wire name (`not_observed`): the part of a `stale:` code after the colon.
     pub fn as_str(self) -> &'static str {
         match self {
             StaleReason::NotObserved => "not_observed",
@@ -947,12 +999,18 @@ impl StaleReason {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Worth correcting but misleads little: a row the crawl may not have reached, a name's letter
+    /// case, a table stricter than needed. Severities order low < medium < high.
     Low,
+    /// The table is wrong about a cookie: the default of most codes.
     Medium,
+    /// Consent is bypassed or visitors are misled about tracking: a third-party, analytics or
+    /// marketing cookie undeclared, stored after "Reject all", no way to reject.
     High,
 }
 
 impl Severity {
+    /// The wire name (`low`, `medium`, `high`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -1079,6 +1137,7 @@ pub struct SuggestedRow {
     pub status: SuggestedStatus,
 }
 
+/// What the suggested table did with a row, so an editor sees what to change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SuggestedStatus {

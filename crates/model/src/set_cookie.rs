@@ -54,11 +54,17 @@ pub struct SetCookieContext<'a> {
     pub received_at: DateTime<Utc>,
 }
 
+/// The `SameSite` attribute as Chromium reads it (any letter case); an unknown value counts as no
+/// attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SameSite {
+    /// Sent only on requests from the same site.
     Strict,
+    /// Also sent on top-level navigations from other sites; what Chromium assumes when the
+    /// attribute is absent.
     Lax,
+    /// Sent on cross-site requests too; without `Secure` the cookie is refused.
     None,
 }
 
@@ -76,6 +82,7 @@ pub struct Lifetime {
 }
 
 impl Lifetime {
+    /// A session cookie: no lifetime asked for, gone when the browser closes.
     pub const SESSION: Lifetime = Lifetime {
         session: true,
         seconds: None,
@@ -153,6 +160,7 @@ impl RejectReason {
         )
     }
 
+    /// The wire name (`invalid_domain`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             RejectReason::DisallowedCharacter => "disallowed_character",
@@ -188,26 +196,40 @@ impl RejectReason {
 /// A browser's refusal of a cookie, with a sentence a web editor understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Rejection {
+    /// Which rule refused it, in Chromium's terms.
     pub reason: RejectReason,
+    /// What was wrong, in one sentence; for `blocked_by_browser`, Chromium's own reasons.
     pub message: String,
 }
 
 /// One `Set-Cookie` line, interpreted as Chromium would.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CookieRecord {
+    /// The name, case kept; empty for a nameless cookie (a first pair without `=`).
     pub name: String,
+    /// The value in clear: a secret, which the recorder turns into a
+    /// [`CookieValue`](crate::redact::CookieValue) before anything is reported.
     pub value: String,
     /// The cookie's domain without a leading dot: the `Domain` attribute, or the host.
     pub domain: String,
+    /// Sent only to the exact host that set it: no `Domain` attribute, or one naming the host
+    /// itself when that host is a public suffix or an IP address.
     pub host_only: bool,
+    /// The `Path` attribute when it starts with `/`, else the default path of the request URL.
     pub path: String,
+    /// What the site asked for, with Chromium's 400-day cap noted apart.
     pub lifetime: Lifetime,
+    /// The `Secure` attribute: sent over HTTPS only.
     pub secure: bool,
+    /// The `HttpOnly` attribute: hidden from `document.cookie`.
     pub http_only: bool,
     /// `None` when the attribute is absent or has an unknown value (Chromium: unspecified, which
     /// it treats as `Lax`).
     pub same_site: Option<SameSite>,
+    /// The `Partitioned` attribute (CHIPS): kept apart per top-level site.
     pub partitioned: bool,
+    /// Set when a browser would refuse the line; the rest of the record is still what could be
+    /// read, for the report.
     pub rejected: Option<Rejection>,
     /// Things a browser silently ignored (an unreadable `Expires`, an unknown `SameSite`).
     pub warnings: Vec<String>,

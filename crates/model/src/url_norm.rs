@@ -8,12 +8,23 @@ use url::Url;
 /// not crawl it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum LinkSkip {
+    /// The link (or the typed start URL) was empty or only whitespace.
     #[error("link is empty")]
     Empty,
+    /// Not http or https (`mailto:`, `javascript:`, `tel:`): nothing a crawl can fetch.
     #[error("`{scheme}:` links are not fetched")]
-    Scheme { scheme: String },
+    Scheme {
+        /// The scheme in lower case, without the colon.
+        scheme: String,
+    },
+    /// Not a URL once joined with its base, or one without a host.
     #[error("link `{href}` is not a valid URL: {reason}")]
-    Invalid { href: String, reason: String },
+    Invalid {
+        /// The link as written, cut to 200 bytes for the message.
+        href: String,
+        /// The URL parser's reason, or "no host".
+        reason: String,
+    },
 }
 
 /// Normalises a URL in place of identity: drops the fragment, and relies on `url` for the rest

@@ -17,6 +17,8 @@
 //! Cookie values are printed only when the report carries them (`--show-values`); otherwise the
 //! renderers show the fingerprint (length and short SHA-256) the report has instead.
 
+#![warn(missing_docs)]
+
 mod declared;
 mod html;
 mod markdown;
@@ -35,14 +37,23 @@ pub use declared::DeclaredListing;
 /// An output format of [`render`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// The report itself, pretty-printed with a final newline: the contract other tools read, the
+    /// same bytes for the same report.
     Json,
+    /// Terminal tables, summary first; the only format that looks at [`RenderOptions`].
     Table,
+    /// The same content as GitHub-flavoured Markdown, for issues and e-mail.
     Markdown,
+    /// One self-contained page for a web editor: inline CSS, no scripts, and a
+    /// Content-Security-Policy that blocks every fetch.
     Html,
+    /// Only the corrected cookie table (`suggested_table`), as an HTML `<table>` to paste into the
+    /// site's cookie page.
     HtmlTable,
 }
 
 impl Format {
+    /// Every format, in the order error messages list them; parsing a name searches this list.
     pub const ALL: [Format; 5] = [
         Format::Json,
         Format::Table,
@@ -111,29 +122,49 @@ pub struct RenderOptions {
 /// Errors of reading and writing reports.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A format name no [`Format`] has (`md` and `html_table` are accepted as aliases).
     #[error("unknown format `{format}` (expected one of: json, table, markdown, html, html-table)")]
-    UnknownFormat { format: String },
+    UnknownFormat {
+        /// The name as typed.
+        format: String,
+    },
+    /// A report of another schema version than this build reads: a newer cookie-audit wrote it.
     #[error(
         "the report has schema_version \"{found}\", but this cookie-audit reads only version \
          \"{SCHEMA_VERSION}\": upgrade cookie-audit to read it"
     )]
-    UnsupportedVersion { found: String },
+    UnsupportedVersion {
+        /// The report's `schema_version`.
+        found: String,
+    },
+    /// JSON, but not a report: not an object, or no `schema_version` string.
     #[error("not a cookie-audit report: {reason}")]
-    NotAReport { reason: String },
+    NotAReport {
+        /// What is missing, in words.
+        reason: String,
+    },
+    /// Not JSON, or a report of this schema version whose fields do not fit the model.
     #[error("invalid report (schema version {SCHEMA_VERSION})")]
     Invalid {
+        /// serde_json's error, with the line and column.
         #[source]
         source: serde_json::Error,
     },
+    /// The report file could not be read.
     #[error("cannot read report {}", path.display())]
     Read {
+        /// The file as given.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
+    /// An error in a report read from a file, with the file's path added.
     #[error("in report {}", path.display())]
     InFile {
+        /// The file as given.
         path: PathBuf,
+        /// What was wrong with its contents.
         #[source]
         source: Box<ReportError>,
     },

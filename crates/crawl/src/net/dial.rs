@@ -17,14 +17,33 @@ use super::resolver::{GuardedResolver, LookupFailure, ResolveError};
 /// Why a connection was not made.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DialError {
+    /// The guard refused the address.
     #[error(transparent)]
     Forbidden(#[from] ForbiddenAddress),
+    /// The name got no address: DNS failed, `--offline` has no mapping for it, or DNS gave none.
     #[error("could not resolve {host}")]
-    Resolve { host: String, source: ResolveError },
+    Resolve {
+        /// The host name asked for.
+        host: String,
+        /// Why it did not resolve.
+        source: ResolveError,
+    },
+    /// No address took the connection: the last failure.
     #[error("connection to {addr} failed: {reason}")]
-    Connect { addr: SocketAddr, reason: String },
+    Connect {
+        /// The last address tried, with its port.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// Resolving and connecting took longer than the timeout.
     #[error("connecting to {host} timed out after {secs}s")]
-    Timeout { host: String, secs: u64 },
+    Timeout {
+        /// The host asked for, name or address.
+        host: String,
+        /// The timeout, in whole seconds (at least 1).
+        secs: u64,
+    },
 }
 
 impl DialError {
@@ -72,6 +91,7 @@ impl Guard {
         }
     }
 
+    /// The address policy, for checks that need no connection (a link not followed, an IP literal).
     pub fn policy(&self) -> &AddressPolicy {
         &self.policy
     }

@@ -12,19 +12,32 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// Why an address is not public.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressClass {
+    /// `127.0.0.0/8` and `::1`: this machine.
     Loopback,
+    /// `10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16` (RFC 1918) and IPv6 site-local `fec0::/10`.
     Private,
+    /// `169.254.0.0/16` (where cloud metadata services answer) and `fe80::/10`.
     LinkLocal,
+    /// `fc00::/7`: IPv6's private ranges.
     UniqueLocal,
+    /// `100.64.0.0/10`: carrier-grade NAT's shared space, inside an operator's network.
     SharedCgnat,
+    /// `224.0.0.0/4` and `ff00::/8`.
     Multicast,
+    /// `0.0.0.0/8` and `::`: connecting to them reaches this machine on many systems.
     Unspecified,
+    /// `255.255.255.255`.
     Broadcast,
+    /// `240.0.0.0/4`, the IETF's `192.0.0.0/24` and the benchmarking `198.18.0.0/15`: never a web
+    /// site.
     Reserved,
+    /// `192.0.2.0/24`, `198.51.100.0/24`, `203.0.113.0/24` and `2001:db8::/32`: examples in
+    /// documentation, never a real host.
     Documentation,
 }
 
 impl AddressClass {
+    /// The class in words, for messages (`link-local`, `shared (CGNAT)`).
     pub fn as_str(self) -> &'static str {
         match self {
             AddressClass::Loopback => "loopback",
@@ -130,11 +143,15 @@ pub struct AddressPolicy {
     "refused to connect to {addr}: it is a {class} address (allow it with --resolve HOST={addr} or --allow-private)"
 )]
 pub struct ForbiddenAddress {
+    /// The address refused: the one DNS gave or the URL named, not the host name.
     pub addr: IpAddr,
+    /// Why it is not public, in words ([`AddressClass::as_str`]).
     pub class: &'static str,
 }
 
 impl AddressPolicy {
+    /// `Ok` for a public address, a `--resolve` target (in its IPv4-mapped form too) or anything
+    /// under `--allow-private`; otherwise the refusal, with the address's class.
     pub fn check(&self, ip: IpAddr) -> Result<(), ForbiddenAddress> {
         if self.allow_private || self.allowed.contains(&ip) {
             return Ok(());

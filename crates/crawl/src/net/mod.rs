@@ -35,29 +35,74 @@ pub use resolver::ResolveError;
 /// Why a request failed, in words a web editor can act on.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
+    /// The SSRF guard refused the address: private, loopback, link-local, … and not allowed by the
+    /// user.
     #[error(transparent)]
     Forbidden(#[from] ForbiddenAddress),
+    /// The name got no address: DNS failed, or `--offline` and no `--resolve` mapping.
     #[error("could not resolve {host}: {reason}")]
-    Resolve { host: String, reason: String },
+    Resolve {
+        /// The URL's host.
+        host: String,
+        /// The resolver's reason.
+        reason: String,
+    },
+    /// No complete answer within the request timeout.
     #[error("timed out after {secs}s")]
-    Timeout { secs: u64 },
+    Timeout {
+        /// The timeout, in seconds.
+        secs: u64,
+    },
+    /// The connection could not be made (refused, reset, unreachable); retried once.
     #[error("connection failed: {reason}")]
-    Connect { reason: String },
+    Connect {
+        /// The whole error chain, in one line.
+        reason: String,
+    },
+    /// The TLS handshake failed, usually on an invalid or self-signed certificate; `--insecure`
+    /// accepts those.
     #[error("TLS error: {reason} (use --insecure for self-signed or staging certificates)")]
-    Tls { reason: String },
+    Tls {
+        /// The whole error chain, in one line.
+        reason: String,
+    },
+    /// Anything else the client reported (a broken body, a protocol error, a client that could not
+    /// be built); retried once like `Connect`.
     #[error("request failed: {reason}")]
-    Other { reason: String },
+    Other {
+        /// The whole error chain, in one line.
+        reason: String,
+    },
+    /// A redirect led back to a URL already in the chain.
     #[error("redirect loop back to {url}")]
-    RedirectLoop { url: String },
+    RedirectLoop {
+        /// The URL it led back to.
+        url: String,
+    },
+    /// The chain was longer than `--max-redirects` (also listed as the `max_redirects` limit).
     #[error("more than {max} redirects")]
-    TooManyRedirects { max: u32 },
+    TooManyRedirects {
+        /// `--max-redirects`.
+        max: u32,
+    },
+    /// A redirect's `Location` is not an http(s) URL that can be followed.
     #[error("invalid redirect target `{location}`")]
-    BadRedirect { location: String },
+    BadRedirect {
+        /// The `Location` header as sent.
+        location: String,
+    },
+    /// Not an http or https URL: nothing else is ever fetched.
     #[error("`{scheme}:` URLs are not fetched")]
-    Scheme { scheme: String },
+    Scheme {
+        /// The URL's scheme, without the colon.
+        scheme: String,
+    },
     /// A response browsers refuse outright (a NUL byte in its headers).
     #[error("{reason}")]
-    Refused { reason: String },
+    Refused {
+        /// Why browsers refuse it, in words (with Chromium's `net::` error).
+        reason: String,
+    },
 }
 
 impl FetchError {
@@ -70,11 +115,18 @@ impl FetchError {
 /// Options of the client, taken from the scan configuration.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
+    /// Whole-request timeout, at least a second; connecting gets at most ten seconds of it.
     pub timeout: Duration,
+    /// The `User-Agent` header of every request.
     pub user_agent: String,
+    /// Accept invalid TLS certificates (`--insecure`).
     pub insecure: bool,
+    /// Resolve only `resolve` names; anything else fails without a DNS query (`--offline`).
     pub offline: bool,
+    /// Let the guard allow every address (`--allow-private`).
     pub allow_private: bool,
+    /// `--resolve` mappings, host name to address; their targets are allowed addresses, and they
+    /// answer on any port.
     pub resolve: HashMap<String, IpAddr>,
 }
 
@@ -127,6 +179,8 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
+    /// Builds the guarded client (and its lenient twin for unreadable header lines) from `options`;
+    /// fails only when reqwest cannot build a client.
     pub fn new(options: &ClientOptions) -> Result<HttpClient, FetchError> {
         install_crypto_provider();
         let guard = Guard::new(
@@ -346,9 +400,14 @@ pub fn ip_literal(url: &Url) -> Option<IpAddr> {
 /// A response whose headers have arrived; the body is read on demand, capped.
 #[derive(Debug)]
 pub struct Response {
+    /// The URL that answered: one hop, since redirects are not followed here.
     pub url: Url,
+    /// The HTTP status, whatever it is: statuses are not errors at this level.
     pub status: u16,
+    /// Every header as received; the helpers below read from it.
     pub headers: HeaderMap,
+    /// When the headers arrived: a cookie's lifetime counts from here, and so does a `Retry-After`
+    /// date.
     pub received_at: DateTime<Utc>,
     /// Header lines hyper could not parse were skipped (the strict read failed on them), and
     /// could not be read raw either.
@@ -373,6 +432,7 @@ enum BodySource {
 /// A body read up to a cap.
 #[derive(Debug)]
 pub struct Body {
+    /// The body after decompression, no longer than the cap.
     pub bytes: Bytes,
     /// The body was longer than the cap and was cut.
     pub truncated: bool,
@@ -409,6 +469,7 @@ impl Response {
         parse_cookie_date(value)
     }
 
+    /// The `Content-Type` header, when present and readable as text.
     pub fn content_type(&self) -> Option<String> {
         self.headers
             .get(CONTENT_TYPE)
@@ -416,12 +477,16 @@ impl Response {
             .map(str::to_string)
     }
 
+    /// The `Location` header as sent (non-UTF-8 bytes replaced), to resolve against
+    /// [`Response::url`].
     pub fn location(&self) -> Option<String> {
         self.headers
             .get(LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     }
 
+    /// A status that redirects (301, 302, 303, 307, 308); the fetch follows it when there is a
+    /// `Location`.
     pub fn is_redirect(&self) -> bool {
         matches!(self.status, 301 | 302 | 303 | 307 | 308)
     }

@@ -25,6 +25,8 @@ pub enum Framing {
 }
 
 impl Framing {
+    /// How the body after `head` is delimited; `head_request` when the request was a `HEAD`, whose
+    /// answer never has a body.
     pub fn of(head: &ResponseHead, head_request: bool) -> Framing {
         if head_request || head.status.is_some_and(|s| s < 200 || s == 204 || s == 304) {
             return Framing::Empty;
@@ -103,6 +105,8 @@ impl Default for ChunkedScanner {
 }
 
 impl ChunkedScanner {
+    /// The last chunk and its trailers have been read: the body ended, and the connection may carry
+    /// the next response.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
     }

@@ -29,8 +29,10 @@ pub const MAX_HEAD_BYTES: usize = 256 * 1024;
 /// Why a head cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeadError {
+    /// The bytes do not start with `HTTP/`: not a response a browser would read.
     #[error("the response does not start with an HTTP status line")]
     NotHttp,
+    /// A NUL byte in the head: Chromium refuses the whole response, so it sets no cookie.
     #[error(
         "the response's headers hold a NUL byte, so browsers refuse the whole response (net::ERR_INVALID_HTTP_RESPONSE)"
     )]
@@ -40,10 +42,13 @@ pub enum HeadError {
 /// Why a head could not be read off a connection.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadHeadError {
+    /// The connection failed while the head was read.
     #[error("reading the response failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The connection closed before the empty line that ends the head.
     #[error("the connection closed before the response's headers were complete")]
     Closed,
+    /// The head grew past [`MAX_HEAD_BYTES`] without ending, as Chromium refuses it.
     #[error("the response's headers are longer than {MAX_HEAD_BYTES} bytes")]
     TooBig,
 }
@@ -114,6 +119,7 @@ pub struct ResponseHead {
     pub status_line: Range<usize>,
     /// The status code, when the status line has a readable one.
     pub status: Option<u16>,
+    /// Every line after the status line, in order, continuations joined to the line they continue.
     pub lines: Vec<HeadLine>,
     /// The empty line that ends the head.
     pub end: Range<usize>,

@@ -13,12 +13,22 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use super::guard::{AddressPolicy, ForbiddenAddress};
 
+/// Why a name did not resolve. An address the guard refuses is a [`ForbiddenAddress`] instead.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ResolveError {
+    /// `--offline` is on and the name has no `--resolve` mapping: no DNS query was made.
     #[error("offline mode: {host} has no --resolve mapping")]
-    Offline { host: String },
+    Offline {
+        /// The name, in lower case without a trailing dot.
+        host: String,
+    },
+    /// The system resolver failed (no such name, no DNS server).
     #[error("DNS lookup failed: {reason}")]
-    Lookup { reason: String },
+    Lookup {
+        /// The resolver's message.
+        reason: String,
+    },
+    /// DNS answered with no address at all.
     #[error("no address")]
     NoAddress,
 }
