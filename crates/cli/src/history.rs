@@ -22,7 +22,7 @@ struct HistoryOutput<'a> {
     runs: &'a [RunSummary],
 }
 
-pub fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
+pub async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     let db = match (&args.db, &args.config) {
         (Some(db), _) => db.clone(),
         (None, Some(config)) => config.parent().unwrap_or(Path::new("")).join(DEFAULT_DB),
@@ -37,8 +37,8 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
         ))
         .into());
     }
-    let store = Store::open(&db)?;
-    let known = store.sites()?;
+    let store = Store::open(&db).await?;
+    let known = store.sites().await?;
     let Some(site) = pick_site(&args.site, &known) else {
         let list = if known.is_empty() {
             "it has no runs yet".to_string()
@@ -52,7 +52,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
         ))
         .into());
     };
-    let runs = store.history(&site)?;
+    let runs = store.history(&site).await?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         ListFormat::Table
     } else {

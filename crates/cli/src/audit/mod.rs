@@ -58,7 +58,7 @@ pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
     })?;
     // Absolute paths in summaries and webhooks: their readers do not share our working directory.
     let out_dir = std::fs::canonicalize(&out_dir).unwrap_or(out_dir);
-    let store = Store::open(&db_path)?;
+    let store = Store::open(&db_path).await?;
     let webhook = match &args.webhook {
         Some(url) => Some(Arc::new(webhook::Webhook::new(url, &config.defaults)?)),
         None => None,
@@ -137,7 +137,7 @@ pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
         collected = collected => collected,
         signal = interrupted() => {
             let why = format!("interrupted by {signal} before the audit finished");
-            let failed = shared.fail_in_flight(&why);
+            let failed = shared.fail_in_flight(&why).await;
             eprintln!("error: {why}; {failed} run(s) in progress recorded as failed");
             return Ok(Exit::Error);
         }

@@ -47,8 +47,8 @@ async fn a_failing_site_is_recorded_and_the_audit_exits_by_the_findings_of_the_r
     assert!(!ws.out().join("nowhere.gov.uk/latest.json").exists());
     assert_eq!(entry(&summary, "changeshire.gov.uk")["fails"], true);
 
-    let store = Store::open(&ws.db()).unwrap();
-    let runs = store.history("nowhere.gov.uk").unwrap();
+    let store = Store::open(&ws.db()).await.unwrap();
+    let runs = store.history("nowhere.gov.uk").await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(
@@ -195,9 +195,10 @@ async fn history_errors_name_the_database_and_its_sites() {
     );
     assert!(!ws.db().exists(), "a mistyped --db creates nothing");
 
-    let mut store = Store::open(&ws.db()).unwrap();
+    let store = Store::open(&ws.db()).await.unwrap();
     store
         .begin_run("barnet.gov.uk", "https://www.barnet.gov.uk/", Utc::now())
+        .await
         .unwrap();
     drop(store);
     let unknown = ws.history("lbbd.gov.uk", "json").await;
