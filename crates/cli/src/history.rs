@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
-use cookie_audit_store::{RunStatus, RunSummary, Store};
+use cookie_audit_store::{Location, RunStatus, RunSummary, Store};
 use serde::Serialize;
 
 use crate::audit::DEFAULT_DB;
@@ -17,23 +17,34 @@ use crate::output::print;
 #[derive(Debug, Serialize)]
 struct HistoryOutput<'a> {
     site: &'a str,
-    db: &'a Path,
+    /// A path, or a PostgreSQL URL without its password.
+    db: String,
     /// Oldest first.
     runs: &'a [RunSummary],
 }
 
 pub async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     let db = match (&args.db, &args.config) {
-        (Some(db), _) => db.clone(),
-        (None, Some(config)) => config.parent().unwrap_or(Path::new("")).join(DEFAULT_DB),
-        (None, None) => PathBuf::from(DEFAULT_DB),
+        // A path, or the URL of a PostgreSQL history shared by workers.
+        (Some(db), _) => match db.to_str() {
+            Some(given) => Location::parse(given),
+            None => db.clone().into(),
+        },
+        (None, Some(config)) => config
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(DEFAULT_DB)
+            .into(),
+        (None, None) => PathBuf::from(DEFAULT_DB).into(),
     };
-    // Opening creates a database; a mistyped path must not leave an empty one behind.
-    if !db.is_file() {
+    // Opening creates a SQLite file; a mistyped path must not leave an empty one behind.
+    if let Some(path) = db.sqlite_path()
+        && !path.is_file()
+    {
         return Err(UsageError(format!(
             "no history database at {}: pass --db PATH, or --config FILE of the audit (the \
              database is beside it)",
-            db.display()
+            path.display()
         ))
         .into());
     }
@@ -45,12 +56,7 @@ pub async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
         } else {
             format!("its sites are: {}", known.join(", "))
         };
-        return Err(UsageError(format!(
-            "no runs of `{}` in {}: {list}",
-            args.site,
-            db.display()
-        ))
-        .into());
+        return Err(UsageError(format!("no runs of `{}` in {db}: {list}", args.site,)).into());
     };
     let runs = store.history(&site).await?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
@@ -61,7 +67,7 @@ pub async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     match format {
         ListFormat::Json => print(&serde_json::to_string_pretty(&HistoryOutput {
             site: &site,
-            db: &db,
+            db: db.to_string(),
             runs: &runs,
         })?)?,
         ListFormat::Table => print(&table(&site, &runs))?,
