@@ -12,10 +12,10 @@ use chromiumoxide::{Browser, Page};
 use cookie_audit_crawl::html;
 use cookie_audit_crawl::net::Guard;
 use cookie_audit_crawl::record::{PageRef, Setter};
-use cookie_audit_crawl::{CrawlContext, Engine, PageTask, PageVisit, VisitStatus};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, PageTask, PageVisit, VisitStatus};
 use cookie_audit_model::set_cookie::CookieRecord;
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, EngineKind, ResolveRule, ScanConfig};
+use cookie_audit_model::{BrowserInfo, EngineKind, LimitKind, ResolveRule};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore, mpsc};
@@ -43,7 +43,26 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(15);
 /// The cookie policy the browser runs with, for the report.
 pub const COOKIE_POLICY: &str = "third-party cookies allowed, as in a visitor's default Chrome (profile cookie_controls_mode 0); fresh profile, no consent given (no clicks)";
 
-/// What the browser engine runs with.
+/// The browser engine's own options (`--tabs`, `--settle-ms`). `BrowserSettings::default()` is
+/// the documented default of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSettings {
+    /// Tabs working in parallel, at least one.
+    pub tabs: u32,
+    /// Quiet network time after load that counts as settled, at most [`MAX_SETTLE_MS`].
+    pub settle: Duration,
+}
+
+impl Default for BrowserSettings {
+    fn default() -> BrowserSettings {
+        BrowserSettings {
+            tabs: DEFAULT_TABS,
+            settle: Duration::from_millis(DEFAULT_SETTLE_MS),
+        }
+    }
+}
+
+/// What the browser engine runs with: its own settings and the crawl's network options.
 #[derive(Debug, Clone)]
 pub struct BrowserOptions {
     /// The Chromium executable (see [`crate::find_chrome`]).
@@ -65,23 +84,23 @@ pub struct BrowserOptions {
 }
 
 impl BrowserOptions {
-    /// The options a scan configuration asks for.
-    pub fn from_config(config: &ScanConfig, chrome: PathBuf) -> BrowserOptions {
+    /// The options a crawl with these settings asks for, clamped to what the engine accepts.
+    pub fn new(
+        chrome: PathBuf,
+        crawl: &CrawlOptions,
+        settings: &BrowserSettings,
+    ) -> BrowserOptions {
+        let network = &crawl.network;
         BrowserOptions {
             chrome,
-            tabs: config.tabs.unwrap_or(DEFAULT_TABS).max(1),
-            settle: Duration::from_millis(
-                config
-                    .settle_ms
-                    .unwrap_or(DEFAULT_SETTLE_MS)
-                    .min(MAX_SETTLE_MS),
-            ),
-            page_timeout: Duration::from_secs(config.timeout_secs.max(1)),
-            insecure: config.insecure,
-            resolve: config.resolve.clone(),
-            offline: config.offline,
-            allow_private: config.allow_private,
-            user_agent_suffix: config.user_agent.clone(),
+            tabs: settings.tabs.max(1),
+            settle: settings.settle.min(Duration::from_millis(MAX_SETTLE_MS)),
+            page_timeout: crawl.timeout.max(Duration::from_secs(1)),
+            insecure: network.insecure,
+            resolve: network.resolve.clone(),
+            offline: network.offline,
+            allow_private: network.allow_private,
+            user_agent_suffix: network.user_agent.clone(),
         }
     }
 }
@@ -573,7 +592,7 @@ impl BrowserEngine {
                         .get("dataLength")
                         .and_then(Value::as_u64)
                         .unwrap_or(0);
-                    if document_bytes > ctx.config.max_body_bytes {
+                    if document_bytes > ctx.options.max_body_bytes {
                         cut = true;
                         let _ = tap
                             .call(sid, "Page.stopLoading", json!({}), COMMAND_TIMEOUT)
@@ -709,7 +728,7 @@ impl BrowserEngine {
                         "expression": format!(
                             "(() => {{ const h = document.documentElement ? document.documentElement.outerHTML : ''; \
                              return [location.href, h.slice(0, {max}), h.length > {max}]; }})()",
-                            max = ctx.config.max_body_bytes
+                            max = ctx.options.max_body_bytes
                         ),
                         "returnByValue": true
                     }),
@@ -834,7 +853,7 @@ impl Engine for BrowserEngine {
         }
         if unlisted > 0 {
             ctx.limit(
-                "browser_refusals",
+                LimitKind::BrowserRefusals,
                 format!(
                     "the browser's guard refused {unlisted} more requests than the {MAX_REFUSALS_LISTED} listed"
                 ),
@@ -854,8 +873,7 @@ impl Engine for BrowserEngine {
             if accounted.contains(&key) {
                 continue;
             }
-            ctx.recorder
-                .record(&page, record, None, Setter::Script { script_url: None });
+            ctx.recorder.record(&page, record, None, Setter::Jar);
         }
     }
 

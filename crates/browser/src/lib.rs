@@ -24,8 +24,8 @@ mod proxy;
 mod tap;
 
 pub use engine::{
-    BrowserEngine, BrowserOptions, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS, MAX_SETTLE_MS,
-    SETTLE_CAP_EXTRA,
+    BrowserEngine, BrowserOptions, BrowserSettings, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS,
+    MAX_SETTLE_MS, SETTLE_CAP_EXTRA,
 };
 pub use error::BrowserError;
 pub use launch::{MARKER_ENV, find_chrome};

@@ -3,7 +3,7 @@
 
 use cookie_audit_crawl::CrawlOutcome;
 use cookie_audit_fixtures::ashdown;
-use cookie_audit_model::{CookieSource, EngineChoice, EvidenceKind, Party, RejectReason};
+use cookie_audit_model::{CookieSource, EvidenceKind, Party, RejectReason};
 
 use crate::support::*;
 
@@ -11,7 +11,7 @@ use crate::support::*;
 async fn ashdown_scan_sees_what_a_visitor_stores() {
     let server = ashdown::start().await.unwrap();
     // 800 ms of quiet: the page that writes a cookie 500 ms after load must be caught.
-    let config = config(&server, EngineChoice::Browser, 800);
+    let config = config(&server, 800);
     let outcome = crawl_with_browser(&server.http_url(ashdown::ASHDOWN, "/"), config).await;
     first_party_cookie_set_by_a_script_from_another_host(&outcome);
     cookie_written_after_set_timeout_500(&outcome);

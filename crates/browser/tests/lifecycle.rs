@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use cookie_audit_browser::procs::group_members;
 use cookie_audit_crawl::Engine;
 use cookie_audit_fixtures::ashdown;
-use cookie_audit_model::EngineChoice;
 
 use crate::support::*;
 
@@ -25,8 +24,8 @@ fn wait_gone(pgid: u32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_browser_is_restarted_and_the_page_retried() {
     let server = ashdown::start().await.unwrap();
-    let mut config = config(&server, EngineChoice::Browser, 300);
-    config.max_pages = 2;
+    let mut config = config(&server, 300);
+    config.crawl.max_pages = 2;
     let engine = launch(&config).await;
     let pid = engine.browser_pid().await.unwrap();
     let killed = std::process::Command::new("kill")
@@ -37,7 +36,7 @@ async fn a_crashed_browser_is_restarted_and_the_page_retried() {
     let outcome = crawl_with(
         engine.clone(),
         &server.http_url(ashdown::ASHDOWN, "/"),
-        config,
+        config.crawl,
     )
     .await;
     assert_eq!(engine.restarts(), 1);
@@ -63,7 +62,7 @@ async fn a_crashed_browser_is_restarted_and_the_page_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_engine_kills_the_browser() {
     let server = ashdown::start().await.unwrap();
-    let config = config(&server, EngineChoice::Browser, 300);
+    let config = config(&server, 300);
     let engine = launch(&config).await;
     let pid = engine.browser_pid().await.unwrap();
     assert!(

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
-use cookie_audit_crawl::{CrawlContext, CrawlOutcome, NoProgress, crawl};
+use cookie_audit_browser::{BrowserEngine, BrowserOptions, BrowserSettings, find_chrome};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, CrawlOutcome, NoProgress, crawl};
 use cookie_audit_fixtures::FixtureServer;
+use cookie_audit_model::ObservedCookie;
 use cookie_audit_model::url_norm::parse_start_url;
-use cookie_audit_model::{EngineChoice, ObservedCookie, ScanConfig};
 
 /// The browser, or a failure that says how to get one: these tests never skip.
 pub fn chrome() -> std::path::PathBuf {
@@ -15,15 +15,25 @@ pub fn chrome() -> std::path::PathBuf {
     })
 }
 
-/// A scan configuration for a fixture: offline, its hosts mapped, fast.
-pub fn config(server: &FixtureServer, engine: EngineChoice, settle_ms: u64) -> ScanConfig {
-    ScanConfig {
-        engine,
-        max_pages: 60,
-        timeout_secs: 15,
-        tabs: Some(4),
-        settle_ms: Some(settle_ms),
-        ..server.scan_config()
+/// What a browser test crawls with.
+#[derive(Debug, Clone)]
+pub struct TestScan {
+    pub crawl: CrawlOptions,
+    pub browser: BrowserSettings,
+}
+
+/// A browser crawl of a fixture: offline, its hosts mapped, fast.
+pub fn config(server: &FixtureServer, settle_ms: u64) -> TestScan {
+    TestScan {
+        crawl: CrawlOptions {
+            max_pages: 60,
+            timeout: std::time::Duration::from_secs(15),
+            ..server.crawl_options()
+        },
+        browser: BrowserSettings {
+            tabs: 4,
+            settle: std::time::Duration::from_millis(settle_ms),
+        },
     }
 }
 
@@ -35,19 +45,23 @@ pub fn logs() {
         .try_init();
 }
 
-pub async fn launch(config: &ScanConfig) -> Arc<BrowserEngine> {
+pub async fn launch(config: &TestScan) -> Arc<BrowserEngine> {
     logs();
     Arc::new(
-        BrowserEngine::launch(BrowserOptions::from_config(config, chrome()))
-            .await
-            .expect("Chromium starts"),
+        BrowserEngine::launch(BrowserOptions::new(
+            chrome(),
+            &config.crawl,
+            &config.browser,
+        ))
+        .await
+        .expect("Chromium starts"),
     )
 }
 
 /// Crawls `start` with the browser engine and shuts the browser down.
-pub async fn crawl_with_browser(start: &str, config: ScanConfig) -> CrawlOutcome {
+pub async fn crawl_with_browser(start: &str, config: TestScan) -> CrawlOutcome {
     let engine = launch(&config).await;
-    let outcome = crawl_with(engine.clone(), start, config).await;
+    let outcome = crawl_with(engine.clone(), start, config.crawl).await;
     cookie_audit_crawl::Engine::shutdown(&*engine).await;
     outcome
 }
@@ -55,7 +69,7 @@ pub async fn crawl_with_browser(start: &str, config: ScanConfig) -> CrawlOutcome
 pub async fn crawl_with<E: cookie_audit_crawl::Engine>(
     engine: Arc<E>,
     start: &str,
-    config: ScanConfig,
+    config: CrawlOptions,
 ) -> CrawlOutcome {
     let start = parse_start_url(start).unwrap();
     let ctx = Arc::new(CrawlContext::new(config, start, Box::new(NoProgress)).unwrap());

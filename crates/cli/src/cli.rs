@@ -156,7 +156,7 @@ pub struct AuditArgs {
     pub db: Option<PathBuf>,
 
     /// Sites audited at once; each keeps its own per-host rate limits
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = cookie_audit_audit::job::DEFAULT_SITES_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..))]
     pub sites_concurrency: u32,
 
     /// POST each site's summary as JSON to URL when the site is done (failures are logged, never fatal)

@@ -1,6 +1,6 @@
 //! Exit codes, one documented enum (README "Exit codes").
 
-use cookie_audit_model::{FailOn, FindingKind, Report};
+use cookie_audit_model::{FailOn, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -16,14 +16,11 @@ pub enum Exit {
 impl Exit {
     /// The exit for a finished report under `--fail-on`.
     pub fn for_report(report: &Report, fail_on: FailOn) -> Exit {
-        let failing = report.findings.iter().any(|f| match fail_on {
-            FailOn::None => false,
-            FailOn::Undeclared => {
-                matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
-            }
-            FailOn::Any => true,
-        });
-        if failing { Exit::Findings } else { Exit::Clean }
+        if cookie_audit_audit::fails(report, fail_on) {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        }
     }
 
     pub fn code(self) -> std::process::ExitCode {

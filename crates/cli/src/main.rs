@@ -8,7 +8,6 @@ mod exit;
 mod history;
 mod options;
 mod output;
-mod pipeline;
 mod progress;
 
 use std::process::ExitCode;

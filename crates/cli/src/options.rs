@@ -2,38 +2,15 @@
 //! each `[[site]]`), every field optional, one place that supplies defaults ([`Defaults`]) and one
 //! merge that names every field, so the compiler catches a forgotten one. CLI beats file.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use cookie_audit_model::{EngineChoice, FailOn, ResolveRule, ScanConfig, Scope};
+use cookie_audit_audit::ScanSettings;
+use cookie_audit_browser::BrowserSettings;
+use cookie_audit_crawl::{CrawlOptions, NetworkOptions};
+use cookie_audit_model::{EngineChoice, FailOn, ResolveRule, Scope};
 use serde::Deserialize;
-
-/// The documented defaults (README and `--help` are tested against these).
-pub struct Defaults;
-
-impl Defaults {
-    pub const MAX_PAGES: u32 = 200;
-    pub const MAX_DEPTH: u32 = 6;
-    pub const CONCURRENCY: u32 = 8;
-    pub const RATE: f64 = 2.0;
-    pub const TIMEOUT_SECS: u64 = 20;
-    pub const MAX_RESOURCES: u32 = 500;
-    pub const MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
-    pub const MAX_REDIRECTS: u32 = 10;
-    pub const MAX_QUERY_VARIANTS: u32 = 10;
-    pub const TABS: u32 = 4;
-    pub const SETTLE_MS: u64 = 1500;
-}
-
-/// The default user agent: who we are and where to read about it.
-pub fn default_user_agent() -> String {
-    format!(
-        "cookie-audit/{} (+{})",
-        env!("CARGO_PKG_VERSION"),
-        env!("CARGO_PKG_HOMEPAGE")
-    )
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -208,15 +185,59 @@ impl ScanOptions {
         }
     }
 
-    /// The effective configuration: defaults for everything unset, `--resolve` parsed.
-    pub fn resolve_config(&self) -> Result<ScanConfig, OptionsError> {
+    /// The effective settings: defaults (held by the runtime types themselves) for everything
+    /// unset, `--resolve` parsed, values checked.
+    pub fn resolve_settings(&self) -> Result<ScanSettings, OptionsError> {
+        self.check()?;
         let resolve = self
             .resolve
             .iter()
             .map(|r| parse_resolve(r))
             .collect::<Result<Vec<_>, _>>()?;
-        let rate = self.rate.unwrap_or(Defaults::RATE);
-        if !rate.is_finite() || rate < 0.0 {
+        let crawl = CrawlOptions::default();
+        let browser = BrowserSettings::default();
+        let network = NetworkOptions::default();
+        Ok(ScanSettings {
+            engine: self
+                .engine
+                .map_or(EngineChoice::default(), EngineArg::choice),
+            crawl: CrawlOptions {
+                max_pages: self.max_pages.unwrap_or(crawl.max_pages),
+                max_depth: self.max_depth.unwrap_or(crawl.max_depth),
+                concurrency: self.concurrency.unwrap_or(crawl.concurrency),
+                rate: self.rate.unwrap_or(crawl.rate),
+                timeout: self.timeout.map_or(crawl.timeout, Duration::from_secs),
+                max_resources: self.max_resources.unwrap_or(crawl.max_resources),
+                max_body_bytes: self.max_body_bytes.unwrap_or(crawl.max_body_bytes),
+                max_redirects: self.max_redirects.unwrap_or(crawl.max_redirects),
+                max_query_variants: self.max_query_variants.unwrap_or(crawl.max_query_variants),
+                max_time: self.max_time.map(Duration::from_secs),
+                scope: self.scope.map_or(crawl.scope, ScopeArg::scope),
+                privacy_urls: self.privacy_url.clone(),
+                ignore_robots: self.ignore_robots.unwrap_or(crawl.ignore_robots),
+                show_values: self.show_values.unwrap_or(crawl.show_values),
+                network: NetworkOptions {
+                    resolve,
+                    offline: self.offline.unwrap_or(network.offline),
+                    allow_private: self.allow_private.unwrap_or(network.allow_private),
+                    insecure: self.insecure.unwrap_or(network.insecure),
+                    user_agent: self.user_agent.clone().unwrap_or(network.user_agent),
+                },
+            },
+            browser: BrowserSettings {
+                tabs: self.tabs.unwrap_or(browser.tabs),
+                settle: self.settle_ms.map_or(browser.settle, Duration::from_millis),
+            },
+            fail_on: self.fail_on.map_or(FailOn::default(), FailOnArg::fail_on),
+            chrome: self.chrome.clone(),
+        })
+    }
+
+    /// Values no scan can run with.
+    fn check(&self) -> Result<(), OptionsError> {
+        if let Some(rate) = self.rate
+            && (!rate.is_finite() || rate < 0.0)
+        {
             return Err(OptionsError::Invalid {
                 option: "rate",
                 reason: format!(
@@ -225,10 +246,11 @@ impl ScanOptions {
             });
         }
         for (option, value) in [
-            ("max_pages", self.max_pages),
-            ("concurrency", self.concurrency),
-            ("tabs", self.tabs),
-            ("max_time", self.max_time.map(|t| t.min(1) as u32)),
+            ("max_pages", self.max_pages.map(u64::from)),
+            ("concurrency", self.concurrency.map(u64::from)),
+            ("tabs", self.tabs.map(u64::from)),
+            ("timeout", self.timeout),
+            ("max_time", self.max_time),
         ] {
             if value == Some(0) {
                 return Err(OptionsError::Invalid {
@@ -237,44 +259,36 @@ impl ScanOptions {
                 });
             }
         }
-        Ok(ScanConfig {
-            engine: match self.engine.unwrap_or(EngineArg::Auto) {
-                EngineArg::Http => EngineChoice::Http,
-                EngineArg::Browser => EngineChoice::Browser,
-                EngineArg::Auto => EngineChoice::Auto,
-            },
-            max_pages: self.max_pages.unwrap_or(Defaults::MAX_PAGES),
-            max_depth: self.max_depth.unwrap_or(Defaults::MAX_DEPTH),
-            concurrency: self.concurrency.unwrap_or(Defaults::CONCURRENCY),
-            rate,
-            timeout_secs: self.timeout.unwrap_or(Defaults::TIMEOUT_SECS).max(1),
-            max_resources: self.max_resources.unwrap_or(Defaults::MAX_RESOURCES),
-            max_body_bytes: self.max_body_bytes.unwrap_or(Defaults::MAX_BODY_BYTES),
-            max_redirects: self.max_redirects.unwrap_or(Defaults::MAX_REDIRECTS),
-            max_query_variants: self
-                .max_query_variants
-                .unwrap_or(Defaults::MAX_QUERY_VARIANTS),
-            scope: match self.scope.unwrap_or(ScopeArg::Registrable) {
-                ScopeArg::Registrable => Scope::Registrable,
-                ScopeArg::Host => Scope::Host,
-            },
-            privacy_urls: self.privacy_url.clone(),
-            resolve,
-            insecure: self.insecure.unwrap_or(false),
-            offline: self.offline.unwrap_or(false),
-            allow_private: self.allow_private.unwrap_or(false),
-            user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
-            ignore_robots: self.ignore_robots.unwrap_or(false),
-            show_values: self.show_values.unwrap_or(false),
-            fail_on: match self.fail_on.unwrap_or(FailOnArg::None) {
-                FailOnArg::None => FailOn::None,
-                FailOnArg::Undeclared => FailOn::Undeclared,
-                FailOnArg::Any => FailOn::Any,
-            },
-            tabs: Some(self.tabs.unwrap_or(Defaults::TABS)),
-            settle_ms: Some(self.settle_ms.unwrap_or(Defaults::SETTLE_MS)),
-            max_time_secs: self.max_time,
-        })
+        Ok(())
+    }
+}
+
+impl EngineArg {
+    fn choice(self) -> EngineChoice {
+        match self {
+            EngineArg::Http => EngineChoice::Http,
+            EngineArg::Browser => EngineChoice::Browser,
+            EngineArg::Auto => EngineChoice::Auto,
+        }
+    }
+}
+
+impl ScopeArg {
+    fn scope(self) -> Scope {
+        match self {
+            ScopeArg::Registrable => Scope::Registrable,
+            ScopeArg::Host => Scope::Host,
+        }
+    }
+}
+
+impl FailOnArg {
+    fn fail_on(self) -> FailOn {
+        match self {
+            FailOnArg::None => FailOn::None,
+            FailOnArg::Undeclared => FailOn::Undeclared,
+            FailOnArg::Any => FailOn::Any,
+        }
     }
 }
 
@@ -289,58 +303,17 @@ pub enum OptionsError {
     },
 }
 
-/// `HOST=ADDR` (curl's `HOST:PORT:ADDR` is accepted too, the port ignored: any port maps).
-pub fn parse_resolve(value: &str) -> Result<ResolveRule, OptionsError> {
-    let err = |reason: &str| OptionsError::Resolve {
+/// A `--resolve` value, or the usage error that names it.
+fn parse_resolve(value: &str) -> Result<ResolveRule, OptionsError> {
+    ResolveRule::parse(value).map_err(|reason| OptionsError::Resolve {
         value: value.to_string(),
         reason: reason.to_string(),
-    };
-    let (host, addr) = if let Some((host, addr)) = value.split_once('=') {
-        (host, addr)
-    } else {
-        let mut parts = value.splitn(3, ':');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(host), Some(_port), Some(addr)) => (host, addr),
-            _ => return Err(err("expected HOST=ADDR")),
-        }
-    };
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    if host.is_empty() {
-        return Err(err("the host is empty"));
-    }
-    let addr: IpAddr = addr
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .map_err(|_| err("ADDR is not an IP address"))?;
-    Ok(ResolveRule { host, addr })
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defaults_are_the_documented_ones() {
-        let config = ScanOptions::default().resolve_config().unwrap();
-        assert_eq!(config.max_pages, 200);
-        assert_eq!(config.max_depth, 6);
-        assert_eq!(config.concurrency, 8);
-        assert_eq!(config.rate, 2.0);
-        assert_eq!(config.timeout_secs, 20);
-        assert_eq!(config.max_resources, 500);
-        assert_eq!(config.max_body_bytes, 5 * 1024 * 1024);
-        assert_eq!(config.max_redirects, 10);
-        assert_eq!(config.max_query_variants, 10);
-        assert_eq!(config.engine, EngineChoice::Auto);
-        assert_eq!(config.scope, Scope::Registrable);
-        assert_eq!(config.fail_on, FailOn::None);
-        assert!(
-            !config.insecure && !config.offline && !config.allow_private && !config.show_values
-        );
-        assert!(config.user_agent.starts_with("cookie-audit/"));
-    }
 
     #[test]
     fn cli_beats_file() {
@@ -361,27 +334,13 @@ mod tests {
     }
 
     #[test]
-    fn resolve_rules() {
-        let r = parse_resolve("WWW.Council.test=127.0.0.1").unwrap();
-        assert_eq!(
-            (r.host.as_str(), r.addr.to_string().as_str()),
-            ("www.council.test", "127.0.0.1")
-        );
-        let r = parse_resolve("a.test:443:[::1]").unwrap();
-        assert_eq!(r.addr.to_string(), "::1");
-        assert!(parse_resolve("a.test").is_err());
-        assert!(parse_resolve("a.test=not-an-ip").is_err());
-        assert!(parse_resolve("=127.0.0.1").is_err());
-    }
-
-    #[test]
     fn invalid_values_are_usage_errors() {
         let bad = ScanOptions {
             rate: Some(-1.0),
             ..ScanOptions::default()
         };
         assert!(
-            bad.resolve_config()
+            bad.resolve_settings()
                 .unwrap_err()
                 .to_string()
                 .contains("--rate")
@@ -391,7 +350,7 @@ mod tests {
             ..ScanOptions::default()
         };
         assert!(
-            bad.resolve_config()
+            bad.resolve_settings()
                 .unwrap_err()
                 .to_string()
                 .contains("--max-pages")

@@ -1,4 +1,5 @@
-//! A progress bar on stderr when it is a terminal; nothing otherwise.
+//! What the user sees while a command runs: a progress bar on stderr when it is a terminal
+//! (nothing otherwise), and the signal that stops it.
 
 use std::io::IsTerminal;
 
@@ -34,4 +35,20 @@ pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     Box::new(Bar(bar))
+}
+
+/// The first SIGTERM or SIGINT, by name. Pending for ever if the handlers cannot be installed
+/// (the default action then applies, as before).
+pub async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    }
 }

@@ -34,3 +34,66 @@ fn readme_usage_is_the_real_help() {
         "README.md's usage is out of date: UPDATE_README=1 cargo test -p cookie-audit --test tests docs"
     );
 }
+
+/// Every `[default: N]` that `scan --help` states is what a scan really runs with: the report's
+/// record of its options (written even when the start URL cannot be reached).
+#[test]
+fn help_states_the_real_defaults() {
+    let help = scan_help().replace('\n', " ");
+    let output = std::process::Command::new(BIN)
+        .args([
+            "scan",
+            "http://www.not-mapped.gov.uk/",
+            "--offline",
+            "--format",
+            "json",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let config = &report["config"];
+    for (flag, field) in [
+        ("--max-pages", "max_pages"),
+        ("--max-depth", "max_depth"),
+        ("--concurrency", "concurrency"),
+        ("--rate", "rate"),
+        ("--timeout", "timeout_secs"),
+        ("--max-resources", "max_resources"),
+        ("--max-body-bytes", "max_body_bytes"),
+        ("--max-redirects", "max_redirects"),
+        ("--max-query-variants", "max_query_variants"),
+        ("--tabs", "tabs"),
+        ("--settle-ms", "settle_ms"),
+        ("--engine", "engine"),
+        ("--scope", "scope"),
+        ("--fail-on", "fail_on"),
+    ] {
+        let at = help
+            .find(&format!("{flag} "))
+            .unwrap_or_else(|| panic!("{flag} is in --help"));
+        let stated = help[at..]
+            .split("[default: ")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .unwrap_or_else(|| panic!("{flag} states a default"));
+        let real = match &config[field] {
+            serde_json::Value::String(s) => s.clone(),
+            value => value.to_string(),
+        };
+        let same = match (stated.parse::<f64>(), real.parse::<f64>()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => stated == real,
+        };
+        assert!(
+            same,
+            "{flag}: --help says {stated}, a scan runs with {real}"
+        );
+    }
+    assert!(
+        config["user_agent"]
+            .as_str()
+            .unwrap()
+            .starts_with("cookie-audit/")
+    );
+}

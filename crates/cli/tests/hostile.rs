@@ -552,7 +552,7 @@ fn hostile_site_scan_with_the_browser_is_bounded_and_complete() {
         .crawl
         .limits_hit
         .iter()
-        .filter(|l| l.limit == "max_body_bytes")
+        .filter(|l| l.limit.as_str() == "max_body_bytes")
         .filter_map(|l| l.url.as_deref())
         .collect();
     for page in ["/huge", "/bomb"] {

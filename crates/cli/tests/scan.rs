@@ -30,7 +30,7 @@ fn json_report_on_stdout_validates_against_the_published_schema() {
         report
             .findings
             .iter()
-            .any(|f| f.code == "undeclared" && f.cookie == "_ga")
+            .any(|f| f.code.as_str() == "undeclared" && f.cookie == "_ga")
     );
     assert_eq!(
         report.limitations,
@@ -225,7 +225,7 @@ fn max_time_stops_visiting_and_says_what_was_left() {
         .crawl
         .limits_hit
         .iter()
-        .find(|l| l.limit == "max_time")
+        .find(|l| l.limit.as_str() == "max_time")
         .unwrap_or_else(|| panic!("{:#?}", report.crawl.limits_hit));
     assert!(
         limit.detail.contains("--max-time 2s")
@@ -238,7 +238,7 @@ fn max_time_stops_visiting_and_says_what_was_left() {
             .crawl
             .limits_hit
             .iter()
-            .any(|l| l.limit == "max_pages"),
+            .any(|l| l.limit.as_str() == "max_pages"),
         "time, not the page budget, stopped it"
     );
 }

@@ -5,11 +5,12 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cookie_audit_model::{CrawlError, LimitHit, ScanConfig};
+use cookie_audit_model::{CrawlError, LimitHit, LimitKind};
 use url::Url;
 
 use crate::jar::Jar;
 use crate::net::{ClientOptions, FetchError, HttpClient};
+use crate::options::CrawlOptions;
 use crate::ratelimit::HostLimiter;
 use crate::record::Recorder;
 
@@ -36,7 +37,7 @@ pub struct Site {
 }
 
 pub struct CrawlContext {
-    pub config: ScanConfig,
+    pub options: CrawlOptions,
     pub site: Site,
     pub http: HttpClient,
     pub limiter: HostLimiter,
@@ -60,7 +61,7 @@ impl std::fmt::Debug for CrawlContext {
 struct Problems {
     errors: Vec<CrawlError>,
     limits: Vec<LimitHit>,
-    limit_keys: HashSet<(String, Option<String>)>,
+    limit_keys: HashSet<(LimitKind, Option<String>)>,
 }
 
 #[derive(Debug, Default)]
@@ -71,20 +72,20 @@ struct ResourceBudget {
 
 impl CrawlContext {
     pub fn new(
-        config: ScanConfig,
+        options: CrawlOptions,
         start_url: Url,
         progress: Box<dyn Progress>,
     ) -> Result<CrawlContext, FetchError> {
-        let http = HttpClient::new(&ClientOptions::from_config(&config))?;
+        let http = HttpClient::new(&ClientOptions::new(&options.network, options.timeout))?;
         let host = cookie_audit_model::url_norm::host_of(&start_url);
         Ok(CrawlContext {
-            limiter: HostLimiter::new(config.rate, config.concurrency),
-            recorder: Recorder::new(&host, config.show_values),
+            limiter: HostLimiter::new(options.rate, options.concurrency),
+            recorder: Recorder::new(&host, options.show_values),
             site: Site { start_url, host },
             http,
             jar: Jar::new(),
             progress,
-            config,
+            options,
             problems: Mutex::new(Problems::default()),
             resources: Mutex::new(ResourceBudget::default()),
             resources_fetched: AtomicU32::new(0),
@@ -104,21 +105,21 @@ impl CrawlContext {
     /// The body of `url` was longer than `--max-body-bytes` and was cut there (either engine).
     pub fn body_truncated(&self, url: &Url) {
         self.limit(
-            "max_body_bytes",
+            LimitKind::MaxBodyBytes,
             format!(
                 "body longer than {} bytes; the rest was not read",
-                self.config.max_body_bytes
+                self.options.max_body_bytes
             ),
             Some(url),
         );
     }
 
-    pub fn limit(&self, limit: &str, detail: impl Into<String>, url: Option<&Url>) {
+    pub fn limit(&self, limit: LimitKind, detail: impl Into<String>, url: Option<&Url>) {
         let mut problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (limit.to_string(), url.map(Url::to_string));
+        let key = (limit, url.map(Url::to_string));
         if problems.limit_keys.insert(key) {
             problems.limits.push(LimitHit {
-                limit: limit.to_string(),
+                limit,
                 detail: detail.into(),
                 url: url.map(Url::to_string),
             });
@@ -131,13 +132,13 @@ impl CrawlContext {
         if budget.seen.contains(url) {
             return false;
         }
-        if budget.claimed >= self.config.max_resources {
+        if budget.claimed >= self.options.max_resources {
             drop(budget);
             self.limit(
-                "max_resources",
+                LimitKind::MaxResources,
                 format!(
                     "more embedded resources than --max-resources {}; the rest were not fetched",
-                    self.config.max_resources
+                    self.options.max_resources
                 ),
                 None,
             );
@@ -163,7 +164,10 @@ impl CrawlContext {
         let mut limits = std::mem::take(&mut problems.limits);
         errors.sort_by(|a, b| (&a.url, &a.error).cmp(&(&b.url, &b.error)));
         errors.dedup();
-        limits.sort_by(|a, b| (&a.limit, &a.url, &a.detail).cmp(&(&b.limit, &b.url, &b.detail)));
+        // By name, as reports were always sorted.
+        limits.sort_by(|a, b| {
+            (a.limit.as_str(), &a.url, &a.detail).cmp(&(b.limit.as_str(), &b.url, &b.detail))
+        });
         (errors, limits)
     }
 }

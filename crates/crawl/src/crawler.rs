@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, CrawlStats, EngineKind, ObservedCookie, VisitedPage};
+use cookie_audit_model::{
+    BrowserInfo, CrawlStats, DeclarationSource, EngineKind, LimitKind, ObservedCookie, VisitedPage,
+};
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -27,15 +29,6 @@ pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
 pub const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
 pub const MIN_FRONTIER_URLS: usize = 10_000;
-
-/// A page that may declare cookies, handed to the table extractor.
-#[derive(Debug, Clone)]
-pub struct DeclarationSource {
-    pub url: Url,
-    pub found_by: String,
-    pub html: Option<String>,
-    pub error: Option<String>,
-}
 
 #[derive(Debug)]
 pub struct CrawlOutcome {
@@ -56,11 +49,11 @@ struct Visited {
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
 pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOutcome {
-    let config = ctx.config.clone();
+    let options = ctx.options.clone();
     let start = ctx.site.start_url.clone();
-    let mut scope = CrawlScope::new(config.scope, &start);
-    let mut frontier = Frontier::new(config.max_query_variants).max_urls(
-        (config.max_pages as usize)
+    let mut scope = CrawlScope::new(options.scope, &start);
+    let mut frontier = Frontier::new(options.max_query_variants).max_urls(
+        (options.max_pages as usize)
             .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
             .max(MIN_FRONTIER_URLS),
     );
@@ -71,21 +64,21 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
     let mut pages_failed = 0u32;
     let mut start_error = None;
     // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
-    let robots = RobotsCache::new(!config.ignore_robots);
+    let robots = RobotsCache::new(!options.ignore_robots);
 
     // --max-time: after it no new page is visited; pages in flight finish (each bounded by the
     // timeout) and the declaration pages are still read, so the report is complete for what was
     // crawled.
-    let deadline = config
-        .max_time_secs
-        .map(|secs| tokio::time::Instant::now() + std::time::Duration::from_secs(secs));
+    let deadline = options
+        .max_time
+        .map(|limit| tokio::time::Instant::now() + limit);
     let mut not_visited_in_time = 0usize;
 
     frontier.mark_seen(&start);
     let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
     // Sitemap pages are queued one level below the start page.
     let seeds = sitemap_seeds(&ctx, &robots, &start).await;
-    let max_sitemap_urls = (config.max_pages as usize)
+    let max_sitemap_urls = (options.max_pages as usize)
         .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
         .max(100);
     let sitemap_pages = crate::sitemap::collect(&ctx, seeds, max_sitemap_urls).await;
@@ -104,13 +97,13 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             depth += 1;
             continue;
         }
-        if depth > config.max_depth {
+        if depth > options.max_depth {
             ctx.limit(
-                "max_depth",
+                LimitKind::MaxDepth,
                 format!(
                     "{} pages deeper than --max-depth {} were not visited",
                     level.len(),
-                    config.max_depth
+                    options.max_depth
                 ),
                 None,
             );
@@ -127,20 +120,20 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                 robots_disallowed += 1;
             }
         }
-        let remaining = (config.max_pages as usize).saturating_sub(pages.len());
+        let remaining = (options.max_pages as usize).saturating_sub(pages.len());
         if allowed.len() > remaining {
             ctx.limit(
-                "max_pages",
+                LimitKind::MaxPages,
                 format!(
                     "{} more pages were found than --max-pages {} allows",
                     allowed.len() - remaining,
-                    config.max_pages
+                    options.max_pages
                 ),
                 None,
             );
             allowed.truncate(remaining);
         }
-        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
+        let keep = html_to_keep(&candidates, &ctx.options.privacy_urls, &start);
         let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
         not_visited_in_time += late;
         for Visited { task, visit } in visited {
@@ -151,7 +144,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                 status: visit.status,
             });
             ctx.progress
-                .page_done(&url, pages.len() as u32, config.max_pages);
+                .page_done(&url, pages.len() as u32, options.max_pages);
             match &visit.outcome {
                 VisitStatus::Failed { error } => {
                     pages_failed += 1;
@@ -196,19 +189,19 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                         levels[depth as usize + 1].push(link.url);
                     }
                     Admission::QueryCapped => ctx.limit(
-                        "max_query_variants",
+                        LimitKind::MaxQueryVariants,
                         format!(
                             "{} has more than --max-query-variants {} query strings; the rest were not followed",
                             link.url.path(),
-                            config.max_query_variants
+                            options.max_query_variants
                         ),
                         Some(&path_only(&link.url)),
                     ),
                     Admission::Full => ctx.limit(
-                        "frontier_urls",
+                        LimitKind::FrontierUrls,
                         format!(
                             "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
-                            config.max_pages
+                            options.max_pages
                         ),
                         None,
                     ),
@@ -217,7 +210,7 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             }
         }
         // Only pages that can still be chosen keep their HTML.
-        let keep = html_to_keep(&candidates, &ctx.config.privacy_urls, &start);
+        let keep = html_to_keep(&candidates, &ctx.options.privacy_urls, &start);
         kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
         if past(deadline) {
@@ -229,11 +222,12 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             break;
         }
     }
-    if let Some(secs) = config.max_time_secs
+    if let Some(limit) = options.max_time
         && past(deadline)
     {
+        let secs = limit.as_secs();
         ctx.limit(
-            "max_time",
+            LimitKind::MaxTime,
             format!(
                 "the crawl visited no new page after --max-time {secs}s; {not_visited_in_time} queued pages were not visited"
             ),
@@ -318,7 +312,7 @@ async fn visit_all<E: Engine>(
     depth: u32,
     deadline: Option<tokio::time::Instant>,
 ) -> (Vec<Visited>, usize) {
-    let concurrency = ctx.config.concurrency.max(1) as usize;
+    let concurrency = ctx.options.concurrency.max(1) as usize;
     let mut queue = urls.into_iter();
     let mut running: JoinSet<Visited> = JoinSet::new();
     let mut done = Vec::new();
@@ -372,8 +366,8 @@ async fn read_declaration_pages<E: Engine>(
 ) -> Vec<DeclarationSource> {
     let start = ctx.site.start_url.clone();
     let mut wanted: Vec<(Url, String, Option<CandidateKind>)> = Vec::new();
-    if !ctx.config.privacy_urls.is_empty() {
-        for raw in &ctx.config.privacy_urls {
+    if !ctx.options.privacy_urls.is_empty() {
+        for raw in &ctx.options.privacy_urls {
             match cookie_audit_model::url_norm::parse_start_url(raw) {
                 Ok(url) => wanted.push((url, "--privacy-url".into(), None)),
                 Err(e) => {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cookie_audit_model::LimitKind;
 use cookie_audit_model::url_norm::{host_of, resolve_link};
 use url::Url;
 
@@ -71,7 +72,7 @@ pub struct FetchFailure {
 pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
     let mut hops: Vec<Hop> = Vec::new();
     let mut url = request.url.clone();
-    let max_redirects = ctx.config.max_redirects;
+    let max_redirects = ctx.options.max_redirects;
     loop {
         let response = match send_with_retries(ctx, &url, request.accept).await {
             Ok(r) => r,
@@ -125,7 +126,7 @@ pub async fn fetch(ctx: &CrawlContext, request: FetchRequest<'_>) -> Result<Fetc
             }
             if hops.len() as u32 > max_redirects {
                 ctx.limit(
-                    "max_redirects",
+                    LimitKind::MaxRedirects,
                     format!("a redirect chain longer than {max_redirects} hops was cut"),
                     Some(request.url),
                 );
@@ -156,7 +157,7 @@ async fn finish(
         BodyPolicy::Always => true,
     };
     let body = if read {
-        match response.read_body(ctx.config.max_body_bytes).await {
+        match response.read_body(ctx.options.max_body_bytes).await {
             Ok(body) => {
                 if body.truncated {
                     ctx.body_truncated(&final_url);

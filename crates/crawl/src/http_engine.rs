@@ -2,6 +2,7 @@
 //! but blind to cookies set by JavaScript — the report says so in `limitations`.
 
 use cookie_audit_model::EngineKind;
+use cookie_audit_model::LimitKind;
 use cookie_audit_model::markup::MAX_ATTRIBUTES_PER_TAG;
 use futures::StreamExt;
 use url::Url;
@@ -122,7 +123,7 @@ async fn read_off_the_runtime(
 pub fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
     if let Some(at) = found.truncated_at {
         ctx.limit(
-            "html_attributes",
+            LimitKind::HtmlAttributes,
             format!(
                 "a tag has more than {MAX_ATTRIBUTES_PER_TAG} attributes; the page was read up to byte {at} only"
             ),
@@ -131,7 +132,7 @@ pub fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
     }
     if found.links_dropped > 0 {
         ctx.limit(
-            "links_per_page",
+            LimitKind::LinksPerPage,
             format!(
                 "{} links past the first {MAX_LINKS_PER_PAGE} on the page were not followed",
                 found.links_dropped
@@ -141,7 +142,7 @@ pub fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
     }
     if found.resources_dropped > 0 {
         ctx.limit(
-            "resources_per_page",
+            LimitKind::ResourcesPerPage,
             format!(
                 "{} embedded resources past the first {MAX_RESOURCES_PER_PAGE} on the page were not fetched",
                 found.resources_dropped

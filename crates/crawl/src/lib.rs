@@ -4,6 +4,7 @@
 //! - [`engine`]: the trait an engine implements; [`http_engine`] is the HTTP one (the browser
 //!   engine lives in its own crate).
 //! - [`net`]: the one HTTP client with the SSRF guard; [`fetch`]: redirects followed by hand.
+//! - [`options`]: what a crawl runs with, and the defaults;
 //! - [`ratelimit`]: per-host politeness; [`jar`]: a browser-like cookie jar.
 //! - [`record`]: sightings → observed cookies, through the one Set-Cookie parser.
 //! - [`discover`]: which pages may declare cookies.
@@ -21,6 +22,7 @@ pub mod html;
 pub mod http_engine;
 pub mod jar;
 pub mod net;
+pub mod options;
 pub mod ratelimit;
 pub mod record;
 pub mod robots;
@@ -28,6 +30,7 @@ pub mod scope;
 pub mod sitemap;
 
 pub use context::{CrawlContext, NoProgress, Progress};
-pub use crawler::{CrawlOutcome, DeclarationSource, crawl};
+pub use crawler::{CrawlOutcome, crawl};
 pub use engine::{Engine, PageTask, PageVisit, VisitStatus};
 pub use http_engine::HttpEngine;
+pub use options::{CrawlOptions, NetworkOptions, default_user_agent};

@@ -37,6 +37,9 @@ pub enum Setter<'a> {
     },
     /// JavaScript; the script's URL when known (inline scripts have none).
     Script { script_url: Option<&'a Url> },
+    /// Found only in the browser's cookie jar after a page settled: no response header or script
+    /// write the engine saw explains it.
+    Jar,
 }
 
 #[derive(Debug)]
@@ -63,7 +66,8 @@ type Rank = (bool, bool, u32, String, String);
 struct Aggregate {
     rank: Rank,
     record: CookieRecord,
-    source_http: bool,
+    /// The most direct way it was seen: a response beats a script, a script beats the jar.
+    source: CookieSource,
     set_by: String,
     first_page: String,
     pages: HashSet<u64>,
@@ -149,12 +153,17 @@ impl Recorder {
             path: record.path.clone(),
             malformed,
         };
-        let (set_by, evidence, is_http) = match &setter {
+        let (set_by, evidence, source) = match &setter {
             Setter::Response { url, status, note } => {
                 let mut e = Evidence::new(EvidenceKind::Response, url.as_str());
                 e.status = Some(*status);
                 e.note = note.map(str::to_string);
-                (url.to_string(), e, true)
+                (url.to_string(), e, CookieSource::Http)
+            }
+            Setter::Jar => {
+                let mut e = Evidence::new(EvidenceKind::Page, page.url.as_str());
+                e.note = Some("found in the browser's cookie jar after the page settled".into());
+                (page.url.to_string(), e, CookieSource::Jar)
             }
             Setter::Script { script_url } => {
                 let url = script_url
@@ -164,7 +173,7 @@ impl Recorder {
                 if script_url.is_none() {
                     e.note = Some("inline script or unknown script on this page".into());
                 }
-                (url, e, false)
+                (url, e, CookieSource::Script)
             }
         };
         let rank: Rank = (
@@ -185,7 +194,7 @@ impl Recorder {
         let entry = cookies.entry(key).or_insert_with(|| Aggregate {
             rank: rank.clone(),
             record: record.clone(),
-            source_http: false,
+            source,
             set_by: set_by.clone(),
             first_page: page.url.to_string(),
             pages: HashSet::new(),
@@ -197,7 +206,7 @@ impl Recorder {
             entry.set_by = set_by;
             entry.first_page = page.url.to_string();
         }
-        entry.source_http |= is_http;
+        entry.source = strongest(entry.source, source);
         entry.pages.insert(page_hash);
         for evidence in [page_evidence, evidence] {
             // Keep each piece of evidence once, at its best rank, so the kept set does not
@@ -252,11 +261,7 @@ impl Recorder {
                     same_site: r.same_site,
                     partitioned: r.partitioned,
                     party: Party::of(&r.domain, &self.site_host),
-                    source: if agg.source_http {
-                        CookieSource::Http
-                    } else {
-                        CookieSource::Script
-                    },
+                    source: agg.source,
                     set_by_url: agg.set_by.clone(),
                     first_seen_page: agg.first_page.clone(),
                     pages: agg.pages.len() as u32,
@@ -293,6 +298,16 @@ impl Recorder {
         });
         observed
     }
+}
+
+/// Of two ways a cookie was seen, the one that says most about who set it.
+fn strongest(a: CookieSource, b: CookieSource) -> CookieSource {
+    let rank = |s| match s {
+        CookieSource::Http => 2,
+        CookieSource::Script => 1,
+        CookieSource::Jar => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use cookie_audit_model::LimitKind;
 use robotxt::Robots;
 use tokio::sync::OnceCell;
 use url::Url;
@@ -87,7 +88,7 @@ async fn load(ctx: &CrawlContext, url: &Url) -> Arc<OriginRules> {
             let bytes = f.body.map(|b| b.bytes).unwrap_or_default();
             if bytes.len() > MAX_ROBOTS_BYTES {
                 ctx.limit(
-                    "robots_txt_size",
+                    LimitKind::RobotsTxtSize,
                     format!("robots.txt is larger than {MAX_ROBOTS_BYTES} bytes; only the first part was read"),
                     Some(&robots_url),
                 );

@@ -4,6 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::io::Read;
 
+use cookie_audit_model::LimitKind;
 use cookie_audit_model::url_norm::resolve_link;
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -119,7 +120,7 @@ pub async fn collect(ctx: &CrawlContext, seeds: Vec<Url>, max_urls: usize) -> Ve
         }
         if seen_files.len() > MAX_SITEMAP_FILES {
             ctx.limit(
-                "sitemap_files",
+                LimitKind::SitemapFiles,
                 format!("more than {MAX_SITEMAP_FILES} sitemap files; the rest were not read"),
                 None,
             );
@@ -173,7 +174,7 @@ pub async fn collect(ctx: &CrawlContext, seeds: Vec<Url>, max_urls: usize) -> Ve
             };
             if depth + 1 > MAX_SITEMAP_DEPTH {
                 ctx.limit(
-                    "sitemap_depth",
+                    LimitKind::SitemapDepth,
                     format!("sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH} levels were not followed"),
                     Some(&sitemap_url),
                 );
@@ -184,7 +185,7 @@ pub async fn collect(ctx: &CrawlContext, seeds: Vec<Url>, max_urls: usize) -> Ve
         for loc in file.urls {
             if pages.len() >= max_urls {
                 ctx.limit(
-                    "sitemap_urls",
+                    LimitKind::SitemapUrls,
                     format!("sitemaps list more than {max_urls} URLs; the rest were not queued"),
                     Some(&sitemap_url),
                 );

@@ -103,7 +103,7 @@ async fn bounds_the_calendar_trap_and_the_page_budget() {
             .stats
             .limits_hit
             .iter()
-            .any(|l| l.limit == "max_query_variants")
+            .any(|l| l.limit.as_str() == "max_query_variants")
     );
 
     let server = council::start().await.unwrap();
@@ -117,7 +117,7 @@ async fn bounds_the_calendar_trap_and_the_page_budget() {
             .stats
             .limits_hit
             .iter()
-            .any(|l| l.limit == "max_pages")
+            .any(|l| l.limit.as_str() == "max_pages")
     );
     // Breadth first and deterministic: the start page, then depth-1 pages in URL order.
     assert_eq!(outcome.stats.pages[0].url, server.http_url(COUNCIL, "/"));

@@ -3,18 +3,19 @@
 
 use std::time::{Duration, Instant};
 
+use cookie_audit_crawl::CrawlOptions;
 use cookie_audit_crawl::CrawlOutcome;
 use cookie_audit_fixtures::hostile::{
     ARCHIVE, HOSTILE, HostileSite, MANY_COOKIES, SECRET_VALUE, UNMAPPED,
 };
-use cookie_audit_model::{RejectReason, ScanConfig};
+use cookie_audit_model::RejectReason;
 
 use crate::support::{config, cookie, run};
 
 /// Small waits: every slow trap costs one timeout, and CI has two cores.
-fn hostile_config(site: &HostileSite) -> ScanConfig {
+fn hostile_config(site: &HostileSite) -> CrawlOptions {
     let mut config = config(&site.server);
-    config.timeout_secs = 2;
+    config.timeout = Duration::from_secs(2);
     config.max_pages = 60;
     config.max_body_bytes = 1024 * 1024;
     config
@@ -41,7 +42,7 @@ fn has_limit(outcome: &CrawlOutcome, limit: &str, url_part: &str) -> bool {
         .stats
         .limits_hit
         .iter()
-        .any(|l| l.limit == limit && l.url.as_deref().unwrap_or("").contains(url_part))
+        .any(|l| l.limit.as_str() == limit && l.url.as_deref().unwrap_or("").contains(url_part))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,7 +165,7 @@ async fn every_trap_is_bounded_listed_and_nothing_reaches_the_metadata_service()
             .stats
             .limits_hit
             .iter()
-            .any(|l| l.limit == "frontier_urls"),
+            .any(|l| l.limit.as_str() == "frontier_urls"),
         "{listing}"
     );
     assert!(

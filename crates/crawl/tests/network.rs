@@ -13,7 +13,7 @@ async fn https_start_needs_insecure_for_a_self_signed_certificate() {
     assert!(outcome.stats.pages_visited > 1);
 
     let mut strict = config(&server);
-    strict.insecure = false;
+    strict.network.insecure = false;
     let outcome = run(&url, strict).await;
     let error = outcome
         .start_error

@@ -113,7 +113,7 @@ async fn redirect_loops_and_long_chains_are_cut_and_reported() {
             .stats
             .limits_hit
             .iter()
-            .any(|l| l.limit == "max_redirects")
+            .any(|l| l.limit.as_str() == "max_redirects")
     );
     assert!(
         server.log.count(HOST, "/chain/") <= 12,

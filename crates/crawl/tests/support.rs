@@ -2,17 +2,17 @@
 
 use std::sync::Arc;
 
-use cookie_audit_crawl::{CrawlContext, CrawlOutcome, HttpEngine, NoProgress, crawl};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, CrawlOutcome, HttpEngine, NoProgress, crawl};
 use cookie_audit_fixtures::FixtureServer;
-use cookie_audit_model::{ObservedCookie, ScanConfig};
+use cookie_audit_model::ObservedCookie;
 use url::Url;
 
 /// The fixture's test configuration: offline, every fixture host mapped to 127.0.0.1.
-pub fn config(server: &FixtureServer) -> ScanConfig {
-    server.scan_config()
+pub fn config(server: &FixtureServer) -> CrawlOptions {
+    server.crawl_options()
 }
 
-pub async fn run(start: &str, config: ScanConfig) -> CrawlOutcome {
+pub async fn run(start: &str, config: CrawlOptions) -> CrawlOutcome {
     let start = Url::parse(start).unwrap();
     let ctx = Arc::new(CrawlContext::new(config, start, Box::new(NoProgress)).unwrap());
     crawl(Arc::new(HttpEngine), ctx).await

@@ -28,7 +28,8 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use cookie_audit_model::{
-    Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, ProseMention,
+    Declaration, DeclarationPage, DeclarationSource, DeclarationStatus, DeclaredCookie,
+    ProseMention,
 };
 
 pub use extract::extract_declarations;
@@ -47,18 +48,6 @@ pub struct PageExtraction {
     pub warnings: Vec<String>,
 }
 
-/// A page handed over by the crawler for reading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredPage {
-    pub url: url::Url,
-    /// Why the page was read: `--privacy-url`, the link text that led to it, …
-    pub found_by: String,
-    /// The decoded page, when it could be fetched.
-    pub html: Option<String>,
-    /// Why it could not be fetched or read.
-    pub error: Option<String>,
-}
-
 /// Reads every page, merges duplicates across pages, and builds the report's [`Declaration`].
 ///
 /// Pages are read in the order given. A declaration repeated word for word on a later page (or
@@ -66,7 +55,7 @@ pub struct DeclaredPage {
 /// cookie page) is kept once, with the source where it was first read; each page still reports
 /// how many cookies it declared itself. `status` is `found` when at least one cookie was
 /// declared.
-pub fn read_declaration(pages: &[DeclaredPage]) -> (Declaration, Vec<DeclaredCookie>) {
+pub fn read_declaration(pages: &[DeclarationSource]) -> (Declaration, Vec<DeclaredCookie>) {
     let mut declared: Vec<DeclaredCookie> = Vec::new();
     // Each declaration seen, with the (page, structure) it was first read from.
     let mut seen: HashMap<DeclarationKey, (String, u32)> = HashMap::new();

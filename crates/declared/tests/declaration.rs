@@ -1,14 +1,15 @@
 //! `read_declaration`: several pages into the report's `Declaration`.
 
-use cookie_audit_declared::{DeclaredPage, read_declaration};
+use cookie_audit_declared::read_declaration;
+use cookie_audit_model::DeclarationSource;
 use cookie_audit_model::{DeclarationStatus, MentionKind};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(crate::fixtures::testdata().join(name)).expect("fixture")
 }
 
-fn page(url: &str, found_by: &str, html: Option<String>, error: Option<&str>) -> DeclaredPage {
-    DeclaredPage {
+fn page(url: &str, found_by: &str, html: Option<String>, error: Option<&str>) -> DeclarationSource {
+    DeclarationSource {
         url: url::Url::parse(url).expect("valid URL"),
         found_by: found_by.to_string(),
         html,

@@ -27,15 +27,16 @@ pub use cookie_db::CookieDbStats;
 pub use kb::{KbError, KnowledgeBase, MIN_LITERAL_PREFIX};
 pub use rules::{EXPIRY_LONGER_MIN_SECONDS, EXPIRY_LONGER_RATIO, EXPIRY_SHORTER_RATIO};
 
-/// Everything the diff looks at.
-#[derive(Debug, Clone, Copy)]
+/// Everything the diff looks at. The observed cookies are handed over, not borrowed: the diff
+/// fills each one's `classification` and hands them back in [`DiffOutput::observed`].
+#[derive(Debug, Clone)]
 pub struct DiffInput<'a> {
     /// Host of the start URL; the site's registrable domain comes from it by the Public Suffix
     /// List.
     pub site_host: &'a str,
     pub declaration: &'a Declaration,
     pub declared: &'a [DeclaredCookie],
-    pub observed: &'a [ObservedCookie],
+    pub observed: Vec<ObservedCookie>,
     pub pages_crawled: u32,
 }
 
@@ -47,13 +48,20 @@ pub struct DiffOutput {
     /// The corrected cookie table: observed cookies plus declared rows that are still valid,
     /// grouped by category (strictly necessary first), then by name.
     pub suggested_table: Vec<SuggestedRow>,
-    /// The observed cookies as given, in the same order, each with its `classification` filled.
+    /// The observed cookies as handed in, in the same order, each with its `classification`
+    /// filled.
     pub observed: Vec<ObservedCookie>,
     /// Things in the input the diff could not use (a declared pattern too short to trust, …).
     pub warnings: Vec<String>,
 }
 
 /// Compares a site's declaration with what it was seen to set.
-pub fn diff(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
-    rules::run(input, kb)
+pub fn diff(input: DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
+    let mut output = rules::run(&input, kb);
+    let mut observed = input.observed;
+    for cookie in &mut observed {
+        cookie.classification = kb.classify(&cookie.name, &cookie.domain);
+    }
+    output.observed = observed;
+    output
 }

@@ -110,21 +110,13 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     findings.extend(no_declaration(input, kb, &observed));
     let findings = dedupe_and_sort(findings);
     suggest::sort_table(&mut table);
-    let observed_out = input
-        .observed
-        .iter()
-        .map(|cookie| {
-            let mut cookie = cookie.clone();
-            cookie.classification = kb.classify(&cookie.name, &cookie.domain);
-            cookie
-        })
-        .collect();
     warnings.sort();
     warnings.dedup();
     DiffOutput {
         findings,
         suggested_table: table,
-        observed: observed_out,
+        // Filled by `diff`, which owns the observed cookies.
+        observed: Vec::new(),
         warnings,
     }
 }
@@ -137,7 +129,7 @@ fn finding(
     message: String,
 ) -> Finding {
     Finding {
-        code: code.as_str().to_string(),
+        code,
         kind: code.kind(),
         cookie: cookie.to_string(),
         domain: domain.map(str::to_string),
@@ -165,6 +157,7 @@ fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
         let kind = match cookie.source {
             cookie_audit_model::CookieSource::Http => EvidenceKind::Response,
             cookie_audit_model::CookieSource::Script => EvidenceKind::Script,
+            cookie_audit_model::CookieSource::Jar => EvidenceKind::Page,
         };
         evidence.push(Evidence::new(kind, &cookie.set_by_url));
     }

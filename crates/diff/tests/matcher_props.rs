@@ -14,7 +14,7 @@ fn name() -> impl Strategy<Value = String> {
 fn has(out: &cookie_audit_diff::DiffOutput, code_prefix: &str, cookie: &str) -> bool {
     out.findings
         .iter()
-        .any(|f| f.code.starts_with(code_prefix) && f.cookie == cookie)
+        .any(|f| f.code.as_str().starts_with(code_prefix) && f.cookie == cookie)
 }
 
 proptest! {

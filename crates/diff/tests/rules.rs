@@ -45,7 +45,7 @@ fn undeclared_severity_by_party_category_and_rejection() {
     let undeclared: Vec<(String, Severity)> = out
         .findings
         .iter()
-        .filter(|f| f.code == "undeclared")
+        .filter(|f| f.code.as_str() == "undeclared")
         .map(|f| (f.cookie.clone(), f.severity))
         .collect();
     assert_eq!(
@@ -173,7 +173,7 @@ fn expiry_findings(declared_text: &str, asked: i64) -> Vec<Severity> {
     );
     out.findings
         .iter()
-        .filter(|f| f.code == "misdescribed:expiry")
+        .filter(|f| f.code.as_str() == "misdescribed:expiry")
         .map(|f| f.severity)
         .collect()
 }

@@ -140,11 +140,11 @@ pub fn run_site(
     kb: &KnowledgeBase,
 ) -> DiffOutput {
     diff(
-        &DiffInput {
+        DiffInput {
             site_host: site,
             declaration,
             declared,
-            observed,
+            observed: observed.to_vec(),
             pages_crawled: PAGES,
         },
         kb,
@@ -164,12 +164,16 @@ pub fn run(declared: &[DeclaredCookie], observed: &[ObservedCookie]) -> DiffOutp
 pub fn summary(out: &DiffOutput) -> Vec<(String, String, Severity)> {
     out.findings
         .iter()
-        .map(|f| (f.code.clone(), f.cookie.clone(), f.severity))
+        .map(|f| (f.code.as_str().to_string(), f.cookie.clone(), f.severity))
         .collect()
 }
 
 pub fn only<'a>(out: &'a DiffOutput, code: &str) -> &'a Finding {
-    let hits: Vec<&Finding> = out.findings.iter().filter(|f| f.code == code).collect();
+    let hits: Vec<&Finding> = out
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == code)
+        .collect();
     assert_eq!(
         hits.len(),
         1,

@@ -3,20 +3,45 @@
 //! `docs/findings.md` has one heading per code (a test checks it), so every code a report can
 //! carry is explained somewhere a web editor can read.
 
+use serde::{Deserialize, Serialize};
+
 use crate::report::{FindingField, FindingKind, Severity, StaleReason};
 
-/// Every code a finding can carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Every code a finding can carry. Serialised as its string (`misdescribed:expiry`), the report's
+/// `code` field; a test keeps the serde names and [`FindingCode::as_str`] the same.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum FindingCode {
+    #[serde(rename = "undeclared")]
     Undeclared,
+    #[serde(rename = "stale:not_observed")]
     StaleNotObserved,
+    #[serde(rename = "stale:retired")]
     StaleRetired,
+    #[serde(rename = "misdescribed:expiry")]
     MisdescribedExpiry,
+    #[serde(rename = "misdescribed:persistence")]
     MisdescribedPersistence,
+    #[serde(rename = "misdescribed:domain")]
     MisdescribedDomain,
+    #[serde(rename = "misdescribed:party")]
     MisdescribedParty,
+    #[serde(rename = "misdescribed:category")]
     MisdescribedCategory,
+    #[serde(rename = "misdescribed:name_case")]
     MisdescribedNameCase,
+    #[serde(rename = "no_declaration")]
     NoDeclaration,
 }
 
@@ -161,6 +186,11 @@ mod tests {
                 code.as_str(),
                 expected,
                 "codes are built from the report's own words"
+            );
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().into()),
+                "the wire name is the code"
             );
         }
     }

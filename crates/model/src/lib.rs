@@ -6,7 +6,9 @@
 //! - [`url_norm`]: the one URL normaliser.
 //! - [`expiry`]: the one parser of human expiry text, and its inverse.
 //! - [`findings`]: finding codes.
+//! - [`limits`]: the limits that can cut a crawl short.
 //! - [`redact`]: cookie values as fingerprints.
+//! - [`pages`]: pages handed from one stage to the next (not part of the report).
 //! - [`markup`]: markup no HTML parser should be handed (a tag with 200,000 attributes).
 //!
 //! Nothing here does I/O.
@@ -15,7 +17,9 @@ pub mod cookie_date;
 pub mod domain;
 pub mod expiry;
 pub mod findings;
+pub mod limits;
 pub mod markup;
+pub mod pages;
 pub mod redact;
 pub mod report;
 pub mod set_cookie;
@@ -26,6 +30,8 @@ mod url_norm_props;
 pub use domain::Party;
 pub use expiry::Expiry;
 pub use findings::FindingCode;
+pub use limits::LimitKind;
+pub use pages::DeclarationSource;
 pub use report::*;
 pub use set_cookie::{CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext};
 

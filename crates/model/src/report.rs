@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Party;
 use crate::expiry::Expiry;
+use crate::findings::FindingCode;
+use crate::limits::LimitKind;
 use crate::redact::CookieValue;
 use crate::set_cookie::{Lifetime, Rejection, SameSite};
 
@@ -139,6 +141,33 @@ pub struct ResolveRule {
     pub addr: std::net::IpAddr,
 }
 
+impl ResolveRule {
+    /// `HOST=ADDR` (curl's `HOST:PORT:ADDR` is accepted too, the port ignored: any port maps).
+    /// The error says what is wrong with the value.
+    pub fn parse(value: &str) -> Result<ResolveRule, &'static str> {
+        let (host, addr) = if let Some((host, addr)) = value.split_once('=') {
+            (host, addr)
+        } else {
+            let mut parts = value.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(host), Some(_port), Some(addr)) => (host, addr),
+                _ => return Err("expected HOST=ADDR"),
+            }
+        };
+        let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            return Err("the host is empty");
+        }
+        let addr = addr
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| "ADDR is not an IP address")?;
+        Ok(ResolveRule { host, addr })
+    }
+}
+
 /// The effective options of an audit, after defaults, config file and flags were merged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScanConfig {
@@ -238,8 +267,9 @@ pub struct CrawlError {
 /// A limit that cut the crawl short.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LimitHit {
-    /// The option that set the limit (`max_pages`, `max_body_bytes`, `max_query_variants`, …).
-    pub limit: String,
+    /// The option or built-in cap that set the limit (`max_pages`, `max_body_bytes`,
+    /// `frontier_urls`, …; see docs/crawl.md).
+    pub limit: LimitKind,
     /// What was cut, in words.
     pub detail: String,
     /// Where it was hit, when it was one place.
@@ -376,6 +406,19 @@ pub enum CookieSource {
     Http,
     /// JavaScript (`document.cookie`, CookieStore) — seen only by the browser engine.
     Script,
+    /// Seen only in the browser's cookie jar after a page settled: neither a response header nor
+    /// a script write the engine could attribute (a service worker, a write before the hook ran).
+    Jar,
+}
+
+impl CookieSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieSource::Http => "http",
+            CookieSource::Script => "script",
+            CookieSource::Jar => "jar",
+        }
+    }
 }
 
 /// A cookie the site set, one per (name, domain, path).
@@ -733,7 +776,6 @@ impl StaleReason {
 }
 
 /// How urgent a finding is.
-/// How urgent a finding is.
 #[derive(
     Debug,
     Clone,
@@ -768,7 +810,7 @@ impl Severity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// `undeclared`, `stale:not_observed`, `misdescribed:expiry`, … (see docs/findings.md).
-    pub code: String,
+    pub code: FindingCode,
     /// `undeclared`, `stale` or `misdescribed`.
     pub kind: FindingKind,
     /// The observed cookie's name; for `stale`, the declared name; empty for `no_declaration`.
@@ -921,10 +963,32 @@ pub struct CookieKey {
 )]
 pub struct FindingKey {
     /// The finding's code (`undeclared`, `misdescribed:expiry`, …).
-    pub code: String,
+    pub code: FindingCode,
     /// The cookie it is about.
     pub cookie: String,
     /// The cookie's domain, when the finding has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResolveRule;
+
+    #[test]
+    fn resolve_rules_like_curl() {
+        let r = ResolveRule::parse("WWW.Council.test=127.0.0.1").unwrap();
+        assert_eq!(
+            (r.host.as_str(), r.addr.to_string().as_str()),
+            ("www.council.test", "127.0.0.1")
+        );
+        let r = ResolveRule::parse("a.test:443:[::1]").unwrap();
+        assert_eq!(r.addr.to_string(), "::1");
+        assert_eq!(ResolveRule::parse("a.test"), Err("expected HOST=ADDR"));
+        assert_eq!(
+            ResolveRule::parse("a.test=not-an-ip"),
+            Err("ADDR is not an IP address")
+        );
+        assert_eq!(ResolveRule::parse("=127.0.0.1"), Err("the host is empty"));
+    }
 }

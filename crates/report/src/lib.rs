@@ -17,6 +17,7 @@
 //! Cookie values are printed only when the report carries them (`--show-values`); otherwise the
 //! renderers show the fingerprint (length and short SHA-256) the report has instead.
 
+mod declared;
 mod html;
 mod markdown;
 mod table;
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use cookie_audit_model::{Report, SCHEMA_VERSION};
+
+pub use declared::DeclaredListing;
 
 /// An output format of [`render`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

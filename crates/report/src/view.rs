@@ -7,9 +7,9 @@
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, CookieKey, CookieSource, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind,
-    Finding, FindingCode, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite,
-    Severity, SuggestedRow, SuggestedStatus, Summary,
+    Changes, CookieKey, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind, Finding,
+    FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity, SuggestedRow,
+    SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
@@ -398,8 +398,8 @@ fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
 
 fn finding(f: &Finding) -> FindingView {
     FindingView {
-        code: clean(&f.code),
-        code_description: FindingCode::parse(&f.code).map(FindingCode::description),
+        code: f.code.as_str().to_string(),
+        code_description: Some(f.code.description()),
         severity: f.severity.as_str(),
         cookie: clean(&f.cookie),
         domain: f.domain.as_deref().map(clean),
@@ -519,10 +519,7 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         lifetime: lifetime_words(&o.lifetime),
         flags: flags.join(", "),
         party: o.party.as_str(),
-        source: match o.source {
-            CookieSource::Http => "http",
-            CookieSource::Script => "script",
-        },
+        source: o.source.as_str(),
         set_by_url: clean(&o.set_by_url),
         set_by_href: href(&o.set_by_url),
         first_seen_page: clean(&o.first_seen_page),

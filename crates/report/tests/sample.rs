@@ -159,7 +159,7 @@ struct Found<'a> {
 
 fn finding(f: Found<'_>) -> Finding {
     Finding {
-        code: f.code.as_str().into(),
+        code: f.code,
         kind: f.code.kind(),
         cookie: f.cookie.into(),
         domain: f.domain.map(Into::into),
@@ -597,7 +597,7 @@ fn report_with(show_values: bool) -> Report {
                 error: "HTTP 500 Internal Server Error".into(),
             }],
             limits_hit: vec![LimitHit {
-                limit: "max_query_variants".into(),
+                limit: LimitKind::MaxQueryVariants,
                 detail: "10 distinct query strings followed; 31 more skipped".into(),
                 url: Some("https://www.barnet.gov.uk/events".into()),
             }],
@@ -648,12 +648,12 @@ fn report_with(show_values: bool) -> Report {
                 path: "/".into(),
             }],
             new_findings: vec![FindingKey {
-                code: "undeclared".into(),
+                code: FindingCode::Undeclared,
                 cookie: "YSC".into(),
                 domain: Some("youtube.com".into()),
             }],
             resolved_findings: vec![FindingKey {
-                code: "stale:not_observed".into(),
+                code: FindingCode::StaleNotObserved,
                 cookie: "__utmz".into(),
                 domain: None,
             }],

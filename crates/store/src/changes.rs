@@ -44,7 +44,7 @@ pub fn cookie_key(cookie: &ObservedCookie) -> CookieKey {
 /// wording from one release to the next; the finding is the same.
 pub fn finding_key(finding: &Finding) -> FindingKey {
     FindingKey {
-        code: finding.code.clone(),
+        code: finding.code,
         cookie: finding.cookie.clone(),
         domain: finding.domain.clone(),
     }

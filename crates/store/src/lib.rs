@@ -33,7 +33,7 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cookie_audit_model::{CookieKey, FindingKey, Report, Summary};
+use cookie_audit_model::{CookieKey, FindingCode, FindingKey, Report, Summary};
 use serde::{Deserialize, Serialize};
 
 pub use changes::{changes, cookie_key, declaration_hash, finding_key};
@@ -432,6 +432,20 @@ impl Store {
             sqlite: |c, at| sqlite::rounds::rounds(c, at),
             postgres: |p| p.rounds())
     }
+}
+
+/// A stored finding's identity, `None` for a code this version does not know (written by a newer
+/// one): it cannot be compared, so `changes` leaves it out rather than failing.
+pub(crate) fn finding_key_of_row(
+    code: String,
+    cookie: String,
+    domain: Option<String>,
+) -> Option<FindingKey> {
+    Some(FindingKey {
+        code: FindingCode::parse(&code)?,
+        cookie,
+        domain,
+    })
 }
 
 /// Timestamps are stored as RFC 3339 in UTC with a fixed width in SQLite, so text order is time

@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::redact_set_cookie_line;
 use cookie_audit_model::{
-    CookieSource, DeclarationStatus, DeclaredCookie, Finding, FindingField, ObservedCookie, Report,
-    SameSite, StaleReason, Summary,
+    DeclarationStatus, DeclaredCookie, Finding, FindingField, ObservedCookie, Report, SameSite,
+    StaleReason, Summary,
 };
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
@@ -203,10 +203,6 @@ pub(crate) fn observed_row(run: i64, o: &ObservedCookie) -> Vec<Value<'_>> {
         SameSite::Lax => "lax",
         SameSite::None => "none",
     });
-    let source = match o.source {
-        CookieSource::Http => "http",
-        CookieSource::Script => "script",
-    };
     vec![
         Value::Int(run),
         Value::text(&o.name),
@@ -220,7 +216,7 @@ pub(crate) fn observed_row(run: i64, o: &ObservedCookie) -> Vec<Value<'_>> {
         Value::opt_text(same_site),
         Value::Bool(o.partitioned),
         Value::text(o.party.as_str()),
-        Value::text(source),
+        Value::text(o.source.as_str()),
         Value::text(&o.set_by_url),
         Value::text(&o.first_seen_page),
         Value::Int(o.pages.into()),
@@ -255,7 +251,7 @@ pub(crate) fn finding_row(run: i64, position: usize, f: &Finding) -> Vec<Value<'
     vec![
         Value::Int(run),
         Value::Int(position as i64),
-        Value::text(&f.code),
+        Value::text(f.code.as_str()),
         Value::text(f.kind.as_str()),
         Value::text(&f.cookie),
         Value::opt_text(f.domain.as_deref()),

@@ -1,6 +1,6 @@
 //! `changes` between two runs, through the store as the audit job uses it.
 
-use cookie_audit_model::{Changes, CookieKey, FindingKey, Report};
+use cookie_audit_model::{Changes, CookieKey, FindingCode, FindingKey, Report};
 use cookie_audit_store::{changes, declaration_hash};
 
 use crate::backends::TestDb;
@@ -71,12 +71,12 @@ async fn a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes(db: 
             gone_cookies: vec![],
             new_findings: vec![
                 FindingKey {
-                    code: "undeclared".into(),
+                    code: FindingCode::Undeclared,
                     cookie: "_hjid".into(),
                     domain: Some("council.test".into()),
                 },
                 FindingKey {
-                    code: "undeclared".into(),
+                    code: FindingCode::Undeclared,
                     cookie: "sid".into(),
                     domain: Some("council.test".into()),
                 },
@@ -110,7 +110,7 @@ async fn gone_cookies_and_resolved_findings(db: TestDb) {
     assert_eq!(
         found.resolved_findings,
         vec![FindingKey {
-            code: "undeclared".into(),
+            code: FindingCode::Undeclared,
             cookie: "tracker".into(),
             domain: Some("council.test".into()),
         }]

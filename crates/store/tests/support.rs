@@ -59,7 +59,7 @@ pub fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
 
 pub fn undeclared(name: &str, domain: &str) -> Finding {
     Finding {
-        code: "undeclared".into(),
+        code: FindingCode::Undeclared,
         kind: FindingKind::Undeclared,
         cookie: name.into(),
         domain: Some(domain.into()),
@@ -76,7 +76,7 @@ pub fn undeclared(name: &str, domain: &str) -> Finding {
 
 pub fn stale(name: &str) -> Finding {
     Finding {
-        code: "stale:not_observed".into(),
+        code: FindingCode::StaleNotObserved,
         kind: FindingKind::Stale,
         cookie: name.into(),
         domain: None,

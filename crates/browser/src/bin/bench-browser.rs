@@ -11,10 +11,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cookie_audit_browser::procs::{group_members, total_pss_kib};
-use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
-use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, crawl};
+use cookie_audit_browser::{BrowserEngine, BrowserOptions, BrowserSettings, find_chrome};
+use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, NetworkOptions, NoProgress, crawl};
 use cookie_audit_fixtures::bench;
-use cookie_audit_model::{EngineChoice, FailOn, ResolveRule, ScanConfig, Scope};
+use cookie_audit_model::{ResolveRule, Scope};
 
 fn list(value: &str) -> Vec<u64> {
     value
@@ -58,36 +58,29 @@ async fn main() {
     println!("|---:|---:|---:|---:|---:|---:|");
     for &settle in &settles {
         for &tab_count in &tabs {
-            let config = ScanConfig {
-                engine: EngineChoice::Browser,
+            let config = CrawlOptions {
                 max_pages: pages as u32,
                 max_depth: 50,
-                concurrency: 8,
                 rate: 0.0,
-                timeout_secs: 20,
-                max_resources: 500,
-                max_body_bytes: 5 * 1024 * 1024,
-                max_redirects: 10,
-                max_query_variants: 10,
                 scope: Scope::Host,
                 privacy_urls: vec![start.clone()],
-                resolve: vec![ResolveRule {
-                    host: bench::BENCH_HOST.into(),
-                    addr: "127.0.0.1".parse().expect("an address"),
-                }],
-                insecure: false,
-                offline: true,
-                allow_private: false,
-                user_agent: "cookie-audit-bench".into(),
-                ignore_robots: false,
-                show_values: false,
-                fail_on: FailOn::None,
-                tabs: Some(tab_count as u32),
-                settle_ms: Some(settle),
-                max_time_secs: None,
+                network: NetworkOptions {
+                    resolve: vec![ResolveRule {
+                        host: bench::BENCH_HOST.into(),
+                        addr: "127.0.0.1".parse().expect("an address"),
+                    }],
+                    offline: true,
+                    user_agent: "cookie-audit-bench".into(),
+                    ..NetworkOptions::default()
+                },
+                ..CrawlOptions::default()
+            };
+            let settings = BrowserSettings {
+                tabs: tab_count as u32,
+                settle: Duration::from_millis(settle),
             };
             let engine = Arc::new(
-                BrowserEngine::launch(BrowserOptions::from_config(&config, chrome.clone()))
+                BrowserEngine::launch(BrowserOptions::new(chrome.clone(), &config, &settings))
                     .await
                     .expect("Chromium starts"),
             );

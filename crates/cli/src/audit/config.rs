@@ -10,13 +10,12 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use cookie_audit_model::ScanConfig;
+use cookie_audit_audit::SiteJob;
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
-use url::Url;
 
 use crate::options::{OptionsError, ScanOptions};
 
@@ -32,29 +31,8 @@ const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
 pub struct AuditConfig {
     /// `[defaults]`, with the command line over it: what the webhook client is built from.
     pub defaults: ScanOptions,
-    pub sites: Vec<Site>,
-}
-
-/// One `[[site]]` entry.
-#[derive(Debug, Clone)]
-pub struct Site {
-    /// Its identity in history and its report folder: the `id` key, else the registrable domain.
-    pub id: String,
-    pub url: Url,
-    pub owner: Option<String>,
-    pub contact: Option<String>,
-    pub tags: Vec<String>,
-    /// The options in effect: command line over this entry over `[defaults]`.
-    pub options: ScanOptions,
-    pub config: ScanConfig,
-}
-
-impl Site {
-    /// Sites whose crawls reach the same hosts (one registrable domain) are never audited at
-    /// the same time: each crawl keeps the rate limit, two at once would double it.
-    pub fn politeness_key(&self) -> String {
-        registrable_domain(&host_of(&self.url))
-    }
+    /// Every `[[site]]`, its options the command line over the entry over `[defaults]`.
+    pub sites: Vec<SiteJob>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +53,7 @@ pub enum ConfigError {
     },
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
-    #[error("{0}")]
+    #[error(transparent)]
     CommandLine(OptionsError),
 }
 
@@ -105,7 +83,7 @@ pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> 
 pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
     // Command-line values are checked on their own first, so a bad flag is blamed on the flag and
     // a bad merged value below can only have come from the file.
-    cli.resolve_config().map_err(ConfigError::CommandLine)?;
+    cli.resolve_settings().map_err(ConfigError::CommandLine)?;
     let file = File { text, path };
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
 
@@ -152,7 +130,7 @@ pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, 
         });
     }
 
-    let mut sites: Vec<Site> = Vec::new();
+    let mut sites: Vec<SiteJob> = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     for entry in entries {
         let span = entry.span();
@@ -196,7 +174,7 @@ pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, 
         let effective = cli
             .clone()
             .merged_over(&site_options.clone().merged_over(&defaults));
-        let config = effective.resolve_config().map_err(|e| {
+        let settings = effective.resolve_settings().map_err(|e| {
             let key = match &e {
                 OptionsError::Invalid { option, .. } => *option,
                 OptionsError::Resolve { .. } => "resolve",
@@ -206,14 +184,14 @@ pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, 
                 None => file.at(span.clone(), e.to_string()),
             }
         })?;
-        sites.push(Site {
+        sites.push(SiteJob {
             id,
             url,
             owner: fields.owner,
             contact: fields.contact,
             tags: fields.tags,
-            options: effective,
-            config,
+            settings,
+            cookie_db: effective.cookie_db,
         });
     }
     Ok(AuditConfig {
@@ -372,7 +350,7 @@ fn check_id(id: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::{EngineArg, FailOnArg};
+    use crate::options::FailOnArg;
 
     fn parse_ok(text: &str) -> AuditConfig {
         parse(text, Path::new("conf/audit.toml"), &ScanOptions::default())
@@ -434,18 +412,24 @@ url = "www.lbbd.gov.uk"
             panic!("two sites")
         };
         assert_eq!(barnet.id, "barnet.gov.uk");
-        assert_eq!(barnet.config.max_pages, 20);
-        assert_eq!(barnet.config.rate, 4.0);
+        assert_eq!(barnet.settings.crawl.max_pages, 20);
+        assert_eq!(barnet.settings.crawl.rate, 4.0);
         assert_eq!(
-            barnet.config.privacy_urls,
+            barnet.settings.crawl.privacy_urls,
             ["https://www.barnet.gov.uk/cookies"]
         );
         assert_eq!(barnet.tags, ["london"]);
-        assert_eq!(barnet.options.engine, Some(EngineArg::Http));
+        assert_eq!(
+            barnet.settings.engine,
+            cookie_audit_model::EngineChoice::Http
+        );
         assert_eq!(lbbd.id, "lbbd.gov.uk");
         assert_eq!(lbbd.url.as_str(), "https://www.lbbd.gov.uk/");
-        assert_eq!(lbbd.config.max_pages, 50);
-        assert_eq!(lbbd.config.fail_on, cookie_audit_model::FailOn::Undeclared);
+        assert_eq!(lbbd.settings.crawl.max_pages, 50);
+        assert_eq!(
+            lbbd.settings.fail_on,
+            cookie_audit_model::FailOn::Undeclared
+        );
         assert_eq!(config.defaults.rate, Some(4.0));
     }
 
@@ -535,11 +519,11 @@ url = "www.lbbd.gov.uk"
         );
         let site = &config.sites[0];
         assert_eq!(
-            site.options.cookie_db.as_deref(),
+            site.cookie_db.as_deref(),
             Some(Path::new("conf/data/ocd.csv"))
         );
         assert_eq!(
-            site.options.chrome.as_deref(),
+            site.settings.chrome.as_deref(),
             Some(Path::new("/opt/chrome"))
         );
     }

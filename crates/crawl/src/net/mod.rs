@@ -14,9 +14,9 @@ use std::net::IpAddr;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
+use crate::options::NetworkOptions;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
-use cookie_audit_model::ScanConfig;
 use cookie_audit_model::cookie_date::parse_cookie_date;
 use http::HeaderMap;
 use http::header::{CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER, SET_COOKIE};
@@ -71,14 +71,15 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    pub fn from_config(config: &ScanConfig) -> ClientOptions {
+    /// The client a crawl with these network options and request timeout uses.
+    pub fn new(network: &NetworkOptions, timeout: Duration) -> ClientOptions {
         ClientOptions {
-            timeout: Duration::from_secs(config.timeout_secs.max(1)),
-            user_agent: config.user_agent.clone(),
-            insecure: config.insecure,
-            offline: config.offline,
-            allow_private: config.allow_private,
-            resolve: config
+            timeout: timeout.max(Duration::from_secs(1)),
+            user_agent: network.user_agent.clone(),
+            insecure: network.insecure,
+            offline: network.offline,
+            allow_private: network.allow_private,
+            resolve: network
                 .resolve
                 .iter()
                 .map(|r| (r.host.to_ascii_lowercase(), r.addr))

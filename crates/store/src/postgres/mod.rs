@@ -32,6 +32,7 @@ use crate::record::{self, Placeholder};
 use crate::sqlite::SUMMARY_COLUMNS;
 use crate::{
     Location, OpenOptions, PreviousRun, RoundId, RunId, RunStatus, RunSummary, StoreError,
+    finding_key_of_row,
 };
 
 /// An open PostgreSQL history: a pool of connections.
@@ -474,13 +475,16 @@ async fn keys_of_run(
         .await?
         .iter()
         .map(|r| {
-            Ok(FindingKey {
-                code: r.try_get(0)?,
-                cookie: r.try_get(1)?,
-                domain: r.try_get(2)?,
-            })
+            Ok(finding_key_of_row(
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+            ))
         })
-        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     Ok((cookies, findings))
 }
 

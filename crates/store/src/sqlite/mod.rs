@@ -13,14 +13,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use cookie_audit_model::{CookieKey, FindingKey, Report, Summary};
+use cookie_audit_model::{CookieKey, Report, Summary};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::error::DbError;
 use crate::record::{self, Placeholder};
 use crate::{
-    BUSY_TIMEOUT, Location, PreviousRun, RunId, RunStatus, RunSummary, StoreError, timestamp,
+    BUSY_TIMEOUT, Location, PreviousRun, RunId, RunStatus, RunSummary, StoreError,
+    finding_key_of_row as finding_key, timestamp,
 };
 
 /// An open SQLite history: one connection, taken in turns.
@@ -289,15 +290,14 @@ pub(crate) fn latest_complete_before(
         .prepare("SELECT DISTINCT code, cookie, domain FROM findings WHERE run_id = ?1")
         .and_then(|mut s| {
             s.query_map([id], |r| {
-                Ok(FindingKey {
-                    code: r.get(0)?,
-                    cookie: r.get(1)?,
-                    domain: r.get(2)?,
-                })
+                Ok(finding_key(r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<Result<Vec<_>, _>>()
         })
-        .map_err(|e| sql(at, format!("read the findings of {run}"), e))?;
+        .map_err(|e| sql(at, format!("read the findings of {run}"), e))?
+        .into_iter()
+        .flatten()
+        .collect();
     PreviousRun::from_stored(at, run, started_at, finished_at, hash, cookies, findings).map(Some)
 }
 

@@ -9,12 +9,22 @@
 //! A webhook URL often carries a secret (Slack's and Teams' do, in the path), so messages name
 //! only its origin.
 
-use cookie_audit_crawl::net::{ClientOptions, HttpClient};
+use cookie_audit_crawl::CrawlOptions;
+use cookie_audit_crawl::net::{ClientOptions, FetchError, HttpClient};
 use url::Url;
 
-use crate::audit::summary::SiteSummary;
-use crate::options::ScanOptions;
+use crate::job::summary::SiteSummary;
 
+/// A webhook that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("--webhook: expected an http:// or https:// URL")]
+    NotHttp,
+    #[error("--webhook: could not set up the HTTP client")]
+    Client(#[source] FetchError),
+}
+
+/// Where summaries are POSTed, and the client that POSTs them.
 #[derive(Debug)]
 pub struct Webhook {
     url: Url,
@@ -22,15 +32,14 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    pub fn new(url: &str, options: &ScanOptions) -> anyhow::Result<Webhook> {
+    /// A webhook at `url`, reached with the network options of `defaults`.
+    pub fn new(url: &str, defaults: &CrawlOptions) -> Result<Webhook, WebhookError> {
         let url = Url::parse(url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .ok_or_else(|| {
-                crate::commands::UsageError("--webhook: expected an http:// or https:// URL".into())
-            })?;
-        let config = options.resolve_config()?;
-        let client = HttpClient::new(&ClientOptions::from_config(&config))?;
+            .ok_or(WebhookError::NotHttp)?;
+        let options = ClientOptions::new(&defaults.network, defaults.timeout);
+        let client = HttpClient::new(&options).map_err(WebhookError::Client)?;
         Ok(Webhook { url, client })
     }
 

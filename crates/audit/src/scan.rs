@@ -1,33 +1,40 @@
-//! The pipeline, top to bottom: crawl → declared → diff → report. `scan`, `demo` and `audit` all
-//! run a site through here, so they cannot disagree.
+//! Scan one site, top to bottom: crawl → declared → diff → the report. `scan`, `demo` and the
+//! audit job all call [`scan_site`], so they cannot disagree.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
-use cookie_audit_browser::{BrowserEngine, BrowserOptions, find_chrome};
+use cookie_audit_browser::{BrowserEngine, BrowserError, BrowserOptions, find_chrome};
+use cookie_audit_crawl::net::FetchError;
 use cookie_audit_crawl::{CrawlContext, CrawlOutcome, Engine, HttpEngine, Progress, crawl};
-use cookie_audit_declared::{DeclaredPage, read_declaration};
+use cookie_audit_declared::read_declaration;
 use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{EngineChoice, Report, SCHEMA_VERSION, ScanConfig, Summary};
+use cookie_audit_model::{
+    EngineChoice, FailOn, FindingKind, Report, SCHEMA_VERSION, ScanConfig, Summary,
+};
 use url::Url;
 
-/// A finished audit of one site.
+use crate::settings::ScanSettings;
+
+/// A finished scan of one site.
 #[derive(Debug)]
 pub struct ScanResult {
     pub report: Report,
-    /// The start URL gave no response at all: the report is thin and the exit code is 2.
+    /// The start URL gave no response at all: the report is thin and nothing was audited.
     pub start_error: Option<String>,
 }
 
+/// Why a scan could not run at all. A site that fails page by page is not an error: that is in
+/// the report.
 #[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    #[error("could not set up the HTTP client: {0}")]
-    Client(String),
-    #[error("the browser engine is not available: {0}")]
-    Browser(String),
+pub enum ScanError {
+    #[error("could not set up the HTTP client")]
+    Client(#[source] FetchError),
+    #[error("the browser engine is not available")]
+    Browser(#[source] BrowserError),
 }
 
 /// The engine that runs, after `auto` is resolved.
@@ -39,16 +46,16 @@ pub enum ResolvedEngine {
 }
 
 /// Which engine runs: `auto` is the browser when Chromium is found, else the HTTP engine with a
-/// warning on stderr (the report says what the HTTP engine cannot see in `limitations`).
+/// warning (the report says what the HTTP engine cannot see in `limitations`).
 pub fn resolve_engine(
     choice: EngineChoice,
     chrome: Option<&Path>,
-) -> Result<ResolvedEngine, PipelineError> {
+) -> Result<ResolvedEngine, ScanError> {
     match choice {
         EngineChoice::Http => Ok(ResolvedEngine::Http),
         EngineChoice::Browser => find_chrome(chrome)
             .map(ResolvedEngine::Browser)
-            .map_err(|e| PipelineError::Browser(e.to_string())),
+            .map_err(ScanError::Browser),
         EngineChoice::Auto => match find_chrome(chrome) {
             Ok(path) => Ok(ResolvedEngine::Browser(path)),
             Err(e) => {
@@ -61,39 +68,42 @@ pub fn resolve_engine(
     }
 }
 
-/// Audits one site. `chrome` is `--chrome` (else `$CHROME`, else PATH).
-pub async fn run_scan(
+/// Scans one site: crawls it with the engine the settings ask for, reads its cookie tables,
+/// compares, and assembles the report.
+pub async fn scan_site(
     start_url: Url,
-    config: ScanConfig,
-    chrome: Option<&Path>,
-    kb: Arc<KnowledgeBase>,
+    settings: &ScanSettings,
+    kb: &KnowledgeBase,
     progress: Box<dyn Progress>,
-) -> Result<ScanResult, PipelineError> {
+) -> Result<ScanResult, ScanError> {
     let started_at = Utc::now();
-    let engine = resolve_engine(config.engine, chrome)?;
-    if config.ignore_robots {
+    let engine = resolve_engine(settings.engine, settings.chrome.as_deref())?;
+    if settings.crawl.ignore_robots {
         tracing::warn!("--ignore-robots: robots.txt is not honoured for this crawl");
     }
     let ctx = Arc::new(
-        CrawlContext::new(config.clone(), start_url.clone(), progress)
-            .map_err(|e| PipelineError::Client(e.to_string()))?,
+        CrawlContext::new(settings.crawl.clone(), start_url.clone(), progress)
+            .map_err(ScanError::Client)?,
     );
     let outcome = match engine {
         ResolvedEngine::Http => crawl(Arc::new(HttpEngine), ctx).await,
         ResolvedEngine::Browser(chrome) => {
-            let engine = BrowserEngine::launch(BrowserOptions::from_config(&config, chrome))
-                .await
-                .map_err(|e| PipelineError::Browser(e.to_string()))?;
-            let engine = Arc::new(engine);
+            let options = BrowserOptions::new(chrome, &settings.crawl, &settings.browser);
+            let engine = Arc::new(
+                BrowserEngine::launch(options)
+                    .await
+                    .map_err(ScanError::Browser)?,
+            );
             let outcome = crawl(engine.clone(), ctx).await;
             engine.shutdown().await;
             outcome
         }
     };
-    let report = assemble(start_url, config, started_at, outcome, &kb);
+    let report = assemble(start_url, settings.record(), started_at, outcome, kb);
     Ok(report)
 }
 
+/// The crawl's outcome, read and compared: the report.
 fn assemble(
     start_url: Url,
     config: ScanConfig,
@@ -101,26 +111,15 @@ fn assemble(
     outcome: CrawlOutcome,
     kb: &KnowledgeBase,
 ) -> ScanResult {
-    let pages: Vec<DeclaredPage> = outcome
-        .declaration_sources
-        .into_iter()
-        .map(|s| DeclaredPage {
-            url: s.url,
-            found_by: s.found_by,
-            html: s.html,
-            error: s.error,
-        })
-        .collect();
     // In the order the pages were read (tables, rows, names within a cell): already deterministic.
-    let (declaration, declared) = read_declaration(&pages);
-    drop(pages);
+    let (declaration, declared) = read_declaration(&outcome.declaration_sources);
     let site_host = host_of(&start_url);
     let diffed = diff(
-        &DiffInput {
+        DiffInput {
             site_host: &site_host,
             declaration: &declaration,
             declared: &declared,
-            observed: &outcome.observed,
+            observed: outcome.observed,
             pages_crawled: outcome.stats.pages_visited,
         },
         kb,
@@ -156,14 +155,13 @@ fn assemble(
     }
 }
 
-/// Loads the knowledge base: built-in entries plus an optional Open Cookie Database CSV.
-pub fn knowledge_base(cookie_db: Option<&std::path::Path>) -> anyhow::Result<KnowledgeBase> {
-    let mut kb = KnowledgeBase::builtin();
-    if let Some(path) = cookie_db {
-        let stats = kb
-            .load_cookie_db(path)
-            .map_err(|e| anyhow::anyhow!("--cookie-db {}: {e}", path.display()))?;
-        tracing::info!(?stats, "loaded the cookie database");
-    }
-    Ok(kb)
+/// Whether a finished report has findings at or above `--fail-on` (exit status 1).
+pub fn fails(report: &Report, fail_on: FailOn) -> bool {
+    report.findings.iter().any(|f| match fail_on {
+        FailOn::None => false,
+        FailOn::Undeclared => {
+            matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
+        }
+        FailOn::Any => true,
+    })
 }

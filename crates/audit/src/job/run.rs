@@ -4,35 +4,34 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::NoProgress;
 use cookie_audit_crawl::net::error_chain;
 use cookie_audit_diff::KnowledgeBase;
-use cookie_audit_model::Report;
-use cookie_audit_report::{Format, render, to_json, write_atomic};
+use cookie_audit_report::to_json;
 use cookie_audit_store::{RunId, Store, StoreError, changes};
 
-use crate::audit::config::Site;
-use crate::audit::summary::{SiteStatus, SiteSummary};
-use crate::exit::Exit;
-use crate::pipeline::run_scan;
+use crate::job::SiteJob;
+use crate::job::files::{write_reports, write_stamped};
+use crate::job::summary::{SiteStatus, SiteSummary};
+use crate::scan::{fails, scan_site};
 
 /// What every site's audit shares.
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     /// Shared by every site: SQLite's one connection, taken in turns (each site writes once, at
     /// its end, in one transaction), or PostgreSQL's pool.
-    pub store: Store,
-    pub out_dir: PathBuf,
+    pub(crate) store: Store,
+    pub(crate) out_dir: PathBuf,
     /// Runs begun and not yet completed or failed: what an interrupted audit records as failed.
-    pub in_flight: Mutex<HashSet<RunId>>,
+    pub(crate) in_flight: Mutex<HashSet<RunId>>,
 }
 
 impl Shared {
-    pub fn new(store: Store, out_dir: PathBuf) -> Shared {
+    pub(crate) fn new(store: Store, out_dir: PathBuf) -> Shared {
         Shared {
             store,
             out_dir,
@@ -42,7 +41,7 @@ impl Shared {
 
     /// Records every run still in progress as failed with `why`; returns how many. Called when
     /// the audit is stopped by a signal, so those runs do not stay `running` for ever.
-    pub async fn fail_in_flight(&self, why: &str) -> usize {
+    pub(crate) async fn fail_in_flight(&self, why: &str) -> usize {
         let runs: Vec<RunId> = self
             .in_flight
             .lock()
@@ -61,14 +60,8 @@ impl Shared {
     }
 }
 
-/// The files a complete site's audit wrote.
-struct Written {
-    json: PathBuf,
-    html: PathBuf,
-}
-
 /// Audits one site and says how it went. Never fails: a failure is in the summary.
-pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) -> SiteSummary {
+pub(crate) async fn audit_site(shared: &Shared, site: &SiteJob, kb: &KnowledgeBase) -> SiteSummary {
     let started_at = Utc::now();
     let mut summary = not_yet_audited(site, started_at);
     let (id, url) = (site.id.clone(), site.url.to_string());
@@ -80,7 +73,7 @@ pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) ->
             return summary;
         }
     };
-    summary.run_id = Some(run);
+    summary.run_id = Some(run.0);
     shared
         .in_flight
         .lock()
@@ -107,7 +100,7 @@ pub async fn audit_site(shared: &Shared, site: &Site, kb: Arc<KnowledgeBase>) ->
 }
 
 /// A site's summary before anything is known: failed until proven complete.
-pub fn not_yet_audited(site: &Site, at: DateTime<Utc>) -> SiteSummary {
+pub(crate) fn not_yet_audited(site: &SiteJob, at: DateTime<Utc>) -> SiteSummary {
     SiteSummary {
         site: site.id.clone(),
         url: site.url.to_string(),
@@ -130,20 +123,14 @@ pub fn not_yet_audited(site: &Site, at: DateTime<Utc>) -> SiteSummary {
 
 async fn audit_and_write(
     shared: &Shared,
-    site: &Site,
-    kb: Arc<KnowledgeBase>,
+    site: &SiteJob,
+    kb: &KnowledgeBase,
     run: RunId,
     summary: &mut SiteSummary,
 ) -> Result<(), String> {
-    let scan = run_scan(
-        site.url.clone(),
-        site.config.clone(),
-        site.options.chrome.as_deref(),
-        kb,
-        Box::new(NoProgress),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let scan = scan_site(site.url.clone(), &site.settings, kb, Box::new(NoProgress))
+        .await
+        .map_err(|e| error_chain(&e))?;
     let mut report = scan.report;
     summary.engine = Some(report.engine);
     let dir = shared.out_dir.join(&site.id);
@@ -175,45 +162,10 @@ async fn audit_and_write(
     }
     summary.counts = Some(report.summary.clone());
     summary.changes = report.changes.clone();
-    summary.fails = Exit::for_report(&report, site.config.fail_on) == Exit::Findings;
+    summary.fails = fails(&report, site.settings.fail_on);
     summary.report = Some(written.json);
     summary.html = Some(written.html);
     Ok(())
-}
-
-/// `<dir>/<UTC time>.json`, `latest.json` and `latest.html`, each written atomically; the dated
-/// file first, so `latest.*` never name a run whose own file is missing.
-fn write_reports(dir: &Path, report: &Report) -> Result<Written, String> {
-    let json = to_json(report);
-    let stamped = write_stamped(dir, report.started_at, &json)?;
-    let latest = dir.join("latest.json");
-    write_atomic(&latest, json.as_bytes()).map_err(|e| write_error(&latest, &e))?;
-    let html_path = dir.join("latest.html");
-    let html = render(report, Format::Html, &Default::default());
-    write_atomic(&html_path, html.as_bytes()).map_err(|e| write_error(&html_path, &e))?;
-    Ok(Written {
-        json: stamped,
-        html: html_path,
-    })
-}
-
-/// `<dir>/20250602T090312Z.json`: basic ISO 8601 in UTC, so names sort in time order and hold no
-/// `:`. A second run started in the same second gets `-2`, never overwriting the first.
-fn write_stamped(dir: &Path, at: DateTime<Utc>, json: &str) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
-    let stem = at.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut path = dir.join(format!("{stem}.json"));
-    let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("{stem}-{n}.json"));
-        n += 1;
-    }
-    write_atomic(&path, json.as_bytes()).map_err(|e| write_error(&path, &e))?;
-    Ok(path)
-}
-
-fn write_error(path: &Path, error: &std::io::Error) -> String {
-    format!("could not write {}: {error}", path.display())
 }
 
 /// A database call, its error as the site's message. (The store keeps SQLite's waits off the

@@ -1,0 +1,107 @@
+//! A site's audit runs over time, read from the history database (`cookie-audit history`).
+
+use std::path::PathBuf;
+
+use cookie_audit_model::domain::registrable_domain;
+use cookie_audit_model::url_norm::{host_of, parse_start_url};
+use cookie_audit_store::{Location, RunSummary, Store, StoreError};
+use serde::Serialize;
+
+/// One site's runs, oldest first.
+#[derive(Debug, Serialize)]
+pub struct SiteHistory {
+    /// The site's id in the history.
+    pub site: String,
+    /// The history database read: a path, or a PostgreSQL URL without its password.
+    pub db: String,
+    /// Oldest first.
+    pub runs: Vec<RunSummary>,
+}
+
+/// Why a history could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(
+        "no history database at {}: pass --db PATH, or --config FILE of the audit (the database is beside it)",
+        path.display()
+    )]
+    NoDatabase { path: PathBuf },
+    #[error("no runs of `{given}` in {db}: {}", known_sites(known))]
+    UnknownSite {
+        given: String,
+        db: Location,
+        known: Vec<String>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn known_sites(known: &[String]) -> String {
+    if known.is_empty() {
+        "it has no runs yet".to_string()
+    } else {
+        format!("its sites are: {}", known.join(", "))
+    }
+}
+
+/// The runs of `given` (a site id, a URL or a host name) in the history at `db`: a SQLite file,
+/// or the PostgreSQL database workers share.
+pub async fn site_history(db: &Location, given: &str) -> Result<SiteHistory, HistoryError> {
+    // Opening creates a SQLite file; a mistyped path must not leave an empty one behind.
+    if let Some(path) = db.sqlite_path()
+        && !path.is_file()
+    {
+        return Err(HistoryError::NoDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    let store = Store::open(db).await?;
+    let known = store.sites().await?;
+    let Some(site) = pick_site(given, &known) else {
+        return Err(HistoryError::UnknownSite {
+            given: given.to_string(),
+            db: db.clone(),
+            known,
+        });
+    };
+    let runs = store.history(&site).await?;
+    Ok(SiteHistory {
+        site,
+        db: db.to_string(),
+        runs,
+    })
+}
+
+/// The site as stored: its id as given, else the registrable domain of a URL or host name
+/// (`https://www.barnet.gov.uk/` finds `barnet.gov.uk`).
+fn pick_site(given: &str, known: &[String]) -> Option<String> {
+    if known.iter().any(|k| k == given) {
+        return Some(given.to_string());
+    }
+    let url = parse_start_url(given).ok()?;
+    let domain = registrable_domain(&host_of(&url));
+    known.iter().find(|k| **k == domain).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_is_found_by_id_url_or_host() {
+        let known = vec!["barnet-libraries".to_string(), "barnet.gov.uk".to_string()];
+        assert_eq!(
+            pick_site("barnet-libraries", &known).as_deref(),
+            Some("barnet-libraries")
+        );
+        assert_eq!(
+            pick_site("https://www.barnet.gov.uk/council", &known).as_deref(),
+            Some("barnet.gov.uk")
+        );
+        assert_eq!(
+            pick_site("forms.barnet.gov.uk", &known).as_deref(),
+            Some("barnet.gov.uk")
+        );
+        assert_eq!(pick_site("lbbd.gov.uk", &known), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! cookie-audit as a library: scan one site, or audit many as a job.
+//!
+//! The pipeline reads top to bottom — crawl → declared → diff → report/store — and this crate is
+//! where it is assembled, so that the binary, tests, benchmarks and future workers all "scan a
+//! site" through one call:
+//!
+//! - [`settings`]: what a scan runs with ([`ScanSettings`]), and the report's record of it.
+//! - [`scan`]: [`scan_site`], one site through the pipeline into a [`Report`](cookie_audit_model::Report).
+//! - [`page`]: [`read_page`], one declaration page fetched or rendered on its own.
+//! - [`knowledge`]: the knowledge base, built in plus `--cookie-db`.
+//! - [`history`]: a site's runs over time.
+//! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
+//!   its summary contract.
+//!
+//! **Invariant:** nothing here parses arguments or prints; errors are typed, and a site that fails
+//! page by page is data in its report, not an error.
+
+pub mod history;
+pub mod job;
+pub mod knowledge;
+pub mod page;
+pub mod scan;
+pub mod settings;
+
+pub use history::{HistoryError, SiteHistory, site_history};
+pub use job::summary::{AuditSummary, SiteStatus, SiteSummary, WebhookFailure};
+pub use job::webhook::{Webhook, WebhookError};
+pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit};
+pub use knowledge::{KnowledgeError, load_knowledge_base};
+pub use page::{PageError, read_page};
+pub use scan::{ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site};
+pub use settings::ScanSettings;

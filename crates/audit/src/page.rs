@@ -1,0 +1,98 @@
+//! One declaration page, fetched or rendered on its own (`cookie-audit declared URL`): the page a
+//! table reader is tried on without crawling the site.
+
+use std::sync::Arc;
+
+use cookie_audit_browser::{BrowserEngine, BrowserOptions};
+use cookie_audit_crawl::fetch::{ACCEPT_HTML, BodyPolicy, FetchRequest, fetch};
+use cookie_audit_crawl::record::PageRef;
+use cookie_audit_crawl::{CrawlContext, Engine, NoProgress, PageTask};
+use url::Url;
+
+use crate::scan::{ResolvedEngine, ScanError, resolve_engine};
+use crate::settings::ScanSettings;
+
+/// A page that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Setup(#[from] ScanError),
+    #[error("{url} could not be read: {reason}")]
+    Unreadable { url: Url, reason: String },
+}
+
+/// The page at `url` as the engine of `settings` sees it: as served (HTTP engine) or as a
+/// visitor's browser renders it (a Cookiebot table exists only after its script ran). Returns
+/// the URL after redirects and the decoded HTML.
+pub async fn read_page(url: &Url, settings: &ScanSettings) -> Result<(Url, String), PageError> {
+    let engine = resolve_engine(settings.engine, settings.chrome.as_deref())?;
+    let ctx = CrawlContext::new(settings.crawl.clone(), url.clone(), Box::new(NoProgress))
+        .map_err(ScanError::Client)?;
+    match engine {
+        ResolvedEngine::Http => fetch_page(&ctx, url).await,
+        ResolvedEngine::Browser(chrome) => {
+            let options = BrowserOptions::new(chrome, &settings.crawl, &settings.browser);
+            render_page(&ctx, url, options).await
+        }
+    }
+}
+
+async fn fetch_page(ctx: &CrawlContext, url: &Url) -> Result<(Url, String), PageError> {
+    let unreadable = |reason: String| PageError::Unreadable {
+        url: url.clone(),
+        reason,
+    };
+    let fetched = fetch(
+        ctx,
+        FetchRequest {
+            url,
+            accept: ACCEPT_HTML,
+            body: BodyPolicy::IfHtml,
+            page: None,
+        },
+    )
+    .await
+    .map_err(|f| unreadable(f.error.to_string()))?;
+    if fetched.status >= 400 {
+        return Err(unreadable(format!("HTTP {}", fetched.status)));
+    }
+    let Some(body) = fetched.body else {
+        return Err(unreadable(format!(
+            "not an HTML page ({})",
+            fetched.content_type.unwrap_or_default()
+        )));
+    };
+    let html = cookie_audit_crawl::html::decode(&body.bytes, fetched.content_type.as_deref());
+    Ok((fetched.final_url, html))
+}
+
+async fn render_page(
+    ctx: &CrawlContext,
+    url: &Url,
+    options: BrowserOptions,
+) -> Result<(Url, String), PageError> {
+    let engine = Arc::new(
+        BrowserEngine::launch(options)
+            .await
+            .map_err(ScanError::Browser)?,
+    );
+    let task = PageTask {
+        page: PageRef {
+            url: url.clone(),
+            depth: 0,
+        },
+        keep_html: true,
+    };
+    let visit = engine.visit(task, ctx).await;
+    engine.shutdown().await;
+    if let Some(problem) = visit.problem() {
+        return Err(PageError::Unreadable {
+            url: url.clone(),
+            reason: problem,
+        });
+    }
+    Ok((
+        visit.final_url.unwrap_or_else(|| url.clone()),
+        visit.html.unwrap_or_default(),
+    ))
+}

@@ -1,0 +1,4 @@
+//! The audit library's integration tests, in one binary.
+
+mod contract;
+mod docs;
