@@ -9,8 +9,8 @@ use cookie_audit_fixtures::partition::Partition;
 use cookie_audit_fixtures::postgres::{TestPostgres, url_for};
 use cookie_audit_fixtures::raw::{Behaviour, RawServer};
 use cookie_audit_store::{
-    Claim, ClaimRequest, Lease, Location, OpenOptions, RoundId, RunStatus, SCHEMA_VERSION, Store,
-    StoreError,
+    Claim, ClaimRequest, Lease, LeaseLost, Location, OpenOptions, RoundId, RunStatus,
+    SCHEMA_VERSION, Store, StoreError,
 };
 
 use crate::backends::{Backend, TestDb, fresh_postgres_database};
@@ -267,4 +267,42 @@ async fn both_backends_have_the_same_tables_and_columns() {
     );
     assert_eq!(a, b);
     assert!(a["runs"].contains(&"heartbeat_at".to_string()));
+}
+
+/// A worker cut off from the database for longer than its lease is told so by its heartbeat
+/// keeper: by then another worker may hold the site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_cut_off_for_a_whole_lease_says_the_lease_expired() {
+    let url = fresh_postgres_database().await;
+    let database = url.rsplit('/').next().unwrap().to_string();
+    let upstream = format!("127.0.0.1:{}", TestPostgres::shared().port());
+    let link = Partition::start(upstream.parse().unwrap()).await.unwrap();
+    let store = Store::open_with(
+        Location::parse(&url_for(link.port(), &database)),
+        impatient(),
+    )
+    .await
+    .unwrap();
+    let Claim::Won { run, .. } = store.claim(&claim_of("a.test")).await.unwrap() else {
+        panic!("a fresh round's claim is won");
+    };
+    let lease = Lease::new(Duration::from_millis(1_200));
+    let mut heartbeat = store.keep_alive(run, lease);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(heartbeat.lost().is_none(), "renewed while the link is up");
+
+    link.cut();
+    let lost = tokio::time::timeout(Duration::from_secs(15), heartbeat.until_lost())
+        .await
+        .expect("the keeper gives up within a renewal's timeout after the lease");
+    let LeaseLost::Expired {
+        run: lost_run,
+        last_error,
+    } = &lost
+    else {
+        panic!("{lost}");
+    };
+    assert_eq!(*lost_run, run);
+    assert!(last_error.is_unavailable(), "{last_error}");
+    assert!(lost.to_string().contains("ran out"), "{lost}");
 }
