@@ -21,17 +21,26 @@ pub struct SiteHistory {
 /// Why a history could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
+    /// No file at the path (opening would create an empty database).
     #[error(
         "no history database at {}: pass --db PATH, or --config FILE of the audit (the database is beside it)",
         path.display()
     )]
-    NoDatabase { path: PathBuf },
+    NoDatabase {
+        /// The path looked at.
+        path: PathBuf,
+    },
+    /// The database has no runs of that site.
     #[error("no runs of `{given}` in {db}: {}", known_sites(known))]
     UnknownSite {
+        /// The site as the user gave it.
         given: String,
+        /// The database read.
         db: Location,
+        /// The sites it does have.
         known: Vec<String>,
     },
+    /// The database could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

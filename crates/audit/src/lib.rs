@@ -15,6 +15,8 @@
 //! **Invariant:** nothing here parses arguments or prints; errors are typed, and a site that fails
 //! page by page is data in its report, not an error.
 
+#![warn(missing_docs)]
+
 pub mod history;
 pub mod job;
 pub mod knowledge;

@@ -15,10 +15,17 @@ use crate::settings::ScanSettings;
 /// A page that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
+    /// The engine could not start.
     #[error(transparent)]
     Setup(#[from] ScanError),
+    /// The page gave no HTML to read.
     #[error("{url} could not be read: {reason}")]
-    Unreadable { url: Url, reason: String },
+    Unreadable {
+        /// The page.
+        url: Url,
+        /// Why, in words (HTTP 404, not an HTML page, …).
+        reason: String,
+    },
 }
 
 /// The page at `url` as the engine of `settings` sees it: as served (HTTP engine) or as a

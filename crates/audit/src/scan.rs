@@ -22,6 +22,7 @@ use crate::settings::ScanSettings;
 /// A finished scan of one site.
 #[derive(Debug)]
 pub struct ScanResult {
+    /// The report, complete for what could be crawled.
     pub report: Report,
     /// The start URL gave no response at all: the report is thin and nothing was audited.
     pub start_error: Option<String>,
@@ -31,8 +32,10 @@ pub struct ScanResult {
 /// the report.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    /// The HTTP client could not be built (TLS roots, options).
     #[error("could not set up the HTTP client")]
     Client(#[source] FetchError),
+    /// Chromium could not be found or started.
     #[error("the browser engine is not available")]
     Browser(#[source] BrowserError),
 }
@@ -40,6 +43,7 @@ pub enum ScanError {
 /// The engine that runs, after `auto` is resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolvedEngine {
+    /// The HTTP engine.
     Http,
     /// The browser engine with the Chromium to run.
     Browser(PathBuf),
@@ -60,7 +64,8 @@ pub fn resolve_engine(
             Ok(path) => Ok(ResolvedEngine::Browser(path)),
             Err(e) => {
                 tracing::warn!(
-                    "--engine auto: using the HTTP engine, so cookies set by JavaScript are not observed ({e})"
+                    "--engine auto: using the HTTP engine, so cookies set by JavaScript are not observed ({})",
+                    cookie_audit_model::error_chain(&e)
                 );
                 Ok(ResolvedEngine::Http)
             }

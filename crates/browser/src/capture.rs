@@ -15,6 +15,7 @@ use chromiumoxide::cdp::browser_protocol::network::EventResponseReceivedExtraInf
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::CrawlContext;
 use cookie_audit_crawl::record::{PageRef, Setter};
+use cookie_audit_model::CookieKey;
 use cookie_audit_model::cookie_date::parse_cookie_date;
 use cookie_audit_model::set_cookie::{
     CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext,
@@ -28,17 +29,6 @@ use crate::tap::RawEvent;
 
 /// The name of the function the hook calls for every `document.cookie` write.
 pub(crate) const BINDING: &str = "__cookieAuditWrite";
-
-/// A cookie's identity in the report.
-pub(crate) type Key = (String, String, String);
-
-pub(crate) fn key_of(record: &CookieRecord) -> Key {
-    (
-        record.name.clone(),
-        record.domain.clone(),
-        record.path.clone(),
-    )
-}
 
 /// The `Set-Cookie` part of one `responseReceivedExtraInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,26 +190,26 @@ pub(crate) struct Capture {
 
 impl Capture {
     /// Starts a capture for a navigation whose main request has id `loader_id`.
-    pub fn new(loader_id: Option<String>) -> Capture {
+    pub(crate) fn new(loader_id: Option<String>) -> Capture {
         Capture {
             main_request: loader_id,
             ..Capture::default()
         }
     }
 
-    pub fn main_request(&self) -> Option<&str> {
+    pub(crate) fn main_request(&self) -> Option<&str> {
         self.main_request.as_deref()
     }
 
     /// The main document's last status from its raw headers, for a response the browser did
     /// not go on to show (a download).
-    pub fn main_extra_status(&self) -> Option<u16> {
+    pub(crate) fn main_extra_status(&self) -> Option<u16> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         chain.extras.last().map(|e| e.status).filter(|s| *s > 0)
     }
 
     /// The last URL the main document requested: where a failed navigation stopped.
-    pub fn main_last_url(&self) -> Option<Url> {
+    pub(crate) fn main_last_url(&self) -> Option<Url> {
         let chain = self.chains.get(self.main_request.as_deref()?)?;
         Url::parse(chain.requested.last()?).ok()
     }
@@ -227,7 +217,7 @@ impl Capture {
     /// `host:port` of everything the page asked for (every request and redirect hop, and every
     /// WebSocket), with default ports filled in: what the guard proxy's refusals are matched
     /// against, since it sees only the host and port of a tunnel.
-    pub fn asked_authorities(&self) -> HashSet<String> {
+    pub(crate) fn asked_authorities(&self) -> HashSet<String> {
         self.chains
             .values()
             .flat_map(|chain| chain.requested.iter())
@@ -244,7 +234,7 @@ impl Capture {
     }
 
     /// Takes one event.
-    pub fn push(&mut self, event: &RawEvent) {
+    pub(crate) fn push(&mut self, event: &RawEvent) {
         let p = &event.params;
         let request_id = p.get("requestId").and_then(Value::as_str).unwrap_or("");
         let is_main = self.main_request.as_deref() == Some(request_id);
@@ -390,12 +380,12 @@ impl Capture {
     }
 
     /// Records what arrived into the recorder; returns the keys recorded.
-    pub fn record(
+    pub(crate) fn record(
         &self,
         ctx: &CrawlContext,
         page: &PageRef,
         received_at: DateTime<Utc>,
-    ) -> Vec<Key> {
+    ) -> Vec<CookieKey> {
         let mut keys = Vec::new();
         for (url, status, note, extra) in self.responses() {
             let server_date = extra.date.as_deref().and_then(parse_cookie_date);
@@ -419,7 +409,7 @@ impl Capture {
                 {
                     record.rejected = Some(browser_rejection(reasons));
                 }
-                keys.push(key_of(&record));
+                keys.push(record.key());
                 ctx.recorder.record(
                     page,
                     record,
@@ -451,7 +441,7 @@ impl Capture {
                 server_date: None,
                 received_at,
             };
-            keys.push(key_of(&interpret_set_cookie(&write.line, &cookie_ctx)));
+            keys.push(interpret_set_cookie(&write.line, &cookie_ctx).key());
             ctx.recorder
                 .record_script_write(page, &document, &write.line, script.as_ref());
         }

@@ -15,7 +15,7 @@ use cookie_audit_crawl::record::{PageRef, Setter};
 use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, PageTask, PageVisit, VisitStatus};
 use cookie_audit_model::set_cookie::CookieRecord;
 use cookie_audit_model::url_norm::host_of;
-use cookie_audit_model::{BrowserInfo, EngineKind, LimitKind, ResolveRule};
+use cookie_audit_model::{BrowserInfo, CookieKey, EngineKind, LimitKind, ResolveRule};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore, mpsc};
@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::capture::{BINDING, Capture, Key, jar_record, key_of};
+use crate::capture::{BINDING, Capture, jar_record};
 use crate::error::{BrowserError, CallError};
 use crate::launch::{ChromeProcess, LaunchOptions};
 use crate::proxy::{MAX_REFUSALS_LISTED, Proxy};
@@ -300,9 +300,9 @@ pub struct BrowserEngine {
     tabs: Semaphore,
     info: BrowserInfo,
     /// Cookies recorded from headers or script writes, over the whole crawl.
-    accounted: Mutex<HashSet<Key>>,
+    accounted: Mutex<HashSet<CookieKey>>,
     /// Cookies seen only in the jar so far, with the first page (crawl order) they were seen on.
-    jar_only: Mutex<BTreeMap<Key, (PageRef, CookieRecord)>>,
+    jar_only: Mutex<BTreeMap<CookieKey, (PageRef, CookieRecord)>>,
     restarts: AtomicU32,
 }
 
@@ -807,7 +807,7 @@ impl BrowserEngine {
             let Some(record) = jar_record(cookie, now) else {
                 continue;
             };
-            let key = key_of(&record);
+            let key = record.key();
             if accounted.contains(&key) {
                 continue;
             }

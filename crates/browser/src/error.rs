@@ -12,12 +12,12 @@ pub enum BrowserError {
     NotFound,
     #[error("{path} is not an executable file (from {origin})")]
     NotExecutable { path: PathBuf, origin: &'static str },
-    #[error("could not prepare the browser profile in {path}: {source}")]
+    #[error("could not prepare the browser profile in {path}")]
     Profile {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("could not start {path}: {source}")]
+    #[error("could not start {path}")]
     Spawn {
         path: PathBuf,
         source: std::io::Error,
@@ -32,7 +32,7 @@ pub enum BrowserError {
     Connect { url: String, reason: String },
     #[error("DevTools command {method} failed: {reason}")]
     Command { method: String, reason: String },
-    #[error("could not start the browser's guard proxy on 127.0.0.1: {source}")]
+    #[error("could not start the browser's guard proxy on 127.0.0.1")]
     Proxy { source: std::io::Error },
 }
 

@@ -141,7 +141,7 @@ impl Shared {
     }
 
     fn note_failure(&self, authority: &str, url: Url, error: &DialError) {
-        let reason = error.to_string();
+        let reason = cookie_audit_model::error_chain(error);
         tracing::debug!(%url, %reason, refused = error.is_refusal(), "the browser's proxy did not connect");
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         if log.failures.len() >= MAX_FAILURES_REMEMBERED {
@@ -173,7 +173,7 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     /// Listens on 127.0.0.1 (an ephemeral port). `connect_timeout` bounds each upstream connect.
-    pub async fn start(guard: Guard, connect_timeout: Duration) -> std::io::Result<Proxy> {
+    pub(crate) async fn start(guard: Guard, connect_timeout: Duration) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let addr = listener.local_addr()?;
         let connector = GuardConnector {
@@ -209,7 +209,7 @@ impl Proxy {
     }
 
     /// The proxy's address, for `--proxy-server`.
-    pub fn addr(&self) -> SocketAddr {
+    pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
     }
 
@@ -217,7 +217,7 @@ impl Proxy {
     /// `Capture::asked_authorities`); the rest stay for the page that asked for them. The proxy
     /// serves every tab and Chromium's own background traffic alike, and only a page's requests
     /// belong in the site's report.
-    pub fn claim_refusals(&self, asked: &HashSet<String>) -> Vec<Refusal> {
+    pub(crate) fn claim_refusals(&self, asked: &HashSet<String>) -> Vec<Refusal> {
         let mut log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
         let (claimed, left) = std::mem::take(&mut log.pending)
             .into_iter()
@@ -228,13 +228,13 @@ impl Proxy {
 
     /// Takes every refusal no page claimed, and how many refused requests were past
     /// [`MAX_REFUSALS_LISTED`] (in all).
-    pub fn take_unclaimed(&self) -> (Vec<Refusal>, u64) {
+    pub(crate) fn take_unclaimed(&self) -> (Vec<Refusal>, u64) {
         let mut log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
         (std::mem::take(&mut log.pending), log.unlisted)
     }
 
     /// Why the proxy last failed to open a tunnel to `url`'s host and port, if it did.
-    pub fn tunnel_failure(&self, url: &Url) -> Option<String> {
+    pub(crate) fn tunnel_failure(&self, url: &Url) -> Option<String> {
         let key = authority_key(url)?;
         let log = self.shared.log.lock().unwrap_or_else(|e| e.into_inner());
         log.failures.get(&key).cloned()
@@ -362,7 +362,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
             .await
         {
             Err(error)
-                if cookie_audit_crawl::net::error_chain(&error)
+                if cookie_audit_model::error_chain(&error)
                     .contains("invalid HTTP header parsed") =>
             {
                 shared.note_skipped_header_lines(&url);
@@ -387,7 +387,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
             let dial = find_dial_error(&error);
             let error = dial.cloned().unwrap_or_else(|| DialError::Connect {
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-                reason: cookie_audit_crawl::net::error_chain(&error),
+                reason: cookie_audit_model::error_chain(&error),
             });
             if dial.is_some() {
                 shared.note_failure(&authority_key(&url).unwrap_or_default(), url, &error);
@@ -396,7 +396,7 @@ async fn forward(shared: Arc<Shared>, mut request: Request<Incoming>) -> Respons
                 // Connected, then the upstream failed (reset, malformed response).
                 let reason = format!(
                     "the request failed: {}",
-                    cookie_audit_crawl::net::error_chain(&error)
+                    cookie_audit_model::error_chain(&error)
                 );
                 tracing::debug!(%url, %reason, "the browser's proxy could not forward a request");
                 text_response(StatusCode::BAD_GATEWAY, &reason)
@@ -460,7 +460,7 @@ fn verdict_response(error: &DialError) -> Response<ProxyBody> {
     } else {
         StatusCode::BAD_GATEWAY
     };
-    text_response(status, &error.to_string())
+    text_response(status, &cookie_audit_model::error_chain(error))
 }
 
 fn bad_request(reason: &str) -> Response<ProxyBody> {

@@ -82,7 +82,7 @@ impl Drop for Tap {
 
 impl Tap {
     /// Listens on loopback for chromiumoxide and relays to `upstream` once it connects.
-    pub async fn start(upstream: &str) -> Result<Tap, BrowserError> {
+    pub(crate) async fn start(upstream: &str) -> Result<Tap, BrowserError> {
         let err = |reason: String| BrowserError::Connect {
             url: upstream.to_string(),
             reason,
@@ -130,12 +130,12 @@ impl Tap {
     }
 
     /// Whether the connection to Chromium is gone (the browser exited or crashed).
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
     }
 
     /// Routes the events of `session_id` (`""`: browser-level events) to the returned receiver.
-    pub fn subscribe(&self, session_id: &str) -> mpsc::UnboundedReceiver<RawEvent> {
+    pub(crate) fn subscribe(&self, session_id: &str) -> mpsc::UnboundedReceiver<RawEvent> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.routes
             .lock()
@@ -144,7 +144,7 @@ impl Tap {
         rx
     }
 
-    pub fn unsubscribe(&self, session_id: &str) {
+    pub(crate) fn unsubscribe(&self, session_id: &str) {
         self.routes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -153,7 +153,7 @@ impl Tap {
 
     /// Sends a command (to a tab's session, or to the browser with `None`) and returns its raw
     /// result.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         session_id: Option<&str>,
         method: &str,

@@ -9,7 +9,7 @@ use cookie_audit_model::ObservedCookie;
 use cookie_audit_model::url_norm::parse_start_url;
 
 /// The browser, or a failure that says how to get one: these tests never skip.
-pub fn chrome() -> std::path::PathBuf {
+pub(crate) fn chrome() -> std::path::PathBuf {
     find_chrome(None).unwrap_or_else(|e| {
         panic!("the browser tests need Chromium: {e}. On Debian/Ubuntu: `apt-get install chromium`")
     })
@@ -17,13 +17,13 @@ pub fn chrome() -> std::path::PathBuf {
 
 /// What a browser test crawls with.
 #[derive(Debug, Clone)]
-pub struct TestScan {
+pub(crate) struct TestScan {
     pub crawl: CrawlOptions,
     pub browser: BrowserSettings,
 }
 
 /// A browser crawl of a fixture: offline, its hosts mapped, fast.
-pub fn config(server: &FixtureServer, settle_ms: u64) -> TestScan {
+pub(crate) fn config(server: &FixtureServer, settle_ms: u64) -> TestScan {
     TestScan {
         crawl: CrawlOptions {
             max_pages: 60,
@@ -38,14 +38,14 @@ pub fn config(server: &FixtureServer, settle_ms: u64) -> TestScan {
 }
 
 /// `RUST_LOG=cookie_audit_browser=debug` shows what the engine does.
-pub fn logs() {
+pub(crate) fn logs() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()
         .try_init();
 }
 
-pub async fn launch(config: &TestScan) -> Arc<BrowserEngine> {
+pub(crate) async fn launch(config: &TestScan) -> Arc<BrowserEngine> {
     logs();
     Arc::new(
         BrowserEngine::launch(BrowserOptions::new(
@@ -59,14 +59,14 @@ pub async fn launch(config: &TestScan) -> Arc<BrowserEngine> {
 }
 
 /// Crawls `start` with the browser engine and shuts the browser down.
-pub async fn crawl_with_browser(start: &str, config: TestScan) -> CrawlOutcome {
+pub(crate) async fn crawl_with_browser(start: &str, config: TestScan) -> CrawlOutcome {
     let engine = launch(&config).await;
     let outcome = crawl_with(engine.clone(), start, config.crawl).await;
     cookie_audit_crawl::Engine::shutdown(&*engine).await;
     outcome
 }
 
-pub async fn crawl_with<E: cookie_audit_crawl::Engine>(
+pub(crate) async fn crawl_with<E: cookie_audit_crawl::Engine>(
     engine: Arc<E>,
     start: &str,
     config: CrawlOptions,
@@ -76,7 +76,7 @@ pub async fn crawl_with<E: cookie_audit_crawl::Engine>(
     crawl(engine, ctx).await
 }
 
-pub fn find<'a>(observed: &'a [ObservedCookie], name: &str) -> &'a ObservedCookie {
+pub(crate) fn find<'a>(observed: &'a [ObservedCookie], name: &str) -> &'a ObservedCookie {
     observed.iter().find(|c| c.name == name).unwrap_or_else(|| {
         let names: Vec<&str> = observed.iter().map(|c| c.name.as_str()).collect();
         panic!("{name} was not observed; observed: {names:?}")

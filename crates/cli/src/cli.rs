@@ -18,7 +18,7 @@ use crate::options::ScanOptions;
     after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; \
         2 usage error or nothing could be audited."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -32,7 +32,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Crawl a site and audit its cookies against its cookie table
     Scan(ScanArgs),
     /// Serve the bundled fixture council site on loopback and scan it (no internet needed; the
@@ -49,7 +49,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// The site's start URL (https:// is assumed when no scheme is given)
     pub url: String,
 
@@ -61,7 +61,7 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub(crate) struct OutputArgs {
     /// Output on stdout [default: table on a terminal, json otherwise]
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
@@ -72,7 +72,7 @@ pub struct OutputArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     Json,
     Table,
     Markdown,
@@ -81,7 +81,7 @@ pub enum FormatArg {
 }
 
 impl FormatArg {
-    pub fn format(self) -> cookie_audit_report::Format {
+    pub(crate) fn format(self) -> cookie_audit_report::Format {
         use cookie_audit_report::Format;
         match self {
             FormatArg::Json => Format::Json,
@@ -94,7 +94,7 @@ impl FormatArg {
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Any scan option (`--engine browser`, `--tabs`, `--max-pages`, …); the fixture's host
     /// mappings, `--offline` and `--insecure` are always added
     #[command(flatten)]
@@ -109,7 +109,7 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct DeclaredArgs {
+pub(crate) struct DeclaredArgs {
     /// A URL to fetch, or a local HTML file
     pub source: String,
 
@@ -122,13 +122,13 @@ pub struct DeclaredArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DeclaredFormat {
+pub(crate) enum DeclaredFormat {
     Json,
     Table,
 }
 
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A JSON report written by `scan --out` or `audit`
     pub file: PathBuf,
 
@@ -142,8 +142,8 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
-    /// The audit config: [defaults] and [[site]] entries (see config/audit.example.toml)
+pub(crate) struct AuditArgs {
+    /// The audit config: `[defaults]` and `[[site]]` entries (see config/audit.example.toml)
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
 
@@ -173,7 +173,7 @@ pub struct AuditArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// The site: its id (registrable domain, or the `id` of its [[site]]), or any URL or host of it
     pub site: String,
 
@@ -192,7 +192,7 @@ pub struct HistoryArgs {
 
 /// Output of the list commands (`audit`'s summary, `history`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     Table,
     Json,
 }

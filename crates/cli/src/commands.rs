@@ -16,12 +16,9 @@ use crate::output::{emit, print, terminal_options, write_file};
 use crate::progress;
 
 /// `cookie-audit scan URL`.
-pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
-    let start = parse_start_url(&args.url).map_err(|e| UsageError(format!("{}: {e}", args.url)))?;
-    let settings = args
-        .options
-        .resolve_settings()
-        .map_err(|e| UsageError(e.to_string()))?;
+pub(crate) async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
+    let start = parse_start_url(&args.url).with_context(|| args.url.clone())?;
+    let settings = args.options.resolve_settings()?;
     let kb = load_knowledge_base(args.options.cookie_db.as_deref())?;
     let result = scan_site(start.clone(), &settings, &kb, progress::for_terminal(quiet)).await?;
     emit(&result.report, &args.output)?;
@@ -33,7 +30,7 @@ pub async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit demo`: the fixture council on loopback, scanned offline.
-pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     let server = cookie_audit_fixtures::council::start()
         .await
         .context("could not start the fixture site on 127.0.0.1")?;
@@ -52,9 +49,7 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     options.resolve.extend(server.resolve_args());
     options.offline = Some(true);
     options.insecure = Some(true);
-    let settings = options
-        .resolve_settings()
-        .map_err(|e| UsageError(e.to_string()))?;
+    let settings = options.resolve_settings()?;
     let kb = load_knowledge_base(options.cookie_db.as_deref())?;
     let start = parse_start_url(&start_url)?;
     let result = scan_site(start, &settings, &kb, progress::for_terminal(quiet)).await?;
@@ -71,7 +66,7 @@ pub async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit declared URL|FILE`.
-pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
     let path = std::path::Path::new(&args.source);
     let (source_url, html) = if path.is_file() {
         let bytes =
@@ -82,11 +77,8 @@ pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
         (url, cookie_audit_crawl::html::decode(&bytes, None))
     } else {
         let url = parse_start_url(&args.source)
-            .map_err(|e| UsageError(format!("{}: {e} (and no such file)", args.source)))?;
-        let settings = args
-            .options
-            .resolve_settings()
-            .map_err(|e| UsageError(e.to_string()))?;
+            .with_context(|| format!("{} (not a file either)", args.source))?;
+        let settings = args.options.resolve_settings()?;
         read_page(&url, &settings).await?
     };
     let extraction = extract_declarations(&html, &source_url);
@@ -115,7 +107,7 @@ pub async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
 }
 
 /// `cookie-audit report FILE --format …`.
-pub fn report(args: ReportArgs) -> anyhow::Result<Exit> {
+pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     let report = read_report_file(&args.file)?;
     let rendered = render(&report, args.format.format(), &terminal_options());
     match &args.out {
@@ -124,8 +116,3 @@ pub fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     }
     Ok(Exit::Clean)
 }
-
-/// A mistake in how the command was called: exit 2 with the message.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);

@@ -3,7 +3,7 @@
 use cookie_audit_model::{FailOn, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// The audit ran and no finding reached `--fail-on`.
     Clean = 0,
     /// Findings at or above `--fail-on`.
@@ -15,7 +15,7 @@ pub enum Exit {
 
 impl Exit {
     /// The exit for a finished report under `--fail-on`.
-    pub fn for_report(report: &Report, fail_on: FailOn) -> Exit {
+    pub(crate) fn for_report(report: &Report, fail_on: FailOn) -> Exit {
         if cookie_audit_audit::fails(report, fail_on) {
             Exit::Findings
         } else {
@@ -23,7 +23,7 @@ impl Exit {
         }
     }
 
-    pub fn code(self) -> std::process::ExitCode {
+    pub(crate) fn code(self) -> std::process::ExitCode {
         std::process::ExitCode::from(self as u8)
     }
 }

@@ -11,7 +11,7 @@ use crate::cli::{HistoryArgs, ListFormat};
 use crate::exit::Exit;
 use crate::output::print;
 
-pub async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     let db = match (&args.db, &args.config) {
         // A path, or the URL of a PostgreSQL history shared by workers.
         (Some(db), _) => match db.to_str() {

@@ -1,6 +1,8 @@
 //! The scan options: one struct shared by the `scan` flags and the audit TOML (`[defaults]` and
-//! each `[[site]]`), every field optional, one place that supplies defaults ([`Defaults`]) and one
-//! merge that names every field, so the compiler catches a forgotten one. CLI beats file.
+//! each `[[site]]`), every field optional, and one merge that names every field, so the compiler
+//! catches a forgotten one. CLI beats file. Defaults are not here: each lives with the runtime
+//! type it belongs to (`CrawlOptions::default()`, `BrowserSettings::default()`), and
+//! [`ScanOptions::resolve_settings`] fills what was not given from them.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum EngineArg {
+pub(crate) enum EngineArg {
     Http,
     Browser,
     Auto,
@@ -22,14 +24,14 @@ pub enum EngineArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ScopeArg {
+pub(crate) enum ScopeArg {
     Registrable,
     Host,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FailOnArg {
+pub(crate) enum FailOnArg {
     None,
     Undeclared,
     Any,
@@ -38,7 +40,7 @@ pub enum FailOnArg {
 /// How to scan a site. Flag names are the TOML keys in snake_case (`--max-pages` = `max_pages`).
 #[derive(Debug, Clone, Default, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScanOptions {
+pub(crate) struct ScanOptions {
     /// Engine: `http` (fast, no JavaScript), `browser` (headless Chromium), `auto` [default: auto]
     #[arg(long, value_enum)]
     pub engine: Option<EngineArg>,
@@ -146,7 +148,7 @@ pub struct ScanOptions {
 // `--insecure=false` overrides a config file's `insecure = true`.
 impl ScanOptions {
     /// `self` with every field `other` sets replaced: CLI over site over defaults.
-    pub fn merged_over(self, base: &ScanOptions) -> ScanOptions {
+    pub(crate) fn merged_over(self, base: &ScanOptions) -> ScanOptions {
         let base = base.clone();
         ScanOptions {
             engine: self.engine.or(base.engine),
@@ -187,7 +189,7 @@ impl ScanOptions {
 
     /// The effective settings: defaults (held by the runtime types themselves) for everything
     /// unset, `--resolve` parsed, values checked.
-    pub fn resolve_settings(&self) -> Result<ScanSettings, OptionsError> {
+    pub(crate) fn resolve_settings(&self) -> Result<ScanSettings, OptionsError> {
         self.check()?;
         let resolve = self
             .resolve
@@ -293,7 +295,7 @@ impl FailOnArg {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum OptionsError {
+pub(crate) enum OptionsError {
     #[error("--resolve {value:?}: {reason}")]
     Resolve { value: String, reason: String },
     #[error("--{}: {reason}", option.replace('_', "-"))]

@@ -10,7 +10,7 @@ use cookie_audit_report::{Format, RenderOptions, render, to_json, write_atomic};
 use crate::cli::OutputArgs;
 
 /// Terminal rendering options: colour unless `NO_COLOR`, width from `COLUMNS`.
-pub fn terminal_options() -> RenderOptions {
+pub(crate) fn terminal_options() -> RenderOptions {
     let terminal = std::io::stdout().is_terminal();
     RenderOptions {
         color: terminal && std::env::var_os("NO_COLOR").is_none(),
@@ -25,7 +25,7 @@ pub fn terminal_options() -> RenderOptions {
 
 /// Writes `--out` and prints the chosen format. With `--out` and no `--format`, stdout gets the
 /// table on a terminal and nothing otherwise (the JSON is in the file).
-pub fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
+pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
     if let Some(path) = &output.out {
         write_file(path, to_json(report).as_bytes())?;
     }
@@ -43,12 +43,12 @@ pub fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
 }
 
 /// Writes a file atomically, with the path in the error.
-pub fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     write_atomic(path, contents).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
-pub fn print(text: &str) -> anyhow::Result<()> {
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| {
         if !text.ends_with('\n') {

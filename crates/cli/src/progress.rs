@@ -25,7 +25,7 @@ impl Drop for Bar {
 }
 
 /// A bar when stderr is a terminal and not `--quiet`.
-pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
+pub(crate) fn for_terminal(quiet: bool) -> Box<dyn Progress> {
     if quiet || !std::io::stderr().is_terminal() {
         return Box::new(NoProgress);
     }
@@ -39,7 +39,7 @@ pub fn for_terminal(quiet: bool) -> Box<dyn Progress> {
 
 /// The first SIGTERM or SIGINT, by name. Pending for ever if the handlers cannot be installed
 /// (the default action then applies, as before).
-pub async fn interrupted() -> &'static str {
+pub(crate) async fn interrupted() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),

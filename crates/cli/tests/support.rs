@@ -4,10 +4,10 @@ use std::process::{Command, Output};
 
 use cookie_audit_fixtures::FixtureServer;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_cookie-audit");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_cookie-audit");
 
 /// `cookie-audit scan URL` with the fixture's hosts mapped, offline, no rate limit.
-pub fn scan(server: &FixtureServer, url: &str, extra: &[&str]) -> Output {
+pub(crate) fn scan(server: &FixtureServer, url: &str, extra: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.arg("scan").arg(url).args([
         "--engine",
@@ -27,16 +27,16 @@ pub fn scan(server: &FixtureServer, url: &str, extra: &[&str]) -> Output {
     cmd.output().expect("the binary runs")
 }
 
-pub fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Starts the council fixture on a runtime of its own that lives as long as the test.
-pub fn council() -> (tokio::runtime::Runtime, FixtureServer) {
+pub(crate) fn council() -> (tokio::runtime::Runtime, FixtureServer) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

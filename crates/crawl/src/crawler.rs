@@ -19,16 +19,17 @@ use crate::context::CrawlContext;
 use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS};
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::frontier::{Admission, Frontier};
+use crate::html::Link;
 use crate::record::PageRef;
 use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
 
 /// Page URLs taken from sitemaps, at most this many times `--max-pages`.
-pub const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
+pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// URLs the frontier remembers, this many times `--max-pages` (and at least
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
-pub const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
-pub const MIN_FRONTIER_URLS: usize = 10_000;
+pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
+pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
 
 #[derive(Debug)]
 pub struct CrawlOutcome {
@@ -49,55 +50,135 @@ struct Visited {
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
 pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOutcome {
-    let options = ctx.options.clone();
-    let start = ctx.site.start_url.clone();
-    let mut scope = CrawlScope::new(options.scope, &start);
-    let mut frontier = Frontier::new(options.max_query_variants).max_urls(
-        (options.max_pages as usize)
-            .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
-            .max(MIN_FRONTIER_URLS),
-    );
-    let mut candidates = Candidates::default();
-    let mut kept_html: HashMap<Url, String> = HashMap::new();
-    let mut pages: Vec<VisitedPage> = Vec::new();
-    let mut robots_disallowed = 0u32;
-    let mut pages_failed = 0u32;
-    let mut start_error = None;
+    let mut state = CrawlState::new(&ctx);
     // robots.txt is the loop's business: fetched once per origin, honoured unless --ignore-robots.
-    let robots = RobotsCache::new(!options.ignore_robots);
-
+    let robots = RobotsCache::new(!ctx.options.ignore_robots);
     // --max-time: after it no new page is visited; pages in flight finish (each bounded by the
     // timeout) and the declaration pages are still read, so the report is complete for what was
     // crawled.
-    let deadline = options
+    let deadline = ctx
+        .options
         .max_time
         .map(|limit| tokio::time::Instant::now() + limit);
-    let mut not_visited_in_time = 0usize;
-
-    frontier.mark_seen(&start);
-    let mut levels: Vec<Vec<Url>> = vec![vec![start.clone()]];
-    // Sitemap pages are queued one level below the start page.
-    let seeds = sitemap_seeds(&ctx, &robots, &start).await;
-    let max_sitemap_urls = (options.max_pages as usize)
-        .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
-        .max(100);
-    let sitemap_pages = crate::sitemap::collect(&ctx, seeds, max_sitemap_urls).await;
-    let mut level_one = Vec::new();
-    for url in sitemap_pages {
-        if scope.contains(&url) && frontier.admit(&url) == Admission::New {
-            level_one.push(url);
-        }
-    }
-    levels.push(level_one);
+    state.queue_sitemap_pages(&ctx, &robots).await;
 
     let mut depth = 0u32;
-    while (depth as usize) < levels.len() {
-        let mut level = std::mem::take(&mut levels[depth as usize]);
-        if level.is_empty() {
-            depth += 1;
-            continue;
+    while (depth as usize) < state.levels.len() {
+        let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
+            break;
+        };
+        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
+        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
+        state.not_visited_in_time += late;
+        for visited in visited {
+            state.record_visit(&ctx, visited, depth);
         }
-        if depth > options.max_depth {
+        // Only pages that can still be chosen keep their HTML.
+        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
+        state.kept_html.retain(|url, _| keep.contains(url));
+        depth += 1;
+        if past(deadline) {
+            state.not_visited_in_time += state
+                .levels
+                .iter()
+                .skip(depth as usize)
+                .map(Vec::len)
+                .sum::<usize>();
+            break;
+        }
+    }
+    if let Some(limit) = ctx.options.max_time
+        && past(deadline)
+    {
+        ctx.limit(
+            LimitKind::MaxTime,
+            format!(
+                "the crawl visited no new page after --max-time {}s; {} queued pages were not visited",
+                limit.as_secs(),
+                state.not_visited_in_time
+            ),
+            None,
+        );
+    }
+
+    // Declaration pages are read outside the page budget and listed in the report's
+    // `declaration.pages`, not among the crawled pages.
+    let kept_html = std::mem::take(&mut state.kept_html);
+    let declaration_sources =
+        read_declaration_pages(&engine, &ctx, &state.candidates, kept_html).await;
+    engine.crawl_finished(&ctx).await;
+    state.finish(engine.as_ref(), &ctx, declaration_sources)
+}
+
+/// What the loop knows as it goes: where it may go, what it has queued and visited, and the
+/// pages that may declare cookies.
+struct CrawlState {
+    start: Url,
+    scope: CrawlScope,
+    frontier: Frontier,
+    candidates: Candidates,
+    kept_html: HashMap<Url, String>,
+    /// Pages to visit, by depth.
+    levels: Vec<Vec<Url>>,
+    pages: Vec<VisitedPage>,
+    robots_disallowed: u32,
+    pages_failed: u32,
+    not_visited_in_time: usize,
+    start_error: Option<String>,
+}
+
+impl CrawlState {
+    fn new(ctx: &CrawlContext) -> CrawlState {
+        let options = &ctx.options;
+        let start = ctx.site.start_url.clone();
+        let mut frontier = Frontier::new(options.max_query_variants).max_urls(
+            (options.max_pages as usize)
+                .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
+                .max(MIN_FRONTIER_URLS),
+        );
+        frontier.mark_seen(&start);
+        CrawlState {
+            scope: CrawlScope::new(options.scope, &start),
+            frontier,
+            candidates: Candidates::default(),
+            kept_html: HashMap::new(),
+            levels: vec![vec![start.clone()]],
+            start,
+            pages: Vec::new(),
+            robots_disallowed: 0,
+            pages_failed: 0,
+            not_visited_in_time: 0,
+            start_error: None,
+        }
+    }
+
+    /// Sitemap pages are queued one level below the start page.
+    async fn queue_sitemap_pages(&mut self, ctx: &CrawlContext, robots: &RobotsCache) {
+        let seeds = sitemap_seeds(ctx, robots, &self.start).await;
+        let max_sitemap_urls = (ctx.options.max_pages as usize)
+            .saturating_mul(SITEMAP_URLS_PER_PAGE_BUDGET)
+            .max(100);
+        let sitemap_pages = crate::sitemap::collect(ctx, seeds, max_sitemap_urls).await;
+        let mut level_one = Vec::new();
+        for url in sitemap_pages {
+            if self.scope.contains(&url) && self.frontier.admit(&url) == Admission::New {
+                level_one.push(url);
+            }
+        }
+        self.levels.push(level_one);
+    }
+
+    /// The pages of `depth` that may be visited: robots.txt, `--max-depth` and `--max-pages`
+    /// applied, in URL order. `None` when the crawl goes no deeper.
+    async fn admit_level(
+        &mut self,
+        ctx: &CrawlContext,
+        robots: &RobotsCache,
+        depth: u32,
+    ) -> Option<Vec<Url>> {
+        let options = &ctx.options;
+        let mut level = std::mem::take(&mut self.levels[depth as usize]);
+        if !level.is_empty() && depth > options.max_depth {
             ctx.limit(
                 LimitKind::MaxDepth,
                 format!(
@@ -107,20 +188,20 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
                 ),
                 None,
             );
-            break;
+            return None;
         }
         level.sort();
         level.dedup();
         let mut allowed = Vec::with_capacity(level.len());
         for url in level {
             // The start page is what the user asked for: it is read whatever robots.txt says.
-            if depth == 0 || robots.allows(&ctx, &url).await {
+            if depth == 0 || robots.allows(ctx, &url).await {
                 allowed.push(url);
             } else {
-                robots_disallowed += 1;
+                self.robots_disallowed += 1;
             }
         }
-        let remaining = (options.max_pages as usize).saturating_sub(pages.len());
+        let remaining = (options.max_pages as usize).saturating_sub(self.pages.len());
         if allowed.len() > remaining {
             ctx.limit(
                 LimitKind::MaxPages,
@@ -133,132 +214,117 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
             );
             allowed.truncate(remaining);
         }
-        let keep = html_to_keep(&candidates, &ctx.options.privacy_urls, &start);
-        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
-        not_visited_in_time += late;
-        for Visited { task, visit } in visited {
-            let url = task.page.url.clone();
-            pages.push(VisitedPage {
-                url: url.to_string(),
-                depth,
-                status: visit.status,
-            });
-            ctx.progress
-                .page_done(&url, pages.len() as u32, options.max_pages);
-            match &visit.outcome {
-                VisitStatus::Failed { error } => {
-                    pages_failed += 1;
-                    ctx.error(&url, error);
-                    if depth == 0 && visit.status.is_none() {
-                        start_error = Some(error.clone());
-                    }
+        Some(allowed)
+    }
+
+    /// A visited page: listed, its failure recorded, its HTML kept if wanted, its links queued.
+    fn record_visit(&mut self, ctx: &CrawlContext, visited: Visited, depth: u32) {
+        let Visited { task, visit } = visited;
+        let url = task.page.url;
+        self.pages.push(VisitedPage {
+            url: url.to_string(),
+            depth,
+            status: visit.status,
+        });
+        ctx.progress
+            .page_done(&url, self.pages.len() as u32, ctx.options.max_pages);
+        match &visit.outcome {
+            VisitStatus::Failed { error } => {
+                self.pages_failed += 1;
+                ctx.error(&url, error);
+                if depth == 0 && visit.status.is_none() {
+                    self.start_error = Some(error.clone());
                 }
-                VisitStatus::HttpError => {
-                    pages_failed += 1;
-                    ctx.error(&url, format!("HTTP {}", visit.status.unwrap_or_default()));
-                }
-                VisitStatus::NotHtml { content_type } => {
-                    tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
-                }
-                VisitStatus::Loaded => {}
             }
-            let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
-            if depth == 0 && !scope.contains(&base) {
-                // The start URL moved (to www., or to a new domain): the site is where it went.
-                scope.admit(&base);
+            VisitStatus::HttpError => {
+                self.pages_failed += 1;
+                ctx.error(&url, format!("HTTP {}", visit.status.unwrap_or_default()));
             }
-            if let Some(final_url) = &visit.final_url {
-                frontier.mark_seen(final_url);
+            VisitStatus::NotHtml { content_type } => {
+                tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
             }
-            if let Some(html) = visit.html {
-                kept_html.insert(url.clone(), html);
-            }
-            if !scope.contains(&base) {
-                continue;
-            }
+            VisitStatus::Loaded => {}
+        }
+        let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
+        if depth == 0 && !self.scope.contains(&base) {
+            // The start URL moved (to www., or to a new domain): the site is where it went.
+            self.scope.admit(&base);
+        }
+        if let Some(final_url) = &visit.final_url {
+            self.frontier.mark_seen(final_url);
+        }
+        if let Some(html) = visit.html {
+            self.kept_html.insert(url, html);
+        }
+        if self.scope.contains(&base) {
             for link in visit.links {
-                if !scope.contains(&link.url) {
-                    continue;
-                }
-                candidates.offer(&base, depth, &link.text, &link.url);
-                match frontier.admit(&link.url) {
-                    Admission::New => {
-                        while levels.len() <= depth as usize + 1 {
-                            levels.push(Vec::new());
-                        }
-                        levels[depth as usize + 1].push(link.url);
-                    }
-                    Admission::QueryCapped => ctx.limit(
-                        LimitKind::MaxQueryVariants,
-                        format!(
-                            "{} has more than --max-query-variants {} query strings; the rest were not followed",
-                            link.url.path(),
-                            options.max_query_variants
-                        ),
-                        Some(&path_only(&link.url)),
-                    ),
-                    Admission::Full => ctx.limit(
-                        LimitKind::FrontierUrls,
-                        format!(
-                            "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
-                            options.max_pages
-                        ),
-                        None,
-                    ),
-                    Admission::Seen => {}
-                }
+                self.follow(ctx, &base, depth, link);
             }
         }
-        // Only pages that can still be chosen keep their HTML.
-        let keep = html_to_keep(&candidates, &ctx.options.privacy_urls, &start);
-        kept_html.retain(|url, _| keep.contains(url));
-        depth += 1;
-        if past(deadline) {
-            not_visited_in_time += levels
-                .iter()
-                .skip(depth as usize)
-                .map(Vec::len)
-                .sum::<usize>();
-            break;
+    }
+
+    /// A link on a page of `depth`: offered as a declaration page, queued one level down if new.
+    fn follow(&mut self, ctx: &CrawlContext, base: &Url, depth: u32, link: Link) {
+        if !self.scope.contains(&link.url) {
+            return;
+        }
+        self.candidates.offer(base, depth, &link.text, &link.url);
+        match self.frontier.admit(&link.url) {
+            Admission::New => {
+                while self.levels.len() <= depth as usize + 1 {
+                    self.levels.push(Vec::new());
+                }
+                self.levels[depth as usize + 1].push(link.url);
+            }
+            Admission::QueryCapped => ctx.limit(
+                LimitKind::MaxQueryVariants,
+                format!(
+                    "{} has more than --max-query-variants {} query strings; the rest were not followed",
+                    link.url.path(),
+                    ctx.options.max_query_variants
+                ),
+                Some(&path_only(&link.url)),
+            ),
+            Admission::Full => ctx.limit(
+                LimitKind::FrontierUrls,
+                format!(
+                    "the crawl had queued as many URLs as --max-pages {} could ever use; links to new pages were not queued",
+                    ctx.options.max_pages
+                ),
+                None,
+            ),
+            Admission::Seen => {}
         }
     }
-    if let Some(limit) = options.max_time
-        && past(deadline)
-    {
-        let secs = limit.as_secs();
-        ctx.limit(
-            LimitKind::MaxTime,
-            format!(
-                "the crawl visited no new page after --max-time {secs}s; {not_visited_in_time} queued pages were not visited"
-            ),
-            None,
-        );
-    }
 
-    // Declaration pages are read outside the page budget and listed in the report's
-    // `declaration.pages`, not among the crawled pages.
-    let declaration_sources = read_declaration_pages(&engine, &ctx, &candidates, kept_html).await;
-    engine.crawl_finished(&ctx).await;
-
-    pages.sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
-    let (errors, limits_hit) = ctx.take_problems();
-    let stats = CrawlStats {
-        pages_visited: pages.len() as u32,
-        pages_failed,
-        resources_fetched: ctx.resources_fetched(),
-        robots_disallowed,
-        errors,
-        limits_hit,
-        pages,
-    };
-    CrawlOutcome {
-        engine: engine.kind(),
-        stats,
-        observed: ctx.recorder.finish(),
-        declaration_sources,
-        start_error,
-        limitations: engine.limitations(),
-        browser: engine.browser_info(),
+    /// The outcome, once the declaration pages are read and the engine has finished.
+    fn finish<E: Engine>(
+        mut self,
+        engine: &E,
+        ctx: &CrawlContext,
+        declaration_sources: Vec<DeclarationSource>,
+    ) -> CrawlOutcome {
+        self.pages
+            .sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
+        let (errors, limits_hit) = ctx.take_problems();
+        let stats = CrawlStats {
+            pages_visited: self.pages.len() as u32,
+            pages_failed: self.pages_failed,
+            resources_fetched: ctx.resources_fetched(),
+            robots_disallowed: self.robots_disallowed,
+            errors,
+            limits_hit,
+            pages: self.pages,
+        };
+        CrawlOutcome {
+            engine: engine.kind(),
+            stats,
+            observed: ctx.recorder.finish(),
+            declaration_sources,
+            start_error: self.start_error,
+            limitations: engine.limitations(),
+            browser: engine.browser_info(),
+        }
     }
 }
 

@@ -9,21 +9,21 @@ use std::collections::HashMap;
 use url::Url;
 
 /// Declaration pages read at most (cookie pages, privacy pages and one-hop cookie pages).
-pub const MAX_DECLARATION_PAGES: usize = 6;
+pub(crate) const MAX_DECLARATION_PAGES: usize = 6;
 /// Cookie-page candidates read.
-pub const MAX_COOKIE_PAGES: usize = 3;
+pub(crate) const MAX_COOKIE_PAGES: usize = 3;
 /// Privacy-page candidates read.
-pub const MAX_PRIVACY_PAGES: usize = 2;
+pub(crate) const MAX_PRIVACY_PAGES: usize = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CandidateKind {
+pub(crate) enum CandidateKind {
     Cookie,
     Privacy,
 }
 
 /// A link that may lead to a declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub url: Url,
     pub kind: CandidateKind,
     pub score: u32,
@@ -34,7 +34,7 @@ pub struct Candidate {
 }
 
 /// Scores a link. `None` when it does not look like a cookie or privacy page.
-pub fn score_link(text: &str, url: &Url) -> Option<(CandidateKind, u32)> {
+pub(crate) fn score_link(text: &str, url: &Url) -> Option<(CandidateKind, u32)> {
     let text = text.to_lowercase();
     let path = url.path().to_lowercase();
     let text_cookie = text.contains("cookie");
@@ -64,12 +64,12 @@ pub fn score_link(text: &str, url: &Url) -> Option<(CandidateKind, u32)> {
 
 /// Collects candidates from every page's links; the best sighting of each URL wins.
 #[derive(Debug, Default)]
-pub struct Candidates {
+pub(crate) struct Candidates {
     by_url: HashMap<Url, Candidate>,
 }
 
 impl Candidates {
-    pub fn offer(&mut self, page_url: &Url, depth: u32, text: &str, url: &Url) {
+    pub(crate) fn offer(&mut self, page_url: &Url, depth: u32, text: &str, url: &Url) {
         if url == page_url {
             // A "Cookie settings" button (href="#") points back at its own page.
             return;
@@ -98,7 +98,7 @@ impl Candidates {
     }
 
     /// The candidates to read, best first: cookie pages, then privacy pages.
-    pub fn best(&self) -> Vec<Candidate> {
+    pub(crate) fn best(&self) -> Vec<Candidate> {
         let mut all: Vec<&Candidate> = self.by_url.values().collect();
         all.sort_by_key(|a| rank(a));
         let cookies = all
@@ -111,10 +111,6 @@ impl Candidates {
             .take(MAX_PRIVACY_PAGES);
         cookies.chain(privacy).map(|c| (*c).clone()).collect()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_url.is_empty()
-    }
 }
 
 fn rank(c: &Candidate) -> (std::cmp::Reverse<u32>, u32, String) {
@@ -122,13 +118,7 @@ fn rank(c: &Candidate) -> (std::cmp::Reverse<u32>, u32, String) {
 }
 
 /// Paths tried when no page links to a cookie or privacy page at all.
-pub const WELL_KNOWN_PATHS: [&str; 3] = ["/cookies", "/cookie-policy", "/privacy"];
-
-impl Candidates {
-    pub fn contains(&self, url: &Url) -> bool {
-        self.by_url.contains_key(url)
-    }
-}
+pub(crate) const WELL_KNOWN_PATHS: [&str; 3] = ["/cookies", "/cookie-policy", "/privacy"];
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use url::Url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// New: queue it.
     New,
     /// Seen before.
@@ -21,7 +21,7 @@ pub enum Admission {
 }
 
 #[derive(Debug)]
-pub struct Frontier {
+pub(crate) struct Frontier {
     seen: HashSet<Url>,
     query_variants: HashMap<(String, String), u32>,
     max_query_variants: u32,
@@ -29,7 +29,7 @@ pub struct Frontier {
 }
 
 impl Frontier {
-    pub fn new(max_query_variants: u32) -> Frontier {
+    pub(crate) fn new(max_query_variants: u32) -> Frontier {
         Frontier {
             seen: HashSet::new(),
             query_variants: HashMap::new(),
@@ -40,17 +40,17 @@ impl Frontier {
 
     /// Caps the URLs the frontier remembers. Link farms otherwise fill memory with URLs the page
     /// budget could never visit.
-    pub fn max_urls(mut self, max_urls: usize) -> Frontier {
+    pub(crate) fn max_urls(mut self, max_urls: usize) -> Frontier {
         self.max_urls = max_urls;
         self
     }
 
     /// Marks a URL as seen without counting it against any cap (the start URL, redirect targets).
-    pub fn mark_seen(&mut self, url: &Url) -> bool {
+    pub(crate) fn mark_seen(&mut self, url: &Url) -> bool {
         self.seen.insert(url.clone())
     }
 
-    pub fn admit(&mut self, url: &Url) -> Admission {
+    pub(crate) fn admit(&mut self, url: &Url) -> Admission {
         if self.seen.contains(url) {
             return Admission::Seen;
         }

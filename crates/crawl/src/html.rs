@@ -178,94 +178,7 @@ impl TokenSink for LinkSink {
         match token {
             Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
                 let name: &str = &tag.name;
-                match name {
-                    "a" => {
-                        c.close_anchor();
-                        if let Some(href) = attr(&tag, "href") {
-                            let mut text = String::new();
-                            if let Some(label) =
-                                attr(&tag, "aria-label").or_else(|| attr(&tag, "title"))
-                            {
-                                text.push_str(label);
-                                text.push(' ');
-                            }
-                            c.open_anchor = Some((href.to_string(), text));
-                        }
-                    }
-                    "area" => {
-                        if let Some(href) = attr(&tag, "href") {
-                            let text = attr(&tag, "alt").unwrap_or_default().to_string();
-                            c.add_anchor(href.to_string(), text);
-                        }
-                    }
-                    "base" if c.base.is_none() => c.base = attr(&tag, "href").map(str::to_string),
-                    "meta" => {
-                        let refresh = attr(&tag, "http-equiv")
-                            .is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
-                        if refresh
-                            && let Some(target) = attr(&tag, "content").and_then(refresh_target)
-                        {
-                            c.refresh.push(target);
-                        }
-                        let robots =
-                            attr(&tag, "name").is_some_and(|n| n.eq_ignore_ascii_case("robots"));
-                        if robots
-                            && attr(&tag, "content")
-                                .is_some_and(|v| v.to_ascii_lowercase().contains("nofollow"))
-                        {
-                            c.nofollow = true;
-                        }
-                    }
-                    "img" => {
-                        if let Some((_, text)) = c.open_anchor.as_mut()
-                            && let Some(alt) = attr(&tag, "alt")
-                        {
-                            text.push_str(alt);
-                            text.push(' ');
-                        }
-                        if let Some(src) = attr(&tag, "src") {
-                            c.add_resource((ResourceKind::Image, src.to_string()));
-                        }
-                    }
-                    "input"
-                        if attr(&tag, "type").is_some_and(|t| t.eq_ignore_ascii_case("image")) =>
-                    {
-                        if let Some(src) = attr(&tag, "src") {
-                            c.add_resource((ResourceKind::Image, src.to_string()));
-                        }
-                    }
-                    "iframe" | "frame" => {
-                        if let Some(src) = attr(&tag, "src") {
-                            c.add_resource((ResourceKind::Iframe, src.to_string()));
-                        }
-                    }
-                    "script" => {
-                        if let Some(src) = attr(&tag, "src") {
-                            c.add_resource((ResourceKind::Script, src.to_string()));
-                        }
-                    }
-                    "link" => {
-                        let stylesheet = attr(&tag, "rel").is_some_and(|rel| {
-                            rel.split_ascii_whitespace()
-                                .any(|r| r.eq_ignore_ascii_case("stylesheet"))
-                        });
-                        if let (true, Some(href)) = (stylesheet, attr(&tag, "href")) {
-                            c.resources
-                                .push((ResourceKind::Stylesheet, href.to_string()));
-                        }
-                    }
-                    "source" | "embed" | "video" | "audio" | "track" => {
-                        if let Some(src) = attr(&tag, "src") {
-                            c.add_resource((ResourceKind::Media, src.to_string()));
-                        }
-                    }
-                    "object" => {
-                        if let Some(data) = attr(&tag, "data") {
-                            c.add_resource((ResourceKind::Media, data.to_string()));
-                        }
-                    }
-                    _ => {}
-                }
+                c.start_tag(name, &tag);
                 // Without a tree builder the sink must switch the tokenizer into the raw-text
                 // states itself, or `if (a<b)` in a script would read as a tag. `<noscript>` stays
                 // markup: without JavaScript its content (often a tracking pixel) is live.
@@ -293,6 +206,93 @@ impl TokenSink for LinkSink {
             _ => {}
         }
         TokenSinkResult::Continue
+    }
+}
+
+impl Collected {
+    /// What a start tag adds: a link, a resource, the base URL, a refresh target, `nofollow`.
+    fn start_tag(&mut self, name: &str, tag: &Tag) {
+        match name {
+            "a" => {
+                self.close_anchor();
+                if let Some(href) = attr(tag, "href") {
+                    let mut text = String::new();
+                    if let Some(label) = attr(tag, "aria-label").or_else(|| attr(tag, "title")) {
+                        text.push_str(label);
+                        text.push(' ');
+                    }
+                    self.open_anchor = Some((href.to_string(), text));
+                }
+            }
+            "area" => {
+                if let Some(href) = attr(tag, "href") {
+                    let text = attr(tag, "alt").unwrap_or_default().to_string();
+                    self.add_anchor(href.to_string(), text);
+                }
+            }
+            "base" if self.base.is_none() => self.base = attr(tag, "href").map(str::to_string),
+            "meta" => {
+                let refresh =
+                    attr(tag, "http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
+                if refresh && let Some(target) = attr(tag, "content").and_then(refresh_target) {
+                    self.refresh.push(target);
+                }
+                let robots = attr(tag, "name").is_some_and(|n| n.eq_ignore_ascii_case("robots"));
+                if robots
+                    && attr(tag, "content")
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("nofollow"))
+                {
+                    self.nofollow = true;
+                }
+            }
+            "img" => {
+                if let Some((_, text)) = self.open_anchor.as_mut()
+                    && let Some(alt) = attr(tag, "alt")
+                {
+                    text.push_str(alt);
+                    text.push(' ');
+                }
+                if let Some(src) = attr(tag, "src") {
+                    self.add_resource((ResourceKind::Image, src.to_string()));
+                }
+            }
+            "input" if attr(tag, "type").is_some_and(|t| t.eq_ignore_ascii_case("image")) => {
+                if let Some(src) = attr(tag, "src") {
+                    self.add_resource((ResourceKind::Image, src.to_string()));
+                }
+            }
+            "iframe" | "frame" => {
+                if let Some(src) = attr(tag, "src") {
+                    self.add_resource((ResourceKind::Iframe, src.to_string()));
+                }
+            }
+            "script" => {
+                if let Some(src) = attr(tag, "src") {
+                    self.add_resource((ResourceKind::Script, src.to_string()));
+                }
+            }
+            "link" => {
+                let stylesheet = attr(tag, "rel").is_some_and(|rel| {
+                    rel.split_ascii_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("stylesheet"))
+                });
+                if let (true, Some(href)) = (stylesheet, attr(tag, "href")) {
+                    self.resources
+                        .push((ResourceKind::Stylesheet, href.to_string()));
+                }
+            }
+            "source" | "embed" | "video" | "audio" | "track" => {
+                if let Some(src) = attr(tag, "src") {
+                    self.add_resource((ResourceKind::Media, src.to_string()));
+                }
+            }
+            "object" => {
+                if let Some(data) = attr(tag, "data") {
+                    self.add_resource((ResourceKind::Media, data.to_string()));
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -17,10 +17,10 @@ use crate::net::ip_literal;
 use crate::record::PageRef;
 
 /// Embedded resources of one page fetched at once (the global in-flight cap still applies).
-pub const RESOURCE_CONCURRENCY: usize = 4;
+pub(crate) const RESOURCE_CONCURRENCY: usize = 4;
 
 /// What the HTTP engine cannot see.
-pub const HTTP_LIMITATION: &str = "cookies set by JavaScript are not observed";
+pub(crate) const HTTP_LIMITATION: &str = "cookies set by JavaScript are not observed";
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HttpEngine;
@@ -120,7 +120,7 @@ async fn read_off_the_runtime(
 /// Reports what a page's markup held that was cut or refused, and drops its links to addresses
 /// the guard refuses (listing them): a page linking to `http://169.254.169.254/` is worth saying.
 /// Every engine calls it on every document it reads.
-pub fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
+pub(crate) fn screen_page(ctx: &CrawlContext, page_url: &Url, found: &mut PageLinks) {
     if let Some(at) = found.truncated_at {
         ctx.limit(
             LimitKind::HtmlAttributes,

@@ -1,33 +1,37 @@
 //! The crawl: everything between a start URL and the cookies a site sets.
 //!
-//! - [`crawler`]: the loop — breadth first by depth, scope, robots, sitemaps, limits.
-//! - [`engine`]: the trait an engine implements; [`http_engine`] is the HTTP one (the browser
-//!   engine lives in its own crate).
+//! - [`crawl`] (`crawler.rs`): the loop — breadth first by depth, scope, robots, sitemaps, limits.
+//! - [`Engine`] (`engine.rs`): the trait an engine implements; [`HttpEngine`] is the HTTP one (the
+//!   browser engine lives in its own crate).
 //! - [`net`]: the one HTTP client with the SSRF guard; [`fetch`]: redirects followed by hand.
-//! - [`options`]: what a crawl runs with, and the defaults;
-//! - [`ratelimit`]: per-host politeness; [`jar`]: a browser-like cookie jar.
+//! - [`CrawlOptions`] (`options.rs`): what a crawl runs with, and the defaults.
+//! - `ratelimit.rs`: per-host politeness; `jar.rs`: a browser-like cookie jar.
 //! - [`record`]: sightings → observed cookies, through the one Set-Cookie parser.
-//! - [`discover`]: which pages may declare cookies.
+//! - `discover.rs`: which pages may declare cookies.
+//!
+//! The public surface is what the browser engine and the audit library need: the loop, the
+//! engine trait and its context, the guarded client, one fetch, HTML decoding and the recorder.
+//! Frontier, scope, robots, sitemaps, politeness and discovery are the loop's own.
 //!
 //! **Architecture invariant:** only engines (and robots/sitemap reading) touch the network, and
 //! only through [`net::HttpClient`].
 
-pub mod context;
-pub mod crawler;
-pub mod discover;
-pub mod engine;
+mod context;
+mod crawler;
+mod discover;
+mod engine;
 pub mod fetch;
-pub mod frontier;
+mod frontier;
 pub mod html;
-pub mod http_engine;
-pub mod jar;
+mod http_engine;
+mod jar;
 pub mod net;
-pub mod options;
-pub mod ratelimit;
+mod options;
+mod ratelimit;
 pub mod record;
-pub mod robots;
-pub mod scope;
-pub mod sitemap;
+mod robots;
+mod scope;
+mod sitemap;
 
 pub use context::{CrawlContext, NoProgress, Progress};
 pub use crawler::{CrawlOutcome, crawl};

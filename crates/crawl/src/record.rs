@@ -13,7 +13,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::{CookieValue, redact_set_cookie_line};
 use cookie_audit_model::set_cookie::{CookieRecord, SetCookieContext, interpret_set_cookie};
-use cookie_audit_model::{CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party};
+use cookie_audit_model::{
+    CookieKey, CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party,
+};
 use url::Url;
 
 /// Evidence entries kept per kind and cookie: enough to act on, bounded on a 5,000-page site.
@@ -46,16 +48,14 @@ pub enum Setter<'a> {
 pub struct Recorder {
     site_host: String,
     show_values: bool,
-    cookies: Mutex<HashMap<CookieKey, Aggregate>>,
+    cookies: Mutex<HashMap<RecordKey, Aggregate>>,
 }
 
+/// What the recorder keeps apart: a cookie by its key, and malformed lines by their (redacted)
+/// text as well, so two different broken headers are two entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct CookieKey {
-    name: String,
-    domain: String,
-    path: String,
-    /// Malformed lines are kept apart by their (redacted) text, so two different broken headers
-    /// are two entries.
+struct RecordKey {
+    cookie: CookieKey,
     malformed: Option<String>,
 }
 
@@ -84,7 +84,10 @@ impl Recorder {
     }
 
     /// Records every `Set-Cookie` line of one response (a page, a redirect hop or a resource).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the fields of one response, each used once; both engines call it with their own"
+    )]
     pub fn record_response(
         &self,
         page: &PageRef,
@@ -147,10 +150,8 @@ impl Recorder {
             .as_ref()
             .filter(|r| r.reason.is_malformed())
             .map(|_| redact_set_cookie_line(raw.unwrap_or_default(), self.show_values));
-        let key = CookieKey {
-            name: record.name.clone(),
-            domain: record.domain.clone(),
-            path: record.path.clone(),
+        let key = RecordKey {
+            cookie: record.key(),
             malformed,
         };
         let (set_by, evidence, source) = match &setter {

@@ -12,20 +12,20 @@ use crate::context::CrawlContext;
 use crate::fetch::{BodyPolicy, FetchRequest, fetch};
 
 /// The product token we match robots.txt groups against.
-pub const ROBOTS_AGENT: &str = "cookie-audit";
+pub(crate) const ROBOTS_AGENT: &str = "cookie-audit";
 /// Google reads the first 500 KiB of a robots.txt; so do we.
-pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
+pub(crate) const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The rules of one origin.
 #[derive(Debug)]
-pub struct OriginRules {
+pub(crate) struct OriginRules {
     robots: Robots,
     /// Sitemap URLs the file lists.
     pub sitemaps: Vec<Url>,
 }
 
 impl OriginRules {
-    pub fn allows(&self, url: &Url) -> bool {
+    pub(crate) fn allows(&self, url: &Url) -> bool {
         let mut path = url.path().to_string();
         if let Some(query) = url.query() {
             path.push('?');
@@ -36,13 +36,13 @@ impl OriginRules {
 }
 
 #[derive(Debug)]
-pub struct RobotsCache {
+pub(crate) struct RobotsCache {
     enabled: bool,
     origins: Mutex<HashMap<String, Arc<OnceCell<Arc<OriginRules>>>>>,
 }
 
 impl RobotsCache {
-    pub fn new(enabled: bool) -> RobotsCache {
+    pub(crate) fn new(enabled: bool) -> RobotsCache {
         RobotsCache {
             enabled,
             origins: Mutex::new(HashMap::new()),
@@ -51,7 +51,7 @@ impl RobotsCache {
 
     /// The rules for `url`'s origin, fetching robots.txt the first time. Always fetched (even with
     /// `--ignore-robots`) because its `Sitemap:` lines seed the crawl.
-    pub async fn rules(&self, ctx: &CrawlContext, url: &Url) -> Arc<OriginRules> {
+    pub(crate) async fn rules(&self, ctx: &CrawlContext, url: &Url) -> Arc<OriginRules> {
         let origin = url.origin().ascii_serialization();
         let cell = {
             let mut origins = self.origins.lock().unwrap_or_else(|e| e.into_inner());
@@ -61,7 +61,7 @@ impl RobotsCache {
     }
 
     /// Whether the crawler may fetch `url`.
-    pub async fn allows(&self, ctx: &CrawlContext, url: &Url) -> bool {
+    pub(crate) async fn allows(&self, ctx: &CrawlContext, url: &Url) -> bool {
         if !self.enabled {
             return true;
         }

@@ -8,14 +8,14 @@ use url::Url;
 /// The crawl's scope: pages are fetched only inside it. Subresources are fetched wherever they
 /// are (a third-party iframe is part of what a visitor gets), but never crawled.
 #[derive(Debug, Clone)]
-pub struct CrawlScope {
+pub(crate) struct CrawlScope {
     kind: Scope,
     /// Hosts (for `host`) or registrable domains (for `registrable`) that are in scope.
     roots: Vec<String>,
 }
 
 impl CrawlScope {
-    pub fn new(kind: Scope, start: &Url) -> CrawlScope {
+    pub(crate) fn new(kind: Scope, start: &Url) -> CrawlScope {
         let mut scope = CrawlScope {
             kind,
             roots: Vec::new(),
@@ -26,7 +26,7 @@ impl CrawlScope {
 
     /// Widens the scope to another start point (the start URL redirected to `www.` or to a new
     /// domain).
-    pub fn admit(&mut self, url: &Url) {
+    pub(crate) fn admit(&mut self, url: &Url) {
         let root = self.root_of(url);
         if !root.is_empty() && !self.roots.contains(&root) {
             self.roots.push(root);
@@ -41,7 +41,7 @@ impl CrawlScope {
         }
     }
 
-    pub fn contains(&self, url: &Url) -> bool {
+    pub(crate) fn contains(&self, url: &Url) -> bool {
         matches!(url.scheme(), "http" | "https") && self.roots.contains(&self.root_of(url))
     }
 }

@@ -14,15 +14,15 @@ use crate::context::CrawlContext;
 use crate::fetch::{BodyPolicy, FetchRequest, fetch};
 
 /// Sitemap indexes nest at most this deep; deeper ones are noted and skipped.
-pub const MAX_SITEMAP_DEPTH: u32 = 3;
+pub(crate) const MAX_SITEMAP_DEPTH: u32 = 3;
 /// At most this many sitemap files are read per crawl.
-pub const MAX_SITEMAP_FILES: usize = 50;
+pub(crate) const MAX_SITEMAP_FILES: usize = 50;
 /// Largest decompressed sitemap read (the protocol's own limit is 50 MB).
-pub const MAX_SITEMAP_BYTES: u64 = 50 * 1024 * 1024;
+pub(crate) const MAX_SITEMAP_BYTES: u64 = 50 * 1024 * 1024;
 
 /// What a sitemap file holds.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct SitemapFile {
+pub(crate) struct SitemapFile {
     /// `<sitemapindex>` entries.
     pub sitemaps: Vec<String>,
     /// `<urlset>` entries.
@@ -30,7 +30,7 @@ pub struct SitemapFile {
 }
 
 /// Parses a sitemap or sitemap index; tolerant of namespaces, whitespace and junk.
-pub fn parse_sitemap(xml: &[u8], max_urls: usize) -> Result<SitemapFile, String> {
+pub(crate) fn parse_sitemap(xml: &[u8], max_urls: usize) -> Result<SitemapFile, String> {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(true);
     let mut out = SitemapFile::default();
@@ -95,7 +95,7 @@ pub fn parse_sitemap(xml: &[u8], max_urls: usize) -> Result<SitemapFile, String>
 }
 
 /// Decompresses a gzip sitemap (by its magic bytes, whatever the headers say), capped.
-pub fn maybe_gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn maybe_gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
         return Ok(bytes.to_vec());
     }
@@ -109,7 +109,7 @@ pub fn maybe_gunzip(bytes: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Reads the sitemaps starting from `seeds`, following indexes breadth first, and returns page
 /// URLs (normalised, deduplicated, in file order) up to `max_urls`.
-pub async fn collect(ctx: &CrawlContext, seeds: Vec<Url>, max_urls: usize) -> Vec<Url> {
+pub(crate) async fn collect(ctx: &CrawlContext, seeds: Vec<Url>, max_urls: usize) -> Vec<Url> {
     let mut queue: VecDeque<(Url, u32)> = seeds.into_iter().map(|u| (u, 0)).collect();
     let mut seen_files: HashSet<Url> = HashSet::new();
     let mut seen_urls: HashSet<Url> = HashSet::new();

@@ -8,17 +8,17 @@ use cookie_audit_model::ObservedCookie;
 use url::Url;
 
 /// The fixture's test configuration: offline, every fixture host mapped to 127.0.0.1.
-pub fn config(server: &FixtureServer) -> CrawlOptions {
+pub(crate) fn config(server: &FixtureServer) -> CrawlOptions {
     server.crawl_options()
 }
 
-pub async fn run(start: &str, config: CrawlOptions) -> CrawlOutcome {
+pub(crate) async fn run(start: &str, config: CrawlOptions) -> CrawlOutcome {
     let start = Url::parse(start).unwrap();
     let ctx = Arc::new(CrawlContext::new(config, start, Box::new(NoProgress)).unwrap());
     crawl(Arc::new(HttpEngine), ctx).await
 }
 
-pub fn cookie<'a>(outcome: &'a CrawlOutcome, name: &str) -> &'a ObservedCookie {
+pub(crate) fn cookie<'a>(outcome: &'a CrawlOutcome, name: &str) -> &'a ObservedCookie {
     outcome
         .observed
         .iter()
@@ -26,6 +26,6 @@ pub fn cookie<'a>(outcome: &'a CrawlOutcome, name: &str) -> &'a ObservedCookie {
         .unwrap_or_else(|| panic!("{name} was not observed; saw {:?}", names(outcome)))
 }
 
-pub fn names(outcome: &CrawlOutcome) -> Vec<&str> {
+pub(crate) fn names(outcome: &CrawlOutcome) -> Vec<&str> {
     outcome.observed.iter().map(|c| c.name.as_str()).collect()
 }

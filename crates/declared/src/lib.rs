@@ -2,7 +2,7 @@
 //! page, however its CMS renders it — into [`DeclaredCookie`]s.
 //!
 //! A pure crate: HTML text in, data out. No I/O, never a panic, never an `Err` for bad input;
-//! what it is unsure of becomes a warning. Nothing recurses over the DOM (see [`dom`]), so any
+//! what it is unsure of becomes a warning. Nothing recurses over the DOM (see `dom.rs`), so any
 //! nesting depth is safe on any thread.
 //!
 //! - [`extract_declarations`] reads one page: every cookie table (or table-like structure),

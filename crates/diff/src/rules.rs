@@ -197,112 +197,143 @@ fn needs_consent_by_kb(entry: Option<&Entry>) -> bool {
     })
 }
 
+/// One field found wrong: the finding, what the table says and what was seen, in words, and
+/// evidence beyond the pair's own (a vendor's reference).
+struct FieldFinding {
+    finding: Finding,
+    declared: String,
+    observed: String,
+    extra: Option<Evidence>,
+}
+
+impl FieldFinding {
+    fn new(finding: Finding, declared: String, observed: String) -> FieldFinding {
+        FieldFinding {
+            finding,
+            declared,
+            observed,
+            extra: None,
+        }
+    }
+}
+
+/// Every field of a matched pair checked, one function per field; the corrections make the
+/// suggested row.
 fn check_pair(
     o: &ObservedView<'_>,
     d: &DeclaredView<'_>,
     pair: &Pair,
     input: &DiffInput<'_>,
 ) -> (Vec<Finding>, Corrections) {
+    let mut corrections = Corrections::default();
+    let fields = [
+        check_name_case(o, d, pair, &mut corrections),
+        check_expiry(o, d, &mut corrections),
+        check_domain_or_party(o, d, pair, input, &mut corrections),
+        check_category(o, d, &mut corrections),
+    ];
+    let mut evidence = observed_evidence(o.cookie);
+    evidence.push(declared_evidence(d));
+    let findings = fields
+        .into_iter()
+        .flatten()
+        .map(|field| {
+            let mut f = field.finding;
+            f.declared = Some(field.declared);
+            f.observed = Some(field.observed);
+            f.evidence = evidence.clone();
+            f.evidence.extend(field.extra);
+            f
+        })
+        .collect();
+    (findings, corrections)
+}
+
+fn check_name_case(
+    o: &ObservedView<'_>,
+    d: &DeclaredView<'_>,
+    pair: &Pair,
+    corrections: &mut Corrections,
+) -> Option<FieldFinding> {
+    if pair.name != NameMatch::CaseInsensitive {
+        return None;
+    }
     let cookie = o.cookie;
     let name = cookie.name.as_str();
-    let domain = Some(cookie.domain.as_str());
-    let mut evidence = observed_evidence(cookie);
-    evidence.push(declared_evidence(d));
-    let mut out = Vec::new();
-    let mut corrections = Corrections::default();
-    let mut push = |mut f: Finding, declared: String, observed: String, extra: Option<Evidence>| {
-        f.declared = Some(declared);
-        f.observed = Some(observed);
-        f.evidence = evidence.clone();
-        f.evidence.extend(extra);
-        out.push(f);
-    };
+    corrections.name = Some(name.to_string());
+    Some(FieldFinding::new(
+        finding(
+            FindingCode::MisdescribedNameCase,
+            name,
+            Some(&cookie.domain),
+            Severity::Low,
+            messages::name_case(&d.row.name, name),
+        ),
+        d.row.name.clone(),
+        name.to_string(),
+    ))
+}
 
-    if pair.name == NameMatch::CaseInsensitive {
-        push(
-            finding(
-                FindingCode::MisdescribedNameCase,
-                name,
-                domain,
-                Severity::Low,
-                messages::name_case(&d.row.name, name),
-            ),
-            d.row.name.clone(),
-            name.to_string(),
-            None,
-        );
-        corrections.name = Some(name.to_string());
-    }
-
-    if let Some(expiry) = &d.row.expiry {
-        let observed_words = lifetime_words(&cookie.lifetime);
-        match (expiry.session, cookie.lifetime.session) {
-            (Some(true), false) => {
-                push(
-                    finding(
-                        FindingCode::MisdescribedPersistence,
-                        name,
-                        domain,
-                        Severity::High,
-                        messages::persistence_session_declared(name, &cookie.lifetime),
-                    ),
-                    expiry.text.clone(),
-                    observed_words.clone(),
-                    None,
-                );
-                corrections.expiry = Some(observed_words);
-            }
-            (Some(false), true) => {
-                push(
-                    finding(
-                        FindingCode::MisdescribedPersistence,
-                        name,
-                        domain,
-                        Severity::Low,
-                        messages::persistence_persistent_declared(name, &expiry.text),
-                    ),
-                    expiry.text.clone(),
-                    observed_words.clone(),
-                    None,
-                );
-                corrections.expiry = Some(observed_words);
-            }
-            (Some(false), false) => {
-                if let (Some(declared), Some(asked)) = (expiry.seconds, cookie.lifetime.seconds) {
-                    let verdict = compare_lifetimes(declared, asked);
-                    if let Some((severity, longer)) = verdict {
-                        // The declared duration in the same words as the observed one, so
-                        // "Persistent. 50 years." reads "50 years".
-                        let declared_words = describe_seconds(declared);
-                        let message = if longer {
-                            messages::expiry_longer(name, &declared_words, &cookie.lifetime)
-                        } else {
-                            messages::expiry_shorter(name, &declared_words, &cookie.lifetime)
-                        };
-                        push(
-                            finding(
-                                FindingCode::MisdescribedExpiry,
-                                name,
-                                domain,
-                                severity,
-                                message,
-                            ),
-                            expiry.text.clone(),
-                            observed_words.clone(),
-                            None,
-                        );
-                        corrections.expiry = Some(observed_words);
-                    }
-                }
-            }
-            _ => {}
+/// Session declared but persistent (or the reverse), or a lifetime far from the one asked for.
+fn check_expiry(
+    o: &ObservedView<'_>,
+    d: &DeclaredView<'_>,
+    corrections: &mut Corrections,
+) -> Option<FieldFinding> {
+    let expiry = d.row.expiry.as_ref()?;
+    let cookie = o.cookie;
+    let name = cookie.name.as_str();
+    let (code, severity, message) = match (expiry.session, cookie.lifetime.session) {
+        (Some(true), false) => (
+            FindingCode::MisdescribedPersistence,
+            Severity::High,
+            messages::persistence_session_declared(name, &cookie.lifetime),
+        ),
+        (Some(false), true) => (
+            FindingCode::MisdescribedPersistence,
+            Severity::Low,
+            messages::persistence_persistent_declared(name, &expiry.text),
+        ),
+        (Some(false), false) => {
+            let (declared, asked) = (expiry.seconds?, cookie.lifetime.seconds?);
+            let (severity, longer) = compare_lifetimes(declared, asked)?;
+            // The declared duration in the same words as the observed one, so
+            // "Persistent. 50 years." reads "50 years".
+            let declared_words = describe_seconds(declared);
+            let message = if longer {
+                messages::expiry_longer(name, &declared_words, &cookie.lifetime)
+            } else {
+                messages::expiry_shorter(name, &declared_words, &cookie.lifetime)
+            };
+            (FindingCode::MisdescribedExpiry, severity, message)
         }
-    }
+        _ => return None,
+    };
+    let observed_words = lifetime_words(&cookie.lifetime);
+    corrections.expiry = Some(observed_words.clone());
+    Some(FieldFinding::new(
+        finding(code, name, Some(&cookie.domain), severity, message),
+        expiry.text.clone(),
+        observed_words,
+    ))
+}
 
-    let mut domain_reported = false;
-    if let Some(host) = &d.host
-        && pair.fit == DomainFit::Mismatch
-    {
+/// A declared domain where the cookie is not set; else, with no domain declared, a declared
+/// party the cookie is not. One finding: a wrong domain that also makes the party wrong says so
+/// in its message (the `nmstat` case).
+fn check_domain_or_party(
+    o: &ObservedView<'_>,
+    d: &DeclaredView<'_>,
+    pair: &Pair,
+    input: &DiffInput<'_>,
+    corrections: &mut Corrections,
+) -> Option<FieldFinding> {
+    let cookie = o.cookie;
+    let name = cookie.name.as_str();
+    if let Some(host) = &d.host {
+        if pair.fit != DomainFit::Mismatch {
+            return None;
+        }
         let declared_party = Party::of(host, input.site_host);
         // Telling visitors a cookie stays with the site when a third party gets it is the
         // misleading direction.
@@ -311,81 +342,80 @@ fn check_pair(
         } else {
             FindingCode::MisdescribedDomain.default_severity()
         };
-        push(
+        corrections.domain = Some(cookie.domain.clone());
+        return Some(FieldFinding::new(
             finding(
                 FindingCode::MisdescribedDomain,
                 name,
-                domain,
+                Some(&cookie.domain),
                 severity,
                 messages::domain(name, host, declared_party, cookie),
             ),
             host.clone(),
             cookie.domain.clone(),
-            None,
-        );
-        corrections.domain = Some(cookie.domain.clone());
-        domain_reported = true;
+        ));
     }
-    if !domain_reported
-        && d.host.is_none()
-        && let Some(claimed) = d.party_claim
-        && claimed != cookie.party
-    {
-        let severity = if claimed == Party::First {
-            Severity::High
-        } else {
-            FindingCode::MisdescribedParty.default_severity()
-        };
-        push(
-            finding(
-                FindingCode::MisdescribedParty,
-                name,
-                domain,
-                severity,
-                messages::party(name, claimed, cookie),
-            ),
-            format!("{}-party", claimed.as_str()),
-            format!("{}-party", cookie.party.as_str()),
-            None,
-        );
-        corrections.domain = Some(cookie.domain.clone());
-    }
+    let claimed = d.party_claim.filter(|claimed| *claimed != cookie.party)?;
+    let severity = if claimed == Party::First {
+        Severity::High
+    } else {
+        FindingCode::MisdescribedParty.default_severity()
+    };
+    corrections.domain = Some(cookie.domain.clone());
+    Some(FieldFinding::new(
+        finding(
+            FindingCode::MisdescribedParty,
+            name,
+            Some(&cookie.domain),
+            severity,
+            messages::party(name, claimed, cookie),
+        ),
+        format!("{}-party", claimed.as_str()),
+        format!("{}-party", cookie.party.as_str()),
+    ))
+}
 
-    if let (Some(declared_category), Some(entry)) = (d.category, o.entry)
-        && declared_category != entry.category
-    {
-        let (declared_weight, known_weight) = (
-            consent_weight(declared_category),
-            consent_weight(entry.category),
-        );
-        let severity = if known_weight < declared_weight {
-            // The table is stricter than needed: harmless, but still wrong.
-            Severity::Low
-        } else if declared_weight <= 1 && known_weight >= 2 {
-            // Analytics or marketing presented as necessary or functional: consent is skipped.
-            Severity::High
-        } else {
-            FindingCode::MisdescribedCategory.default_severity()
-        };
-        let declared_text = d.row.category.clone().unwrap_or_default();
-        push(
-            finding(
-                FindingCode::MisdescribedCategory,
-                name,
-                domain,
-                severity,
-                messages::category(name, &declared_text, entry),
-            ),
-            declared_text,
-            entry.category.label().to_string(),
-            entry
-                .reference
-                .as_deref()
-                .map(|url| reference_evidence(url, &format!("{} classifies {name}", entry.vendor))),
-        );
-        corrections.category = Some(entry.category);
+/// A declared category that contradicts what the knowledge base knows the cookie does.
+fn check_category(
+    o: &ObservedView<'_>,
+    d: &DeclaredView<'_>,
+    corrections: &mut Corrections,
+) -> Option<FieldFinding> {
+    let (declared_category, entry) = (d.category?, o.entry?);
+    if declared_category == entry.category {
+        return None;
     }
-    (out, corrections)
+    let name = o.cookie.name.as_str();
+    let (declared_weight, known_weight) = (
+        consent_weight(declared_category),
+        consent_weight(entry.category),
+    );
+    let severity = if known_weight < declared_weight {
+        // The table is stricter than needed: harmless, but still wrong.
+        Severity::Low
+    } else if declared_weight <= 1 && known_weight >= 2 {
+        // Analytics or marketing presented as necessary or functional: consent is skipped.
+        Severity::High
+    } else {
+        FindingCode::MisdescribedCategory.default_severity()
+    };
+    let declared_text = d.row.category.clone().unwrap_or_default();
+    corrections.category = Some(entry.category);
+    Some(FieldFinding {
+        finding: finding(
+            FindingCode::MisdescribedCategory,
+            name,
+            Some(&o.cookie.domain),
+            severity,
+            messages::category(name, &declared_text, entry),
+        ),
+        declared: declared_text,
+        observed: entry.category.label().to_string(),
+        extra: entry
+            .reference
+            .as_deref()
+            .map(|url| reference_evidence(url, &format!("{} classifies {name}", entry.vendor))),
+    })
 }
 
 /// `Some((severity, longer))` when the declared and asked-for lifetimes disagree beyond the

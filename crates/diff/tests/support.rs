@@ -9,21 +9,26 @@ use cookie_audit_model::{
     Severity,
 };
 
-pub const SITE: &str = "www.barnet.gov.uk";
-pub const COOKIE_PAGE: &str = "https://www.barnet.gov.uk/privacy";
-pub const PAGES: u32 = 25;
+pub(crate) const SITE: &str = "www.barnet.gov.uk";
+pub(crate) const COOKIE_PAGE: &str = "https://www.barnet.gov.uk/privacy";
+pub(crate) const PAGES: u32 = 25;
 
-pub const MINUTE: i64 = 60;
-pub const DAY: i64 = 86_400;
-pub const YEAR: i64 = 365 * DAY;
+pub(crate) const MINUTE: i64 = 60;
+pub(crate) const DAY: i64 = 86_400;
+pub(crate) const YEAR: i64 = 365 * DAY;
 
 /// A cookie set by an HTTP response while visiting the home page of [`SITE`].
-pub fn observed(name: &str, domain: &str, lifetime: Lifetime) -> ObservedCookie {
+pub(crate) fn observed(name: &str, domain: &str, lifetime: Lifetime) -> ObservedCookie {
     observed_on(SITE, name, domain, lifetime)
 }
 
 /// A cookie set while auditing `site`.
-pub fn observed_on(site: &str, name: &str, domain: &str, lifetime: Lifetime) -> ObservedCookie {
+pub(crate) fn observed_on(
+    site: &str,
+    name: &str,
+    domain: &str,
+    lifetime: Lifetime,
+) -> ObservedCookie {
     let host = domain.trim_start_matches('.');
     let set_by = format!("https://{host}/");
     let page = format!("https://{site}/");
@@ -54,16 +59,16 @@ pub fn observed_on(site: &str, name: &str, domain: &str, lifetime: Lifetime) -> 
     }
 }
 
-pub fn persistent(seconds: i64) -> Lifetime {
+pub(crate) fn persistent(seconds: i64) -> Lifetime {
     Lifetime::persistent(seconds)
 }
 
-pub fn session() -> Lifetime {
+pub(crate) fn session() -> Lifetime {
     Lifetime::SESSION
 }
 
 /// A declared row with just a name; fill the rest with struct update syntax.
-pub fn declared(name: &str, row: u32) -> DeclaredCookie {
+pub(crate) fn declared(name: &str, row: u32) -> DeclaredCookie {
     DeclaredCookie {
         name: name.to_string(),
         pattern: false,
@@ -84,14 +89,14 @@ pub fn declared(name: &str, row: u32) -> DeclaredCookie {
 }
 
 /// A declared row with an expiry cell.
-pub fn declared_with(name: &str, row: u32, expiry: &str) -> DeclaredCookie {
+pub(crate) fn declared_with(name: &str, row: u32, expiry: &str) -> DeclaredCookie {
     DeclaredCookie {
         expiry: Some(parse_expiry_text(expiry)),
         ..declared(name, row)
     }
 }
 
-pub fn found() -> Declaration {
+pub(crate) fn found() -> Declaration {
     Declaration {
         status: DeclarationStatus::Found,
         pages: vec![DeclarationPage {
@@ -106,7 +111,7 @@ pub fn found() -> Declaration {
     }
 }
 
-pub fn not_found() -> Declaration {
+pub(crate) fn not_found() -> Declaration {
     Declaration {
         status: DeclarationStatus::NotFound,
         pages: Vec::new(),
@@ -115,7 +120,7 @@ pub fn not_found() -> Declaration {
     }
 }
 
-pub fn vendor_mention(term: &str) -> ProseMention {
+pub(crate) fn vendor_mention(term: &str) -> ProseMention {
     ProseMention {
         term: term.to_string(),
         kind: MentionKind::Vendor,
@@ -123,7 +128,7 @@ pub fn vendor_mention(term: &str) -> ProseMention {
     }
 }
 
-pub fn run_with(
+pub(crate) fn run_with(
     declaration: &Declaration,
     declared: &[DeclaredCookie],
     observed: &[ObservedCookie],
@@ -132,7 +137,7 @@ pub fn run_with(
     run_site(SITE, declaration, declared, observed, kb)
 }
 
-pub fn run_site(
+pub(crate) fn run_site(
     site: &str,
     declaration: &Declaration,
     declared: &[DeclaredCookie],
@@ -151,7 +156,7 @@ pub fn run_site(
     )
 }
 
-pub fn run(declared: &[DeclaredCookie], observed: &[ObservedCookie]) -> DiffOutput {
+pub(crate) fn run(declared: &[DeclaredCookie], observed: &[ObservedCookie]) -> DiffOutput {
     let declaration = if declared.is_empty() {
         not_found()
     } else {
@@ -161,14 +166,14 @@ pub fn run(declared: &[DeclaredCookie], observed: &[ObservedCookie]) -> DiffOutp
 }
 
 /// `(code, cookie, severity)` of every finding, in report order.
-pub fn summary(out: &DiffOutput) -> Vec<(String, String, Severity)> {
+pub(crate) fn summary(out: &DiffOutput) -> Vec<(String, String, Severity)> {
     out.findings
         .iter()
         .map(|f| (f.code.as_str().to_string(), f.cookie.clone(), f.severity))
         .collect()
 }
 
-pub fn only<'a>(out: &'a DiffOutput, code: &str) -> &'a Finding {
+pub(crate) fn only<'a>(out: &'a DiffOutput, code: &str) -> &'a Finding {
     let hits: Vec<&Finding> = out
         .findings
         .iter()
@@ -183,6 +188,6 @@ pub fn only<'a>(out: &'a DiffOutput, code: &str) -> &'a Finding {
     hits[0]
 }
 
-pub fn codes(out: &DiffOutput) -> Vec<&str> {
+pub(crate) fn codes(out: &DiffOutput) -> Vec<&str> {
     out.findings.iter().map(|f| f.code.as_str()).collect()
 }

@@ -7,6 +7,7 @@
 //! - [`expiry`]: the one parser of human expiry text, and its inverse.
 //! - [`findings`]: finding codes.
 //! - [`limits`]: the limits that can cut a crawl short.
+//! - [`errors`]: an error and its sources as one line.
 //! - [`redact`]: cookie values as fingerprints.
 //! - [`pages`]: pages handed from one stage to the next (not part of the report).
 //! - [`markup`]: markup no HTML parser should be handed (a tag with 200,000 attributes).
@@ -15,6 +16,7 @@
 
 pub mod cookie_date;
 pub mod domain;
+pub mod errors;
 pub mod expiry;
 pub mod findings;
 pub mod limits;
@@ -28,6 +30,7 @@ pub mod url_norm;
 mod url_norm_props;
 
 pub use domain::Party;
+pub use errors::error_chain;
 pub use expiry::Expiry;
 pub use findings::FindingCode;
 pub use limits::LimitKind;

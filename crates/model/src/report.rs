@@ -944,7 +944,8 @@ pub struct Changes {
     pub declaration_changed: bool,
 }
 
-/// A cookie's identity from one run to the next.
+/// A cookie's identity: (name, domain, path), as browsers key their jars. The one key for a
+/// cookie everywhere — the recorder, the browser engine, and from one run to the next.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -955,6 +956,24 @@ pub struct CookieKey {
     pub domain: String,
     /// Its path.
     pub path: String,
+}
+
+impl CookieKey {
+    /// The key of a cookie with these fields.
+    pub fn new(name: &str, domain: &str, path: &str) -> CookieKey {
+        CookieKey {
+            name: name.to_string(),
+            domain: domain.to_string(),
+            path: path.to_string(),
+        }
+    }
+}
+
+impl ObservedCookie {
+    /// This cookie's identity.
+    pub fn key(&self) -> CookieKey {
+        CookieKey::new(&self.name, &self.domain, &self.path)
+    }
 }
 
 /// A finding's identity from one run to the next.

@@ -204,6 +204,13 @@ pub struct CookieRecord {
     pub warnings: Vec<String>,
 }
 
+impl CookieRecord {
+    /// The cookie's identity: (name, domain, path).
+    pub fn key(&self) -> crate::report::CookieKey {
+        crate::report::CookieKey::new(&self.name, &self.domain, &self.path)
+    }
+}
+
 /// Interprets one `Set-Cookie` line. Never fails and never panics: a malformed line comes back
 /// with `rejected` set and as much of the cookie as could be read.
 pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieRecord {

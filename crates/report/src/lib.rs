@@ -10,7 +10,7 @@
 //! - [`Format::HtmlTable`]: only the corrected cookie table (`suggested_table`), as an HTML
 //!   `<table>` ready to paste into the site's cookie page.
 //!
-//! Every renderer works from the same [`view`] of the report, so they cannot disagree about what
+//! Every renderer works from the same `view` of the report, so they cannot disagree about what
 //! a lifetime or a piece of evidence says, and every text that came from a website is escaped for
 //! its output (HTML entities, Markdown punctuation, terminal control characters).
 //!

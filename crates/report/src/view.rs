@@ -186,7 +186,7 @@ pub(crate) struct SuggestedView {
 }
 
 impl View {
-    pub fn of(report: &Report) -> View {
+    pub(crate) fn of(report: &Report) -> View {
         let (matrix, totals) = matrix(&report.findings);
         View {
             site: clean(&report.site),
@@ -571,7 +571,7 @@ fn suggested(s: &SuggestedRow) -> SuggestedView {
 
 impl SuggestedView {
     /// The row in one line: "_ga · Google · 2 years · .barnet.gov.uk · Analytics — purpose".
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         let mut parts = vec![self.name.as_str()];
         for part in [&self.provider, &self.expiry, &self.domain, &self.category] {
             if !part.is_empty() {

@@ -8,13 +8,13 @@ use cookie_audit_model::redact::CookieValue;
 use cookie_audit_model::*;
 
 /// What a hostile site names a cookie to break an HTML report.
-pub const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
+pub(crate) const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
 /// What breaks a Markdown table.
-pub const PIPE_NAME: &str = "a|b";
+pub(crate) const PIPE_NAME: &str = "a|b";
 /// A value no output may contain unless the report carries values.
-pub const SECRET: &str = "s3cr3t-session-9f8e7d";
+pub(crate) const SECRET: &str = "s3cr3t-session-9f8e7d";
 
-pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+pub(crate) fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 2, h, m, s).unwrap()
 }
 
@@ -183,12 +183,12 @@ fn declared_row_evidence(row: u32) -> Evidence {
 }
 
 /// An audit of a Barnet-like site, with everything a renderer has to show.
-pub fn report() -> Report {
+pub(crate) fn report() -> Report {
     report_with(false)
 }
 
 /// The same audit, run with `--show-values`.
-pub fn report_with_values() -> Report {
+pub(crate) fn report_with_values() -> Report {
     report_with(true)
 }
 
@@ -663,7 +663,7 @@ fn report_with(show_values: bool) -> Report {
 }
 
 /// A first audit with no cookie table found, run by the browser engine: the other branches.
-pub fn bare_report() -> Report {
+pub(crate) fn bare_report() -> Report {
     let observed = vec![observed(
         Seen {
             name: "PHPSESSID",

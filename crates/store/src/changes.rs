@@ -17,7 +17,8 @@ pub fn changes(previous: Option<&PreviousRun>, current: &Report) -> Changes {
     let Some(previous) = previous else {
         return Changes::default();
     };
-    let now_cookies: BTreeSet<CookieKey> = current.observed.iter().map(cookie_key).collect();
+    let now_cookies: BTreeSet<CookieKey> =
+        current.observed.iter().map(ObservedCookie::key).collect();
     let then_cookies: BTreeSet<CookieKey> = previous.cookies.iter().cloned().collect();
     let now_findings: BTreeSet<FindingKey> = current.findings.iter().map(finding_key).collect();
     let then_findings: BTreeSet<FindingKey> = previous.findings.iter().cloned().collect();
@@ -28,15 +29,6 @@ pub fn changes(previous: Option<&PreviousRun>, current: &Report) -> Changes {
         new_findings: now_findings.difference(&then_findings).cloned().collect(),
         resolved_findings: then_findings.difference(&now_findings).cloned().collect(),
         declaration_changed: declaration_hash(&current.declared) != previous.declaration_hash,
-    }
-}
-
-/// A cookie's identity across runs: (name, domain, path), as browsers key their jars.
-pub fn cookie_key(cookie: &ObservedCookie) -> CookieKey {
-    CookieKey {
-        name: cookie.name.clone(),
-        domain: cookie.domain.clone(),
-        path: cookie.path.clone(),
     }
 }
 

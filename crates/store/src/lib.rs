@@ -36,7 +36,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use cookie_audit_model::{CookieKey, FindingCode, FindingKey, Report, Summary};
 use serde::{Deserialize, Serialize};
 
-pub use changes::{changes, cookie_key, declaration_hash, finding_key};
+pub use changes::{changes, declaration_hash, finding_key};
 pub use error::{DbError, StoreError};
 pub use heartbeat::{Heartbeat, LeaseLost};
 pub use location::Location;

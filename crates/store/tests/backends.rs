@@ -7,22 +7,22 @@ use cookie_audit_fixtures::postgres::TestPostgres;
 use cookie_audit_store::{Location, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     Sqlite,
     Postgres,
 }
 
 /// An empty history database of its own, and raw access for what the API does not show.
 #[derive(Debug)]
-pub struct TestDb {
-    pub backend: Backend,
-    pub location: Location,
+pub(crate) struct TestDb {
+    pub(crate) backend: Backend,
+    pub(crate) location: Location,
     /// Keeps the SQLite file's directory.
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDb {
-    pub async fn new(backend: Backend) -> TestDb {
+    pub(crate) async fn new(backend: Backend) -> TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -42,7 +42,7 @@ impl TestDb {
     }
 
     /// A database made elsewhere (its directory, if any, is the caller's to keep).
-    pub fn existing(backend: Backend, location: Location) -> TestDb {
+    pub(crate) fn existing(backend: Backend, location: Location) -> TestDb {
         TestDb {
             backend,
             location,
@@ -50,7 +50,7 @@ impl TestDb {
         }
     }
 
-    pub async fn open(&self) -> Store {
+    pub(crate) async fn open(&self) -> Store {
         Store::open(&self.location)
             .await
             .unwrap_or_else(|e| panic!("open {}: {e}", self.location))
@@ -58,7 +58,7 @@ impl TestDb {
 
     /// Runs one SQL statement on the database directly and returns the first column of every
     /// row as text (NULL as "NULL"). Statements are written to mean the same in both dialects.
-    pub async fn sql(&self, statement: &str) -> Vec<String> {
+    pub(crate) async fn sql(&self, statement: &str) -> Vec<String> {
         match &self.location {
             Location::Sqlite(path) => {
                 let conn = rusqlite::Connection::open(path).unwrap();
@@ -97,7 +97,7 @@ impl TestDb {
     }
 
     /// `sql` for one number.
-    pub async fn count(&self, statement: &str) -> i64 {
+    pub(crate) async fn count(&self, statement: &str) -> i64 {
         let rows = self.sql(statement).await;
         assert_eq!(rows.len(), 1, "{statement}: {rows:?}");
         rows[0].parse().unwrap()
@@ -105,7 +105,7 @@ impl TestDb {
 }
 
 /// A connection outside the store, for tests that look under it.
-pub async fn postgres_client(url: &str) -> tokio_postgres::Client {
+pub(crate) async fn postgres_client(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
@@ -114,7 +114,7 @@ pub async fn postgres_client(url: &str) -> tokio_postgres::Client {
 }
 
 /// A new database on the shared test server (started by the first test that asks).
-pub async fn fresh_postgres_database() -> String {
+pub(crate) async fn fresh_postgres_database() -> String {
     tokio::task::spawn_blocking(|| TestPostgres::shared().fresh_database())
         .await
         .unwrap()

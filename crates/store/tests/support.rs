@@ -6,13 +6,13 @@ use cookie_audit_model::redact::CookieValue;
 use cookie_audit_model::*;
 
 /// A cookie value that must never reach the database.
-pub const SECRET: &str = "s3cr3t-7c1d-session-value";
+pub(crate) const SECRET: &str = "s3cr3t-7c1d-session-value";
 
-pub fn day(n: i64) -> DateTime<Utc> {
+pub(crate) fn day(n: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 2, 0, 0).unwrap() + Duration::days(n)
 }
 
-pub fn observed(name: &str, domain: &str, show_values: bool) -> ObservedCookie {
+pub(crate) fn observed(name: &str, domain: &str, show_values: bool) -> ObservedCookie {
     ObservedCookie {
         name: name.into(),
         domain: domain.into(),
@@ -37,7 +37,7 @@ pub fn observed(name: &str, domain: &str, show_values: bool) -> ObservedCookie {
     }
 }
 
-pub fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
+pub(crate) fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
     DeclaredCookie {
         name: name.into(),
         pattern: false,
@@ -57,7 +57,7 @@ pub fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
     }
 }
 
-pub fn undeclared(name: &str, domain: &str) -> Finding {
+pub(crate) fn undeclared(name: &str, domain: &str) -> Finding {
     Finding {
         code: FindingCode::Undeclared,
         kind: FindingKind::Undeclared,
@@ -74,7 +74,7 @@ pub fn undeclared(name: &str, domain: &str) -> Finding {
     }
 }
 
-pub fn stale(name: &str) -> Finding {
+pub(crate) fn stale(name: &str) -> Finding {
     Finding {
         code: FindingCode::StaleNotObserved,
         kind: FindingKind::Stale,
@@ -92,7 +92,7 @@ pub fn stale(name: &str) -> Finding {
 }
 
 /// A report of `council.test` finished on `finished`.
-pub fn report(
+pub(crate) fn report(
     finished: DateTime<Utc>,
     declared: Vec<DeclaredCookie>,
     observed: Vec<ObservedCookie>,
@@ -155,7 +155,7 @@ pub fn report(
 }
 
 /// The common case: `_ga` and `sid` observed and declared, nothing found.
-pub fn clean_report(finished: DateTime<Utc>) -> Report {
+pub(crate) fn clean_report(finished: DateTime<Utc>) -> Report {
     report(
         finished,
         vec![declared("_ga", "1 year", 0), declared("sid", "1 year", 1)],

@@ -3,8 +3,8 @@
 //! with what changed since the last complete run, and its summary POSTed to the webhook. A site
 //! that fails is recorded and listed; the others go on.
 //!
-//! - [`run`]: one site, start to end (the run's lifecycle in the history).
-//! - [`files`]: the report files of a site and `last-run.json`.
+//! - `run`: one site, start to end (the run's lifecycle in the history).
+//! - `files`: the report files of a site and `last-run.json`.
 //! - [`summary`]: what the job reports, per site and in all (a documented contract).
 //! - [`webhook`]: the POST after each site.
 
@@ -46,9 +46,13 @@ pub struct SiteJob {
     /// Its identity in history and its report folder: the `id` of its `[[site]]`, else its
     /// registrable domain.
     pub id: String,
+    /// The start URL.
     pub url: Url,
+    /// Who looks after it (copied into its summary).
     pub owner: Option<String>,
+    /// Whom to tell (copied into its summary).
     pub contact: Option<String>,
+    /// Labels for routing (copied into its summary).
     pub tags: Vec<String>,
     /// What its scan runs with.
     pub settings: ScanSettings,
@@ -67,13 +71,15 @@ impl SiteJob {
 /// What an audit job runs: its sites and where everything goes.
 #[derive(Debug)]
 pub struct AuditJob {
+    /// The sites, in the order the summary lists them.
     pub sites: Vec<SiteJob>,
     /// Sites audited at once.
     pub sites_concurrency: usize,
     /// Where each site's reports go (`<out_dir>/<site id>/`) and `last-run.json`.
     pub out_dir: PathBuf,
-    /// The config file and the history database, named in the summary.
+    /// The config file, named in the summary.
     pub config_path: PathBuf,
+    /// The history database's location, named in the summary.
     pub db_path: PathBuf,
     /// The history.
     pub store: Store,
@@ -84,11 +90,15 @@ pub struct AuditJob {
 /// Why a job could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
+    /// A `--cookie-db` could not be loaded.
     #[error(transparent)]
     Knowledge(#[from] KnowledgeError),
+    /// The output directory could not be made.
     #[error("could not create the output directory {}", path.display())]
     OutDir {
+        /// The directory.
         path: PathBuf,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
@@ -100,13 +110,19 @@ pub enum AuditEnd {
     /// Every site was audited or failed on its own; `last-run.json` is written (or the summary
     /// says why not in `last_run_error`).
     Finished {
+        /// The job's summary, as written to `last-run.json`.
         summary: AuditSummary,
         /// `last-run.json` could not be written.
         last_run_error: Option<String>,
     },
     /// Stopped by `stop` (a signal) before the end: the runs in progress were recorded as
     /// failed with `why`.
-    Interrupted { why: String, failed_runs: usize },
+    Interrupted {
+        /// What stopped it ("interrupted by SIGTERM …").
+        why: String,
+        /// Runs in progress, now recorded as failed.
+        failed_runs: usize,
+    },
 }
 
 /// Runs `job`. `on_site` hears each site as it finishes (a progress line); `stop` ends the job

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::NoProgress;
-use cookie_audit_crawl::net::error_chain;
 use cookie_audit_diff::KnowledgeBase;
+use cookie_audit_model::error_chain;
 use cookie_audit_report::to_json;
 use cookie_audit_store::{RunId, Store, StoreError, changes};
 

@@ -18,8 +18,10 @@ use crate::job::summary::SiteSummary;
 /// A webhook that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
+    /// Not an http(s) URL with a host.
     #[error("--webhook: expected an http:// or https:// URL")]
     NotHttp,
+    /// The guarded client could not be built.
     #[error("--webhook: could not set up the HTTP client")]
     Client(#[source] FetchError),
 }

@@ -28,7 +28,7 @@ const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
-pub struct AuditConfig {
+pub(crate) struct AuditConfig {
     /// `[defaults]`, with the command line over it: what the webhook client is built from.
     pub defaults: ScanOptions,
     /// Every `[[site]]`, its options the command line over the entry over `[defaults]`.
@@ -36,7 +36,7 @@ pub struct AuditConfig {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("cannot read the audit config {}", path.display())]
     Read {
         path: PathBuf,
@@ -71,7 +71,7 @@ struct SiteFields {
 
 /// Reads and checks the config at `path`; `cli` holds the scan flags given on the command line,
 /// which win over the file for every site.
-pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -80,7 +80,11 @@ pub fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> 
 }
 
 /// [`load`] for text already read.
-pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub(crate) fn parse(
+    text: &str,
+    path: &Path,
+    cli: &ScanOptions,
+) -> Result<AuditConfig, ConfigError> {
     // Command-line values are checked on their own first, so a bad flag is blamed on the flag and
     // a bad merged value below can only have come from the file.
     cli.resolve_settings().map_err(ConfigError::CommandLine)?;
@@ -130,73 +134,100 @@ pub fn parse(text: &str, path: &Path, cli: &ScanOptions) -> Result<AuditConfig, 
         });
     }
 
+    let base = Base {
+        cli,
+        defaults: &defaults,
+        defaults_keys: &defaults_keys,
+        dir: &base_dir,
+    };
     let mut sites: Vec<SiteJob> = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
     for entry in entries {
-        let span = entry.span();
-        let line = file.line_col(span.start).0;
-        let DeValue::Table(table) = entry.into_inner() else {
-            return Err(file.at(span, "each [[site]] must be a table"));
-        };
-        let site_keys = key_spans(&table);
-        let (own, options) = split_site(table);
-        let fields = SiteFields::deserialize(ValueDeserializer::from(Spanned::new(
-            span.clone(),
-            DeValue::Table(own),
-        )))
-        .map_err(|e| file.toml_error(&e))?;
-        let mut site_options = scan_options(&file, options, span.clone(), true)?;
-        relative_to(&mut site_options, &base_dir);
-
-        let Some(url_value) = fields.url else {
-            return Err(file.at(span, "this [[site]] has no `url`"));
-        };
-        let url = parse_start_url(url_value.get_ref())
-            .map_err(|e| file.at(url_value.span(), format!("`url`: {e}")))?;
-        let (id, id_span) = match fields.id {
-            Some(id) => {
-                check_id(id.get_ref()).map_err(|reason| file.at(id.span(), reason))?;
-                (id.get_ref().clone(), id.span())
-            }
-            None => (registrable_domain(&host_of(&url)), url_value.span()),
-        };
-        if let Some(first) = ids.get(&id) {
-            return Err(file.at(
-                id_span,
-                format!(
-                    "the [[site]] at line {first} already has the id `{id}` (sites on one \
-                     registrable domain share it): give one of them its own `id`"
-                ),
-            ));
-        }
-        ids.insert(id.clone(), line);
-
-        let effective = cli
-            .clone()
-            .merged_over(&site_options.clone().merged_over(&defaults));
-        let settings = effective.resolve_settings().map_err(|e| {
-            let key = match &e {
-                OptionsError::Invalid { option, .. } => *option,
-                OptionsError::Resolve { .. } => "resolve",
-            };
-            match site_keys.get(key).or_else(|| defaults_keys.get(key)) {
-                Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
-                None => file.at(span.clone(), e.to_string()),
-            }
-        })?;
-        sites.push(SiteJob {
-            id,
-            url,
-            owner: fields.owner,
-            contact: fields.contact,
-            tags: fields.tags,
-            settings,
-            cookie_db: effective.cookie_db,
-        });
+        sites.push(site_entry(&file, &base, entry, &mut ids)?);
     }
     Ok(AuditConfig {
         defaults: cli.clone().merged_over(&defaults),
         sites,
+    })
+}
+
+/// What every `[[site]]` is merged with: the command line over `[defaults]`, and where relative
+/// paths start.
+struct Base<'a> {
+    cli: &'a ScanOptions,
+    defaults: &'a ScanOptions,
+    defaults_keys: &'a HashMap<String, Range<usize>>,
+    dir: &'a Path,
+}
+
+/// One `[[site]]`: its own keys, its options merged, its id unique (`ids` remembers the line of
+/// each id seen).
+fn site_entry(
+    file: &File<'_>,
+    base: &Base<'_>,
+    entry: Spanned<DeValue<'_>>,
+    ids: &mut HashMap<String, usize>,
+) -> Result<SiteJob, ConfigError> {
+    let span = entry.span();
+    let line = file.line_col(span.start).0;
+    let DeValue::Table(table) = entry.into_inner() else {
+        return Err(file.at(span, "each [[site]] must be a table"));
+    };
+    let site_keys = key_spans(&table);
+    let (own, options) = split_site(table);
+    let fields = SiteFields::deserialize(ValueDeserializer::from(Spanned::new(
+        span.clone(),
+        DeValue::Table(own),
+    )))
+    .map_err(|e| file.toml_error(&e))?;
+    let mut site_options = scan_options(file, options, span.clone(), true)?;
+    relative_to(&mut site_options, base.dir);
+
+    let Some(url_value) = fields.url else {
+        return Err(file.at(span, "this [[site]] has no `url`"));
+    };
+    let url = parse_start_url(url_value.get_ref())
+        .map_err(|e| file.at(url_value.span(), format!("`url`: {e}")))?;
+    let (id, id_span) = match fields.id {
+        Some(id) => {
+            check_id(id.get_ref()).map_err(|reason| file.at(id.span(), reason))?;
+            (id.get_ref().clone(), id.span())
+        }
+        None => (registrable_domain(&host_of(&url)), url_value.span()),
+    };
+    if let Some(first) = ids.get(&id) {
+        return Err(file.at(
+            id_span,
+            format!(
+                "the [[site]] at line {first} already has the id `{id}` (sites on one \
+                 registrable domain share it): give one of them its own `id`"
+            ),
+        ));
+    }
+    ids.insert(id.clone(), line);
+
+    let effective = base
+        .cli
+        .clone()
+        .merged_over(&site_options.clone().merged_over(base.defaults));
+    let settings = effective.resolve_settings().map_err(|e| {
+        let key = match &e {
+            OptionsError::Invalid { option, .. } => *option,
+            OptionsError::Resolve { .. } => "resolve",
+        };
+        match site_keys.get(key).or_else(|| base.defaults_keys.get(key)) {
+            Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
+            None => file.at(span.clone(), e.to_string()),
+        }
+    })?;
+    Ok(SiteJob {
+        id,
+        url,
+        owner: fields.owner,
+        contact: fields.contact,
+        tags: fields.tags,
+        settings,
+        cookie_db: effective.cookie_db,
     })
 }
 

@@ -5,8 +5,8 @@
 //! - [`config`]: the TOML file, errors pointing at its lines.
 //! - [`summary`]: the job's summary as a terminal table.
 
-pub mod config;
-pub mod summary;
+pub(crate) mod config;
+pub(crate) mod summary;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -24,7 +24,7 @@ use crate::progress::interrupted;
 use summary::{describe_changes, summary_table};
 
 /// `cookie-audit audit`.
-pub async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
+pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
     let config = config::load(&args.config, &args.options)?;
     let db_path = args
         .db
@@ -151,60 +151,5 @@ fn report_failures(summary: &AuditSummary) {
             site.url,
             site.error.as_deref().unwrap_or("failed")
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::Parser;
-
-    use crate::cli::Cli;
-
-    const SCHEDULING: &str = include_str!("../../../../docs/scheduling.md");
-
-    /// Every `cookie-audit …` command line in the code blocks of docs/scheduling.md.
-    fn documented_commands() -> Vec<Vec<String>> {
-        let mut commands = Vec::new();
-        let mut in_code = false;
-        for line in SCHEDULING.lines() {
-            if line.starts_with("```") {
-                in_code = !in_code;
-                continue;
-            }
-            if !in_code {
-                continue;
-            }
-            // `cd /srv/cookie-audit && cookie-audit audit …`: the program, not a directory.
-            let Some(rest) = line
-                .match_indices("cookie-audit ")
-                .map(|(at, _)| &line[at + "cookie-audit ".len()..])
-                .find(|rest| {
-                    let word = rest.split_whitespace().next().unwrap_or("");
-                    ["audit", "history", "report", "demo", "scan"].contains(&word)
-                })
-            else {
-                continue;
-            };
-            let rest = rest.split(['>', '|']).next().unwrap_or("");
-            let mut args = vec!["cookie-audit".to_string()];
-            args.extend(rest.split_whitespace().map(str::to_string));
-            commands.push(args);
-        }
-        commands
-    }
-
-    #[test]
-    fn the_scheduling_guide_shows_commands_that_parse() {
-        let commands = documented_commands();
-        // The intro's two, history's two, cron, systemd and the screenshot's demo.
-        assert_eq!(commands.len(), 7, "{commands:?}");
-        for args in commands {
-            if let Err(e) = Cli::try_parse_from(&args) {
-                panic!(
-                    "docs/scheduling.md: `{}` does not parse: {e}",
-                    args.join(" ")
-                );
-            }
-        }
     }
 }

@@ -3,10 +3,10 @@
 use cookie_audit_audit::{AuditSummary, SiteStatus};
 use cookie_audit_model::Summary;
 
-pub use cookie_audit_audit::job::summary::describe_changes;
+pub(crate) use cookie_audit_audit::job::summary::describe_changes;
 
 /// The job's summary for a terminal: one row per site.
-pub fn summary_table(summary: &AuditSummary) -> String {
+pub(crate) fn summary_table(summary: &AuditSummary) -> String {
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     table.set_header([

@@ -15,20 +15,20 @@ use std::process::Stdio;
 use serde_json::Value;
 
 /// A temporary directory holding the config, the reports and the database of one test.
-pub struct Workspace {
+pub(crate) struct Workspace {
     pub dir: tempfile::TempDir,
 }
 
 /// A finished run of the binary.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Run {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\n{}",
@@ -39,35 +39,35 @@ impl Run {
 }
 
 impl Workspace {
-    pub fn new() -> Workspace {
+    pub(crate) fn new() -> Workspace {
         Workspace {
             dir: tempfile::tempdir().expect("temporary directory"),
         }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    pub fn config(&self) -> PathBuf {
+    pub(crate) fn config(&self) -> PathBuf {
         self.path("audit.toml")
     }
 
-    pub fn out(&self) -> PathBuf {
+    pub(crate) fn out(&self) -> PathBuf {
         self.path("reports")
     }
 
-    pub fn db(&self) -> PathBuf {
+    pub(crate) fn db(&self) -> PathBuf {
         self.path("history.db")
     }
 
-    pub fn write_config(&self, text: &str) {
+    pub(crate) fn write_config(&self, text: &str) {
         std::fs::write(self.config(), text).expect("write the config");
     }
 
     /// `cookie-audit audit` with this workspace's config, reports and database, the HTTP engine,
     /// JSON on stdout, and `extra` flags.
-    pub async fn audit(&self, extra: &[&str]) -> Run {
+    pub(crate) async fn audit(&self, extra: &[&str]) -> Run {
         let mut args: Vec<String> = vec![
             "audit".into(),
             "--config".into(),
@@ -85,7 +85,7 @@ impl Workspace {
         run(&args, self.dir.path()).await
     }
 
-    pub async fn history(&self, site: &str, format: &str) -> Run {
+    pub(crate) async fn history(&self, site: &str, format: &str) -> Run {
         run(
             &[
                 "history".into(),
@@ -101,14 +101,14 @@ impl Workspace {
     }
 
     /// The JSON file at `path` under the output directory.
-    pub fn report(&self, path: &str) -> Value {
+    pub(crate) fn report(&self, path: &str) -> Value {
         let text = std::fs::read_to_string(self.out().join(path))
             .unwrap_or_else(|e| panic!("{path}: {e}"));
         serde_json::from_str(&text).expect("a JSON report")
     }
 
     /// Every byte the audit left on disk: reports, summary, database and its journal.
-    pub fn all_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+    pub(crate) fn all_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();
         let mut dirs = vec![self.dir.path().to_path_buf()];
         while let Some(dir) = dirs.pop() {
@@ -125,11 +125,11 @@ impl Workspace {
     }
 }
 
-pub fn path_arg(path: &Path) -> String {
+pub(crate) fn path_arg(path: &Path) -> String {
     path.to_str().expect("a UTF-8 temporary path").to_string()
 }
 
-pub fn binary() -> tokio::process::Command {
+pub(crate) fn binary() -> tokio::process::Command {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cookie-audit"));
     command
         .env_remove("RUST_LOG")
@@ -139,7 +139,7 @@ pub fn binary() -> tokio::process::Command {
     command
 }
 
-pub async fn run(args: &[String], cwd: &Path) -> Run {
+pub(crate) async fn run(args: &[String], cwd: &Path) -> Run {
     let output = binary()
         .args(args)
         .current_dir(cwd)
@@ -155,7 +155,7 @@ pub async fn run(args: &[String], cwd: &Path) -> Run {
 
 /// A `[defaults]` table for fixture sites: every host resolved to 127.0.0.1, nothing else
 /// resolved at all, and unless `extra` says otherwise a fast rate and a small crawl.
-pub fn defaults(resolve: &[String], extra: &str) -> String {
+pub(crate) fn defaults(resolve: &[String], extra: &str) -> String {
     let rules: Vec<String> = resolve.iter().map(|r| format!("\"{r}\"")).collect();
     let mut table = format!(
         "[defaults]\noffline = true\nresolve = [{}]\n{extra}\n",
@@ -169,12 +169,12 @@ pub fn defaults(resolve: &[String], extra: &str) -> String {
     table
 }
 
-pub fn site(url: &str, extra: &str) -> String {
+pub(crate) fn site(url: &str, extra: &str) -> String {
     format!("\n[[site]]\nurl = \"{url}\"\n{extra}\n")
 }
 
 /// The summary entry of `site` in an audit's JSON summary.
-pub fn entry<'a>(summary: &'a Value, site: &str) -> &'a Value {
+pub(crate) fn entry<'a>(summary: &'a Value, site: &str) -> &'a Value {
     summary["sites"]
         .as_array()
         .expect("a sites array")

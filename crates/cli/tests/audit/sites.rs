@@ -14,15 +14,15 @@ use axum::response::{IntoResponse, Response};
 use cookie_audit_fixtures::FixtureServer;
 
 /// A cookie value that must never reach a log, a summary, a webhook or the database.
-pub const SECRET: &str = "s3cr3t-Val-7f4e2a";
+pub(super) const SECRET: &str = "s3cr3t-Val-7f4e2a";
 
-pub const CHANGING: &str = "www.changeshire.gov.uk";
-pub const SLOW: &str = "www.slowshire.gov.uk";
-pub const HOOKS: &str = "hooks.test";
+pub(super) const CHANGING: &str = "www.changeshire.gov.uk";
+pub(super) const SLOW: &str = "www.slowshire.gov.uk";
+pub(super) const HOOKS: &str = "hooks.test";
 
 /// Changeshire: version 1 sets `council_session` and `cookie_consent` and declares both plus a
 /// retired `old_poll`; version 2 also sets `feedback_widget` and no longer declares `old_poll`.
-pub async fn changing(v2: Arc<AtomicBool>) -> FixtureServer {
+pub(super) async fn changing(v2: Arc<AtomicBool>) -> FixtureServer {
     FixtureServer::start(
         move |_| {
             Router::new().fallback(move |request: Request| {
@@ -83,7 +83,7 @@ fn changeshire(path: &str, v2: bool) -> Response {
 
 /// Slowshire: every page takes 300 ms and links to 40 more, so a crawl lasts long enough to be
 /// killed in the middle.
-pub async fn slow() -> FixtureServer {
+pub(super) async fn slow() -> FixtureServer {
     FixtureServer::start(
         |_| {
             Router::new().fallback(|request: Request| async move {
@@ -109,19 +109,19 @@ pub async fn slow() -> FixtureServer {
 
 /// One POST the webhook receiver got.
 #[derive(Debug, Clone)]
-pub struct Hook {
+pub(super) struct Hook {
     pub path: String,
     pub content_type: String,
     pub body: serde_json::Value,
 }
 
 /// A webhook receiver on `hooks.test` that records every POST and answers with `status`.
-pub struct Hooks {
+pub(super) struct Hooks {
     pub server: FixtureServer,
     pub received: Arc<Mutex<Vec<Hook>>>,
 }
 
-pub async fn hooks(status: u16) -> Hooks {
+pub(super) async fn hooks(status: u16) -> Hooks {
     let received: Arc<Mutex<Vec<Hook>>> = Arc::default();
     // Shared with the handler, which outlives this function.
     let status = Arc::new(AtomicU16::new(status));

@@ -19,7 +19,7 @@ use super::resolver::{GuardedResolver, LookupFailure, ResolveError};
 pub enum DialError {
     #[error(transparent)]
     Forbidden(#[from] ForbiddenAddress),
-    #[error("could not resolve {host}: {source}")]
+    #[error("could not resolve {host}")]
     Resolve { host: String, source: ResolveError },
     #[error("connection to {addr} failed: {reason}")]
     Connect { addr: SocketAddr, reason: String },

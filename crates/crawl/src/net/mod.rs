@@ -18,6 +18,7 @@ use crate::options::NetworkOptions;
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
 use cookie_audit_model::cookie_date::parse_cookie_date;
+use cookie_audit_model::error_chain;
 use http::HeaderMap;
 use http::header::{CONTENT_TYPE, DATE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use url::Url;
@@ -297,21 +298,6 @@ fn find_source<'a, T: std::error::Error + 'static>(
         current = e.source();
     }
     None
-}
-
-/// The messages of an error and its sources, deduplicated ("error sending request: connection
-/// refused").
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
 }
 
 /// The address of an IP-literal URL (`http://127.0.0.2/`, `http://[::1]/`); `None` for names.

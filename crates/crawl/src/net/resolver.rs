@@ -25,7 +25,7 @@ pub enum ResolveError {
 
 /// Why a name got no address to connect to.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum LookupFailure {
+pub(crate) enum LookupFailure {
     /// Every address it resolved to is refused by the policy.
     #[error(transparent)]
     Forbidden(ForbiddenAddress),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 const TARGET_BYTES: usize = 200 * 1024;
 
-pub fn council_page() -> String {
+pub(crate) fn council_page() -> String {
     let mut html = String::with_capacity(TARGET_BYTES + 8 * 1024);
     html.push_str("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">");
     html.push_str("<title>Cookies | Benchmark Borough Council</title><style>");
@@ -62,7 +62,7 @@ pub fn council_page() -> String {
     html
 }
 
-pub fn all_shapes() -> String {
+pub(crate) fn all_shapes() -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/declared");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("testdata/declared")
