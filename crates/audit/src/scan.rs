@@ -13,7 +13,7 @@ use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
 use cookie_audit_model::{
-    EngineChoice, FailOn, FindingKind, Report, SCHEMA_VERSION, ScanConfig, Summary,
+    Consent, EngineChoice, FailOn, FindingKind, Report, SCHEMA_VERSION, ScanConfig, Summary,
 };
 use url::Url;
 
@@ -134,6 +134,7 @@ fn assemble(
     let observed = diffed.observed;
     let findings = diffed.findings;
     let summary = Summary::tally(&declared, &observed, &findings);
+    let consent = Consent::none_only(outcome.stats.pages_visited, None);
     let report = Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: cookie_audit_model::tool(),
@@ -153,6 +154,7 @@ fn assemble(
         summary,
         suggested_table: diffed.suggested_table,
         changes: None,
+        consent,
     };
     ScanResult {
         report,

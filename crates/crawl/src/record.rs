@@ -9,12 +9,13 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::{CookieValue, redact_set_cookie_line};
 use cookie_audit_model::set_cookie::{CookieRecord, SetCookieContext, interpret_set_cookie};
 use cookie_audit_model::{
-    CookieKey, CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party,
+    ConsentState, CookieKey, CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party,
 };
 use url::Url;
 
@@ -48,6 +49,12 @@ pub enum Setter<'a> {
 pub struct Recorder {
     site_host: String,
     show_values: bool,
+    /// The visitor this recorder's run describes: every cookie it reports has this state.
+    state: ConsentState,
+    /// When the run clicked the banner: evidence says how long before or after each write was.
+    clicked_at: Mutex<Option<DateTime<Utc>>>,
+    /// Orders sightings that share a timestamp (lines of one response).
+    sequence: AtomicU64,
     cookies: Mutex<HashMap<RecordKey, Aggregate>>,
 }
 
@@ -72,15 +79,36 @@ struct Aggregate {
     first_page: String,
     pages: HashSet<u64>,
     evidence: BTreeSet<(Rank, Evidence)>,
+    /// The first write that stored it (not a deletion), by (time, sequence).
+    first_set: Option<(DateTime<Utc>, u64)>,
+    /// The last write that removed it.
+    last_deletion: Option<(DateTime<Utc>, u64)>,
 }
 
 impl Recorder {
+    /// A recorder for the crawl of a site whose start host is `site_host`, as a visitor who
+    /// has not chosen.
     pub fn new(site_host: &str, show_values: bool) -> Recorder {
+        Recorder::for_run(site_host, show_values, ConsentState::None)
+    }
+
+    /// A recorder for one consent run.
+    pub fn for_run(site_host: &str, show_values: bool, state: ConsentState) -> Recorder {
         Recorder {
             site_host: site_host.to_string(),
             show_values,
+            state,
+            clicked_at: Mutex::new(None),
+            sequence: AtomicU64::new(0),
             cookies: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The run clicked the banner at `at`: evidence of writes says how far from the click they
+    /// were (`at_ms`, negative before). The first click counts.
+    pub fn clicked(&self, at: DateTime<Utc>) {
+        let mut clicked = self.clicked_at.lock().unwrap_or_else(|e| e.into_inner());
+        clicked.get_or_insert(at);
     }
 
     /// Records every `Set-Cookie` line of one response (a page, a redirect hop or a resource).
@@ -105,7 +133,7 @@ impl Recorder {
                 received_at,
             };
             let record = interpret_set_cookie(line, &ctx);
-            self.record(
+            self.record_at(
                 page,
                 record,
                 Some(line),
@@ -114,6 +142,7 @@ impl Recorder {
                     status,
                     note,
                 },
+                received_at,
             );
         }
     }
@@ -127,17 +156,35 @@ impl Recorder {
         line: &str,
         script_url: Option<&Url>,
     ) {
+        self.record_script_write_at(page, document_url, line, script_url, Utc::now());
+    }
+
+    /// [`Recorder::record_script_write`] for a write made at `written_at`.
+    pub fn record_script_write_at(
+        &self,
+        page: &PageRef,
+        document_url: &Url,
+        line: &str,
+        script_url: Option<&Url>,
+        written_at: DateTime<Utc>,
+    ) {
         let ctx = SetCookieContext {
             request_url: document_url,
             server_date: None,
-            received_at: Utc::now(),
+            received_at: written_at,
         };
         let mut record = interpret_set_cookie(line, &ctx);
         record.http_only = false;
-        self.record(page, record, Some(line), Setter::Script { script_url });
+        self.record_at(
+            page,
+            record,
+            Some(line),
+            Setter::Script { script_url },
+            written_at,
+        );
     }
 
-    /// Records a cookie already interpreted elsewhere (a browser's final jar).
+    /// Records a cookie already interpreted elsewhere (a browser's final jar), seen now.
     pub fn record(
         &self,
         page: &PageRef,
@@ -145,6 +192,20 @@ impl Recorder {
         raw: Option<&str>,
         setter: Setter<'_>,
     ) {
+        self.record_at(page, record, raw, setter, Utc::now());
+    }
+
+    /// Records one sighting of a cookie, written at `at`.
+    pub fn record_at(
+        &self,
+        page: &PageRef,
+        record: CookieRecord,
+        raw: Option<&str>,
+        setter: Setter<'_>,
+        at: DateTime<Utc>,
+    ) {
+        let order = (at, self.sequence.fetch_add(1, Ordering::Relaxed));
+        let deletion = record.lifetime.is_deletion();
         let malformed = record
             .rejected
             .as_ref()
@@ -177,6 +238,15 @@ impl Recorder {
                 (url, e, CookieSource::Script)
             }
         };
+        let at_ms = self
+            .clicked_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|clicked| (at - clicked).num_milliseconds());
+        let state = (self.state != ConsentState::None).then_some(self.state);
+        let mut evidence = evidence;
+        evidence.state = state;
+        evidence.at_ms = at_ms;
         let rank: Rank = (
             record.lifetime.is_deletion(),
             record.rejected.is_some(),
@@ -184,7 +254,8 @@ impl Recorder {
             page.url.to_string(),
             set_by.clone(),
         );
-        let page_evidence = Evidence::new(EvidenceKind::Page, page.url.as_str());
+        let mut page_evidence = Evidence::new(EvidenceKind::Page, page.url.as_str());
+        page_evidence.state = state;
         let page_hash = {
             let mut h = DefaultHasher::new();
             page.url.as_str().hash(&mut h);
@@ -200,7 +271,14 @@ impl Recorder {
             first_page: page.url.to_string(),
             pages: HashSet::new(),
             evidence: BTreeSet::new(),
+            first_set: None,
+            last_deletion: None,
         });
+        if deletion {
+            entry.last_deletion = entry.last_deletion.max(Some(order));
+        } else if entry.first_set.is_none_or(|first| order < first) {
+            entry.first_set = Some(order);
+        }
         if rank < entry.rank {
             entry.rank = rank.clone();
             entry.record = record;
@@ -249,6 +327,8 @@ impl Recorder {
         let cookies = self.cookies.lock().unwrap_or_else(|e| e.into_inner());
         let mut observed: Vec<ObservedCookie> = cookies
             .iter()
+            // A write that only ever removed a cookie is not a cookie of its own.
+            .filter(|(_, agg)| agg.first_set.is_some())
             .map(|(key, agg)| {
                 let r = &agg.record;
                 ObservedCookie {
@@ -280,6 +360,8 @@ impl Recorder {
                     evidence: agg.evidence.iter().map(|(_, e)| e.clone()).collect(),
                     // Filled by the diff, which owns the knowledge base.
                     classification: None,
+                    states: vec![self.state],
+                    set_then_deleted: agg.set_then_deleted(),
                 }
             })
             .collect();
@@ -298,6 +380,13 @@ impl Recorder {
                 ))
         });
         observed
+    }
+}
+
+impl Aggregate {
+    /// Stored, then removed again by a later write.
+    fn set_then_deleted(&self) -> bool {
+        matches!((self.first_set, self.last_deletion), (Some(set), Some(deleted)) if deleted > set)
     }
 }
 
@@ -348,6 +437,38 @@ mod tests {
         assert!(sid.value.value.is_none());
         assert_eq!(sid.party, Party::First);
         assert_eq!(sid.source, CookieSource::Http);
+    }
+
+    #[test]
+    fn set_then_deleted_and_deletions_that_are_not_cookies() {
+        let rec = Recorder::for_run("www.council.test", false, ConsentState::Accept);
+        let p = page("https://www.council.test/", 0);
+        let t0 = Utc::now();
+        let later = t0 + chrono::Duration::milliseconds(300);
+        rec.clicked(t0 + chrono::Duration::milliseconds(100));
+        // A tag writes _ga, the consent platform removes it 300 ms later.
+        rec.record_script_write_at(&p, &p.url, "_ga=GA1.1.1; Max-Age=63072000", None, t0);
+        rec.record_script_write_at(&p, &p.url, "_ga=; Max-Age=0", None, later);
+        // A site clearing a cookie it never set, and one clearing before setting again.
+        rec.record_script_write_at(&p, &p.url, "_gid=; Max-Age=0", None, t0);
+        record(&rec, &p, &["sid=; Max-Age=0", "sid=1"]);
+        let observed = rec.finish();
+        let names: Vec<&str> = observed.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["_ga", "sid"], "a deletion alone is not a cookie");
+        let (ga, sid) = (&observed[0], &observed[1]);
+        assert!(ga.set_then_deleted);
+        assert!(!sid.set_then_deleted, "cleared, then set: still stored");
+        assert_eq!(ga.states, [ConsentState::Accept]);
+        assert!(
+            ga.lifetime.seconds.is_some_and(|s| s > 0),
+            "the setting is kept"
+        );
+        let script = ga
+            .evidence
+            .iter()
+            .find(|e| e.kind == EvidenceKind::Script && e.at_ms == Some(-100))
+            .expect("evidence of the write, 100 ms before the click");
+        assert_eq!(script.state, Some(ConsentState::Accept));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! reading the expiry text through the one expiry parser.
 
 use cookie_audit_model::expiry::{Expiry, parse_expiry_text};
-use cookie_audit_model::{DeclaredCookie, DeclaredSource};
+use cookie_audit_model::{DeclaredCookie, DeclaredSource, DeclaredSourceKind};
 
 use crate::headers::Role;
 use crate::lexicon;
@@ -153,6 +153,8 @@ fn cookie(entry: &NameEntry, f: CookieFields, origin: &Origin<'_>) -> DeclaredCo
             table: origin.table,
             row: origin.row,
             shape: Some(origin.shape.to_string()),
+            kind: DeclaredSourceKind::Page,
+            cmp: None,
         },
     }
 }

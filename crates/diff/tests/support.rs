@@ -4,9 +4,9 @@ use cookie_audit_diff::{DiffInput, DiffOutput, KnowledgeBase, diff};
 use cookie_audit_model::expiry::parse_expiry_text;
 use cookie_audit_model::redact::CookieValue;
 use cookie_audit_model::{
-    CookieSource, Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie, DeclaredSource,
-    Evidence, EvidenceKind, Finding, Lifetime, MentionKind, ObservedCookie, Party, ProseMention,
-    Severity,
+    ConsentState, CookieSource, Declaration, DeclarationPage, DeclarationStatus, DeclaredCookie,
+    DeclaredSource, DeclaredSourceKind, Evidence, EvidenceKind, Finding, Lifetime, MentionKind,
+    ObservedCookie, Party, ProseMention, Severity,
 };
 
 pub(crate) const SITE: &str = "www.barnet.gov.uk";
@@ -56,6 +56,8 @@ pub(crate) fn observed_on(
             Evidence::new(EvidenceKind::Response, set_by),
         ],
         classification: None,
+        states: vec![ConsentState::None],
+        set_then_deleted: false,
     }
 }
 
@@ -84,6 +86,8 @@ pub(crate) fn declared(name: &str, row: u32) -> DeclaredCookie {
             table: 0,
             row,
             shape: Some("table".to_string()),
+            kind: DeclaredSourceKind::Page,
+            cmp: None,
         },
     }
 }

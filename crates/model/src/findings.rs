@@ -43,10 +43,24 @@ pub enum FindingCode {
     MisdescribedNameCase,
     #[serde(rename = "no_declaration")]
     NoDeclaration,
+    #[serde(rename = "consent:before_choice")]
+    ConsentBeforeChoice,
+    #[serde(rename = "consent:after_reject")]
+    ConsentAfterReject,
+    #[serde(rename = "consent:no_reject_option")]
+    ConsentNoRejectOption,
+    #[serde(rename = "consent:choice_not_verified")]
+    ConsentChoiceNotVerified,
+    #[serde(rename = "cmp_mismatch:not_in_table")]
+    CmpNotInTable,
+    #[serde(rename = "cmp_mismatch:not_in_cmp")]
+    CmpNotInCmp,
+    #[serde(rename = "cmp_mismatch:category")]
+    CmpCategory,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 10] = [
+    pub const ALL: [FindingCode; 17] = [
         FindingCode::Undeclared,
         FindingCode::StaleNotObserved,
         FindingCode::StaleRetired,
@@ -57,6 +71,13 @@ impl FindingCode {
         FindingCode::MisdescribedCategory,
         FindingCode::MisdescribedNameCase,
         FindingCode::NoDeclaration,
+        FindingCode::ConsentBeforeChoice,
+        FindingCode::ConsentAfterReject,
+        FindingCode::ConsentNoRejectOption,
+        FindingCode::ConsentChoiceNotVerified,
+        FindingCode::CmpNotInTable,
+        FindingCode::CmpNotInCmp,
+        FindingCode::CmpCategory,
     ];
 
     pub fn iter() -> impl Iterator<Item = FindingCode> {
@@ -76,6 +97,13 @@ impl FindingCode {
             FindingCode::MisdescribedCategory => "misdescribed:category",
             FindingCode::MisdescribedNameCase => "misdescribed:name_case",
             FindingCode::NoDeclaration => "no_declaration",
+            FindingCode::ConsentBeforeChoice => "consent:before_choice",
+            FindingCode::ConsentAfterReject => "consent:after_reject",
+            FindingCode::ConsentNoRejectOption => "consent:no_reject_option",
+            FindingCode::ConsentChoiceNotVerified => "consent:choice_not_verified",
+            FindingCode::CmpNotInTable => "cmp_mismatch:not_in_table",
+            FindingCode::CmpNotInCmp => "cmp_mismatch:not_in_cmp",
+            FindingCode::CmpCategory => "cmp_mismatch:category",
         }
     }
 
@@ -88,6 +116,13 @@ impl FindingCode {
             FindingCode::Undeclared => FindingKind::Undeclared,
             FindingCode::StaleNotObserved | FindingCode::StaleRetired => FindingKind::Stale,
             FindingCode::NoDeclaration => FindingKind::NoDeclaration,
+            FindingCode::ConsentBeforeChoice
+            | FindingCode::ConsentAfterReject
+            | FindingCode::ConsentNoRejectOption
+            | FindingCode::ConsentChoiceNotVerified => FindingKind::Consent,
+            FindingCode::CmpNotInTable | FindingCode::CmpNotInCmp | FindingCode::CmpCategory => {
+                FindingKind::CmpMismatch
+            }
             _ => FindingKind::Misdescribed,
         }
     }
@@ -141,6 +176,27 @@ impl FindingCode {
                 "the declared name differs from the real one only in letter case"
             }
             FindingCode::NoDeclaration => "the site publishes no cookie table that could be read",
+            FindingCode::ConsentBeforeChoice => {
+                "a cookie that needs consent is stored before the visitor has chosen"
+            }
+            FindingCode::ConsentAfterReject => {
+                "a cookie that needs consent is stored after the visitor clicked \"Reject all\""
+            }
+            FindingCode::ConsentNoRejectOption => {
+                "the banner has no way to reject on its first layer, beside \"Accept\""
+            }
+            FindingCode::ConsentChoiceNotVerified => {
+                "our click on the banner could not be confirmed, so that run accuses nothing"
+            }
+            FindingCode::CmpNotInTable => {
+                "the consent platform lists a cookie the cookie table does not"
+            }
+            FindingCode::CmpNotInCmp => {
+                "the cookie table lists a cookie the consent platform does not (it cannot be refused)"
+            }
+            FindingCode::CmpCategory => {
+                "the consent platform and the cookie table file a cookie under different categories"
+            }
         }
     }
 
@@ -157,6 +213,13 @@ impl FindingCode {
             FindingCode::MisdescribedCategory => Severity::Medium,
             FindingCode::MisdescribedNameCase => Severity::Low,
             FindingCode::NoDeclaration => Severity::High,
+            FindingCode::ConsentBeforeChoice => Severity::Medium,
+            FindingCode::ConsentAfterReject => Severity::High,
+            FindingCode::ConsentNoRejectOption => Severity::High,
+            FindingCode::ConsentChoiceNotVerified => Severity::Low,
+            FindingCode::CmpNotInTable => Severity::Medium,
+            FindingCode::CmpNotInCmp => Severity::Medium,
+            FindingCode::CmpCategory => Severity::Medium,
         }
     }
 }
@@ -182,11 +245,20 @@ mod tests {
                 (None, Some(reason)) => format!("{}:{}", code.kind().as_str(), reason.as_str()),
                 _ => code.kind().as_str().to_string(),
             };
-            assert_eq!(
-                code.as_str(),
-                expected,
-                "codes are built from the report's own words"
-            );
+            // Consent and CMP codes name what was wrong after their kind.
+            let detailed = matches!(code.kind(), FindingKind::Consent | FindingKind::CmpMismatch);
+            if detailed {
+                assert!(
+                    code.as_str()
+                        .starts_with(&format!("{}:", code.kind().as_str()))
+                );
+            } else {
+                assert_eq!(
+                    code.as_str(),
+                    expected,
+                    "codes are built from the report's own words"
+                );
+            }
             assert_eq!(
                 serde_json::to_value(code).unwrap(),
                 serde_json::Value::String(code.as_str().into()),

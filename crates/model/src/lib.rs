@@ -1,6 +1,7 @@
 //! The data model every cookie-audit crate shares.
 //!
 //! - [`report`]: the wire format (schema v1), the contract other tools read.
+//! - [`consent`]: the consent banner and the runs before a choice, after accept, after reject.
 //! - [`set_cookie`]: the one Set-Cookie parser, RFC 6265bis as Chromium applies it.
 //! - [`domain`]: registrable domains and first/third party by the Public Suffix List.
 //! - [`url_norm`]: the one URL normaliser.
@@ -14,6 +15,7 @@
 //!
 //! Nothing here does I/O.
 
+pub mod consent;
 pub mod cookie_date;
 pub mod domain;
 pub mod errors;
@@ -29,6 +31,9 @@ pub mod url_norm;
 #[cfg(test)]
 mod url_norm_props;
 
+pub use consent::{
+    Banner, Clicked, Cmp, Consent, ConsentRun, ConsentState, Detection, RejectPath, RunStatus,
+};
 pub use domain::Party;
 pub use errors::error_chain;
 pub use expiry::Expiry;

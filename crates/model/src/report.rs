@@ -13,6 +13,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::consent::{Consent, ConsentState};
 use crate::domain::Party;
 use crate::expiry::Expiry;
 use crate::findings::FindingCode;
@@ -67,6 +68,10 @@ pub struct Report {
     /// What changed since the previous complete audit of the same site (audit job only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
+    /// The consent banner, and the visits made before a choice, after "Accept all" and after
+    /// "Reject all". A report of the HTTP engine or of `--consent none` has only the `none` run.
+    #[serde(default)]
+    pub consent: Consent,
 }
 
 /// The program that wrote a report.
@@ -396,6 +401,26 @@ pub struct DeclaredSource {
     /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shape: Option<String>,
+    /// Where the declaration is: the page's own table, or the consent platform's machine-readable
+    /// cookie list (`cmp`; `table` is then the group, `row` the cookie within it).
+    #[serde(default)]
+    pub kind: DeclaredSourceKind,
+    /// For `cmp`: the platform's rule id (`onetrust`, `cookiebot`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmp: Option<String>,
+}
+
+/// Where a declared row comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclaredSourceKind {
+    /// A table (or table-like text) on the site's cookie or privacy page.
+    #[default]
+    Page,
+    /// The consent platform's own cookie list, read from its JavaScript objects.
+    Cmp,
 }
 
 /// How a cookie came to be observed.
@@ -471,6 +496,13 @@ pub struct ObservedCookie {
     /// Filled by the diff; `null` when no source knows the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<Classification>,
+    /// The runs that saw it set (`none`, `accept`, `reject`), in that order.
+    #[serde(default)]
+    pub states: Vec<ConsentState>,
+    /// It was set and removed again within a visit (a consent platform deleting what a tag
+    /// wrote before consent): a jar read at the end of the visit would not have seen it.
+    #[serde(default)]
+    pub set_then_deleted: bool,
 }
 
 /// What a cookie is known to be, and which source says so.
@@ -631,6 +663,12 @@ pub struct Evidence {
     /// Anything else worth saying ("redirect hop 1 of 2").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The run that saw it (`none`, `accept`, `reject`), when the report has consent runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<ConsentState>,
+    /// Milliseconds from the run's click on the banner to this write: negative before the click.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<i64>,
 }
 
 #[derive(
@@ -669,6 +707,8 @@ impl Evidence {
             table: None,
             row: None,
             note: None,
+            state: None,
+            at_ms: None,
         }
     }
 }
@@ -696,6 +736,11 @@ pub enum FindingKind {
     Misdescribed,
     /// The site publishes no cookie table that could be read: one finding for the whole site.
     NoDeclaration,
+    /// What the consent banner does: cookies before a choice or after a rejection, no way to
+    /// reject, a choice that could not be confirmed.
+    Consent,
+    /// The consent platform's own cookie list and the page's table disagree about a cookie.
+    CmpMismatch,
 }
 
 impl FindingKind {
@@ -705,6 +750,8 @@ impl FindingKind {
             FindingKind::Stale => "stale",
             FindingKind::Misdescribed => "misdescribed",
             FindingKind::NoDeclaration => "no_declaration",
+            FindingKind::Consent => "consent",
+            FindingKind::CmpMismatch => "cmp_mismatch",
         }
     }
 }
@@ -855,6 +902,12 @@ pub struct Summary {
     pub stale: u32,
     /// Findings of kind `misdescribed`.
     pub misdescribed: u32,
+    /// Findings of kind `consent`.
+    #[serde(default)]
+    pub consent: u32,
+    /// Findings of kind `cmp_mismatch`.
+    #[serde(default)]
+    pub cmp_mismatch: u32,
     /// Findings of severity `high`.
     #[serde(default)]
     pub high: u32,
@@ -883,6 +936,8 @@ impl Summary {
                 FindingKind::Undeclared => summary.undeclared += 1,
                 FindingKind::Stale => summary.stale += 1,
                 FindingKind::Misdescribed => summary.misdescribed += 1,
+                FindingKind::Consent => summary.consent += 1,
+                FindingKind::CmpMismatch => summary.cmp_mismatch += 1,
                 // A site-level finding: counted by severity only, not as a cookie.
                 FindingKind::NoDeclaration => {}
             }

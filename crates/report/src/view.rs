@@ -14,11 +14,13 @@ use cookie_audit_model::{
 use serde::Serialize;
 
 /// Kinds in the order the report lists them.
-pub(crate) const KINDS: [FindingKind; 4] = [
+pub(crate) const KINDS: [FindingKind; 6] = [
+    FindingKind::Consent,
     FindingKind::NoDeclaration,
     FindingKind::Undeclared,
     FindingKind::Stale,
     FindingKind::Misdescribed,
+    FindingKind::CmpMismatch,
 ];
 
 #[derive(Debug, Serialize)]
@@ -351,8 +353,16 @@ fn matrix(findings: &[Finding]) -> (Vec<MatrixRow>, MatrixRow) {
     let rows = KINDS
         .iter()
         .map(|k| row(Some(*k)))
-        // The site-level row only means something when the site has no table.
-        .filter(|r| r.kind != FindingKind::NoDeclaration.as_str() || r.total > 0)
+        // The site-level row only means something when the site has no table; the consent and
+        // CMP rows only when the audit had something to say about them.
+        .filter(|r| {
+            let always = [
+                FindingKind::Undeclared,
+                FindingKind::Stale,
+                FindingKind::Misdescribed,
+            ];
+            always.iter().any(|k| k.as_str() == r.kind) || r.total > 0
+        })
         .collect();
     (rows, row(None))
 }
@@ -363,6 +373,8 @@ pub(crate) fn kind_title(kind: FindingKind) -> &'static str {
         FindingKind::Stale => "Stale",
         FindingKind::Misdescribed => "Misdescribed",
         FindingKind::NoDeclaration => "No cookie table",
+        FindingKind::Consent => "Consent",
+        FindingKind::CmpMismatch => "CMP list vs table",
     }
 }
 
@@ -376,6 +388,12 @@ fn kind_blurb(kind: FindingKind) -> &'static str {
             "Cookies the table lists, but describes differently from what the site does."
         }
         FindingKind::NoDeclaration => "The site publishes no cookie table the audit could read.",
+        FindingKind::Consent => {
+            "What the consent banner lets happen: cookies before a choice or after \"Reject all\", no way to reject."
+        }
+        FindingKind::CmpMismatch => {
+            "The consent platform's own cookie list and the cookie table disagree."
+        }
     }
 }
 

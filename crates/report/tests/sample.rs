@@ -74,6 +74,8 @@ fn declared(
             table: 0,
             row,
             shape: Some("table".into()),
+            kind: DeclaredSourceKind::Page,
+            cmp: None,
         },
     }
 }
@@ -122,6 +124,8 @@ fn observed(seen: Seen<'_>, show_values: bool) -> ObservedCookie {
             },
         ],
         classification: None,
+        states: vec![ConsentState::None],
+        set_then_deleted: false,
     }
 }
 
@@ -659,6 +663,7 @@ fn report_with(show_values: bool) -> Report {
             }],
             declaration_changed: true,
         }),
+        consent: Consent::none_only(12, None),
     }
 }
 
@@ -735,5 +740,6 @@ pub(crate) fn bare_report() -> Report {
         summary,
         suggested_table: vec![],
         changes: Some(Changes::default()),
+        consent: Consent::none_only(12, None),
     }
 }

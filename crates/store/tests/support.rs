@@ -34,6 +34,8 @@ pub(crate) fn observed(name: &str, domain: &str, show_values: bool) -> ObservedC
         warnings: vec![],
         evidence: vec![],
         classification: None,
+        states: vec![ConsentState::None],
+        set_then_deleted: false,
     }
 }
 
@@ -53,6 +55,8 @@ pub(crate) fn declared(name: &str, expiry: &str, row: u32) -> DeclaredCookie {
             table: 0,
             row,
             shape: None,
+            kind: DeclaredSourceKind::Page,
+            cmp: None,
         },
     }
 }
@@ -151,6 +155,7 @@ pub(crate) fn report(
         summary,
         suggested_table: vec![],
         changes: None,
+        consent: Consent::none_only(0, None),
     }
 }
 

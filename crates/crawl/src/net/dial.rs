@@ -210,10 +210,8 @@ mod tests {
             .await
             .unwrap_err();
         assert!(error.is_refusal(), "{error}");
-        assert!(
-            error.to_string().contains("no --resolve mapping"),
-            "{error}"
-        );
+        let chain = cookie_audit_model::error_chain(&error);
+        assert!(chain.contains("no --resolve mapping"), "{chain}");
     }
 
     #[tokio::test]

@@ -514,6 +514,8 @@ fn summary_from_row(r: &tokio_postgres::Row) -> Result<RunSummary, tokio_postgre
             high: count(r, 15)?,
             medium: count(r, 16)?,
             low: count(r, 17)?,
+            // Counts of later kinds are in the stored report, not in columns of their own.
+            ..Summary::default()
         }),
         None => None,
     };

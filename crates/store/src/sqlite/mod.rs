@@ -317,6 +317,8 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
             high: r.get(15)?,
             medium: r.get(16)?,
             low: r.get(17)?,
+            // Counts of later kinds are in the stored report, not in columns of their own.
+            ..Summary::default()
         }),
         None => None,
     };
