@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine too: installs what the tests need (Debian's chromium,
-# for the browser engine and the HTML report checks), then runs every test of the workspace.
+# for the browser engine and the HTML report checks; Debian's postgresql, whose binaries the
+# history store's tests start a throwaway server from), then runs every test of the workspace.
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p cookie-audit-crawl`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+missing=()
 if [ -z "${CHROME:-}" ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Debian's chromium (browser engine and report tests need it)..." >&2
+  missing+=(chromium)
+fi
+# Debian keeps initdb in /usr/lib/postgresql/<version>/bin, off the PATH.
+if [ -z "${COOKIE_AUDIT_PG_BIN:-}" ] && ! command -v initdb >/dev/null 2>&1 &&
+  ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+  missing+=(postgresql)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing Debian's ${missing[*]} (the browser engine, report and history tests need them)..." >&2
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # Incremental builds only cost time on a clean machine.

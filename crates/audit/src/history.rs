@@ -1,10 +1,10 @@
 //! A site's audit runs over time, read from the history database (`cookie-audit history`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
-use cookie_audit_store::{RunSummary, Store, StoreError};
+use cookie_audit_store::{Location, RunSummary, Store, StoreError};
 use serde::Serialize;
 
 /// One site's runs, oldest first.
@@ -12,8 +12,8 @@ use serde::Serialize;
 pub struct SiteHistory {
     /// The site's id in the history.
     pub site: String,
-    /// The history database read.
-    pub db: PathBuf,
+    /// The history database read: a path, or a PostgreSQL URL without its password.
+    pub db: String,
     /// Oldest first.
     pub runs: Vec<RunSummary>,
 }
@@ -31,12 +31,12 @@ pub enum HistoryError {
         path: PathBuf,
     },
     /// The database has no runs of that site.
-    #[error("no runs of `{given}` in {}: {}", db.display(), known_sites(known))]
+    #[error("no runs of `{given}` in {db}: {}", known_sites(known))]
     UnknownSite {
         /// The site as the user gave it.
         given: String,
         /// The database read.
-        db: PathBuf,
+        db: Location,
         /// The sites it does have.
         known: Vec<String>,
     },
@@ -53,27 +53,30 @@ fn known_sites(known: &[String]) -> String {
     }
 }
 
-/// The runs of `given` (a site id, a URL or a host name) in the database at `db`.
-pub fn site_history(db: &Path, given: &str) -> Result<SiteHistory, HistoryError> {
-    // Opening creates a database; a mistyped path must not leave an empty one behind.
-    if !db.is_file() {
+/// The runs of `given` (a site id, a URL or a host name) in the history at `db`: a SQLite file,
+/// or the PostgreSQL database workers share.
+pub async fn site_history(db: &Location, given: &str) -> Result<SiteHistory, HistoryError> {
+    // Opening creates a SQLite file; a mistyped path must not leave an empty one behind.
+    if let Some(path) = db.sqlite_path()
+        && !path.is_file()
+    {
         return Err(HistoryError::NoDatabase {
-            path: db.to_path_buf(),
+            path: path.to_path_buf(),
         });
     }
-    let store = Store::open(db)?;
-    let known = store.sites()?;
+    let store = Store::open(db).await?;
+    let known = store.sites().await?;
     let Some(site) = pick_site(given, &known) else {
         return Err(HistoryError::UnknownSite {
             given: given.to_string(),
-            db: db.to_path_buf(),
+            db: db.clone(),
             known,
         });
     };
-    let runs = store.history(&site)?;
+    let runs = store.history(&site).await?;
     Ok(SiteHistory {
         site,
-        db: db.to_path_buf(),
+        db: db.to_string(),
         runs,
     })
 }

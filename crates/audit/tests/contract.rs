@@ -60,7 +60,7 @@ async fn run_job(dir: &std::path::Path) -> AuditSummary {
         out_dir: dir.join("reports"),
         config_path: dir.join("audit.toml"),
         db_path: dir.join("history.db"),
-        store: Store::open(&dir.join("history.db")).unwrap(),
+        store: Store::open(&dir.join("history.db")).await.unwrap(),
         webhook: None,
     };
     let never = std::future::pending::<String>();

@@ -177,8 +177,8 @@ pub(crate) struct HistoryArgs {
     /// The site: its id (registrable domain, or the `id` of its [[site]]), or any URL or host of it
     pub site: String,
 
-    /// The history database [default: cookie-audit.db]
-    #[arg(long, value_name = "PATH")]
+    /// The history database: a SQLite file, or a postgres:// URL [default: cookie-audit.db]
+    #[arg(long, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
     /// Use the history database beside this audit config, as `audit` does

@@ -5,19 +5,27 @@ use std::path::{Path, PathBuf};
 
 use cookie_audit_audit::job::DEFAULT_DB;
 use cookie_audit_audit::site_history;
-use cookie_audit_store::{RunStatus, RunSummary};
+use cookie_audit_store::{Location, RunStatus, RunSummary};
 
 use crate::cli::{HistoryArgs, ListFormat};
 use crate::exit::Exit;
 use crate::output::print;
 
-pub(crate) fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
     let db = match (&args.db, &args.config) {
-        (Some(db), _) => db.clone(),
-        (None, Some(config)) => config.parent().unwrap_or(Path::new("")).join(DEFAULT_DB),
-        (None, None) => PathBuf::from(DEFAULT_DB),
+        // A path, or the URL of a PostgreSQL history shared by workers.
+        (Some(db), _) => match db.to_str() {
+            Some(given) => Location::parse(given),
+            None => db.clone().into(),
+        },
+        (None, Some(config)) => config
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(DEFAULT_DB)
+            .into(),
+        (None, None) => PathBuf::from(DEFAULT_DB).into(),
     };
-    let history = site_history(&db, &args.site)?;
+    let history = site_history(&db, &args.site).await?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         ListFormat::Table
     } else {

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
             Command::Declared(args) => commands::declared(args).await,
             Command::Report(args) => commands::report(args),
             Command::Audit(args) => audit::audit(args, quiet).await,
-            Command::History(args) => history::history(args),
+            Command::History(args) => history::history(args).await,
         }
     });
     // Background tasks (fixture listeners, idle connections) must not keep the process alive.

@@ -1,11 +1,20 @@
 //! Writing a complete run: its rows, its counts and the stored copy of its report, with every
 //! cookie value left out.
+//!
+//! The columns and the values that go in them are written once, here, for both backends: a row
+//! is a list of [`Value`]s, which both drivers can bind, and each table's statements are built
+//! from its column list in the backend's placeholder style. The schemas of the two backends
+//! have the same columns (a test holds them equal).
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::redact_set_cookie_line;
 use cookie_audit_model::{
-    Finding, FindingField, ObservedCookie, Report, SameSite, StaleReason, Summary,
+    DeclarationStatus, DeclaredCookie, Finding, FindingField, ObservedCookie, Report, SameSite,
+    StaleReason, Summary,
 };
-use rusqlite::{Transaction, params};
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 use crate::changes::declaration_hash;
 
@@ -27,149 +36,355 @@ pub(crate) fn without_values(report: &Report) -> Report {
     stored
 }
 
-pub(crate) fn insert_rows(tx: &Transaction<'_>, run: i64, report: &Report) -> rusqlite::Result<()> {
-    let mut observed = tx.prepare(
-        "INSERT INTO observed_cookies (run_id, name, domain, path, host_only, session,
-             lifetime_seconds, secure, http_only, same_site, partitioned, party, source,
-             set_by_url, first_seen_page, pages, value_length, value_sha256, rejected, malformed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20)",
-    )?;
-    for o in &report.observed {
-        insert_observed(&mut observed, run, o)?;
-    }
-
-    let mut declared = tx.prepare(
-        "INSERT INTO declared_cookies (run_id, position, name, pattern, glob, provider, domain,
-             purpose, category, expiry_text, expiry_session, expiry_seconds, source_url,
-             source_table, source_row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?;
-    for (position, d) in report.declared.iter().enumerate() {
-        declared.execute(params![
-            run,
-            position as i64,
-            d.name,
-            d.pattern,
-            d.glob,
-            d.provider,
-            d.domain,
-            d.purpose,
-            d.category,
-            d.expiry.as_ref().map(|e| e.text.as_str()),
-            d.expiry.as_ref().and_then(|e| e.session),
-            d.expiry.as_ref().and_then(|e| e.seconds),
-            d.source.url,
-            d.source.table,
-            d.source.row,
-        ])?;
-    }
-
-    let mut findings = tx.prepare(
-        "INSERT INTO findings (run_id, position, code, kind, cookie, domain, field, reason,
-             severity, message, declared, observed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    for (position, f) in report.findings.iter().enumerate() {
-        insert_finding(&mut findings, run, position, f)?;
-    }
-    Ok(())
+/// One column's value, bindable by either driver. Integers are 64-bit in both schemas
+/// (SQLite's INTEGER, PostgreSQL's BIGINT); booleans are 0/1 in SQLite and BOOLEAN in
+/// PostgreSQL; times are RFC 3339 text in SQLite and TIMESTAMPTZ in PostgreSQL.
+#[derive(Clone, Debug)]
+pub(crate) enum Value<'a> {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(Cow<'a, str>),
+    Time(DateTime<Utc>),
 }
 
-fn insert_observed(
-    statement: &mut rusqlite::Statement<'_>,
-    run: i64,
-    o: &ObservedCookie,
-) -> rusqlite::Result<usize> {
+impl<'a> Value<'a> {
+    fn text(text: &'a str) -> Value<'a> {
+        Value::Text(Cow::Borrowed(text))
+    }
+
+    fn opt_text(text: Option<&'a str>) -> Value<'a> {
+        text.map_or(Value::Null, Value::text)
+    }
+
+    fn opt_int(n: Option<i64>) -> Value<'a> {
+        n.map_or(Value::Null, Value::Int)
+    }
+
+    fn opt_bool(b: Option<bool>) -> Value<'a> {
+        b.map_or(Value::Null, Value::Bool)
+    }
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(n) => ToSqlOutput::from(*n),
+            Value::Bool(b) => ToSqlOutput::from(*b),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Time(t) => ToSqlOutput::from(crate::timestamp(*t)),
+        })
+    }
+}
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(n) => n.to_sql(ty, out),
+            Value::Bool(b) => b.to_sql(ty, out),
+            Value::Text(s) => s.as_ref().to_sql(ty, out),
+            Value::Time(t) => t.to_sql(ty, out),
+        }
+    }
+
+    /// Each variant's own `to_sql` checks the type; a mismatch is a bug the tests catch.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// How a backend writes the n-th parameter (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placeholder {
+    /// `?1`
+    Sqlite,
+    /// `$1`
+    Postgres,
+}
+
+impl Placeholder {
+    pub(crate) fn nth(self, n: usize) -> String {
+        match self {
+            Placeholder::Sqlite => format!("?{n}"),
+            Placeholder::Postgres => format!("${n}"),
+        }
+    }
+}
+
+/// A table the store writes rows of, by column list.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+impl Table {
+    /// `INSERT INTO name (a, b) VALUES (?1, ?2)`.
+    pub(crate) fn insert(&self, style: Placeholder) -> String {
+        let values: Vec<String> = (1..=self.columns.len()).map(|n| style.nth(n)).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.name,
+            self.columns.join(", "),
+            values.join(", ")
+        )
+    }
+}
+
+pub(crate) const OBSERVED: Table = Table {
+    name: "observed_cookies",
+    columns: &[
+        "run_id",
+        "name",
+        "domain",
+        "path",
+        "host_only",
+        "session",
+        "lifetime_seconds",
+        "secure",
+        "http_only",
+        "same_site",
+        "partitioned",
+        "party",
+        "source",
+        "set_by_url",
+        "first_seen_page",
+        "pages",
+        "value_length",
+        "value_sha256",
+        "rejected",
+        "malformed",
+    ],
+};
+
+pub(crate) const DECLARED: Table = Table {
+    name: "declared_cookies",
+    columns: &[
+        "run_id",
+        "position",
+        "name",
+        "pattern",
+        "glob",
+        "provider",
+        "domain",
+        "purpose",
+        "category",
+        "expiry_text",
+        "expiry_session",
+        "expiry_seconds",
+        "source_url",
+        "source_table",
+        "source_row",
+    ],
+};
+
+pub(crate) const FINDINGS: Table = Table {
+    name: "findings",
+    columns: &[
+        "run_id", "position", "code", "kind", "cookie", "domain", "field", "reason", "severity",
+        "message", "declared", "observed",
+    ],
+};
+
+/// The row of an observed cookie: only its fingerprint, never `o.value.value` (present with
+/// `--show-values`).
+pub(crate) fn observed_row(run: i64, o: &ObservedCookie) -> Vec<Value<'_>> {
     let same_site = o.same_site.map(|s| match s {
         SameSite::Strict => "strict",
         SameSite::Lax => "lax",
         SameSite::None => "none",
     });
-    let source = o.source.as_str();
-    // Only the fingerprint: `o.value.value` (present with --show-values) is never written.
-    statement.execute(params![
-        run,
-        o.name,
-        o.domain,
-        o.path,
-        o.host_only,
-        o.lifetime.session,
-        o.lifetime.seconds,
-        o.secure,
-        o.http_only,
-        same_site,
-        o.partitioned,
-        o.party.as_str(),
-        source,
-        o.set_by_url,
-        o.first_seen_page,
-        o.pages,
-        o.value.length as i64,
-        o.value.sha256,
-        o.rejected.as_ref().map(|r| r.reason.as_str()),
-        o.malformed.as_ref().map(|m| m.error.as_str()),
-    ])
+    vec![
+        Value::Int(run),
+        Value::text(&o.name),
+        Value::text(&o.domain),
+        Value::text(&o.path),
+        Value::Bool(o.host_only),
+        Value::Bool(o.lifetime.session),
+        Value::opt_int(o.lifetime.seconds),
+        Value::Bool(o.secure),
+        Value::Bool(o.http_only),
+        Value::opt_text(same_site),
+        Value::Bool(o.partitioned),
+        Value::text(o.party.as_str()),
+        Value::text(o.source.as_str()),
+        Value::text(&o.set_by_url),
+        Value::text(&o.first_seen_page),
+        Value::Int(o.pages.into()),
+        Value::Int(o.value.length as i64),
+        Value::text(&o.value.sha256),
+        Value::opt_text(o.rejected.as_ref().map(|r| r.reason.as_str())),
+        Value::opt_text(o.malformed.as_ref().map(|m| m.error.as_str())),
+    ]
 }
 
-fn insert_finding(
-    statement: &mut rusqlite::Statement<'_>,
-    run: i64,
-    position: usize,
-    f: &Finding,
-) -> rusqlite::Result<usize> {
-    statement.execute(params![
-        run,
-        position as i64,
-        f.code.as_str(),
-        f.kind.as_str(),
-        f.cookie,
-        f.domain,
-        f.field.map(FindingField::as_str),
-        f.reason.map(StaleReason::as_str),
-        f.severity.as_str(),
-        f.message,
-        f.declared,
-        f.observed,
-    ])
+pub(crate) fn declared_row(run: i64, position: usize, d: &DeclaredCookie) -> Vec<Value<'_>> {
+    vec![
+        Value::Int(run),
+        Value::Int(position as i64),
+        Value::text(&d.name),
+        Value::Bool(d.pattern),
+        Value::opt_text(d.glob.as_deref()),
+        Value::opt_text(d.provider.as_deref()),
+        Value::opt_text(d.domain.as_deref()),
+        Value::opt_text(d.purpose.as_deref()),
+        Value::opt_text(d.category.as_deref()),
+        Value::opt_text(d.expiry.as_ref().map(|e| e.text.as_str())),
+        Value::opt_bool(d.expiry.as_ref().and_then(|e| e.session)),
+        Value::opt_int(d.expiry.as_ref().and_then(|e| e.seconds)),
+        Value::text(&d.source.url),
+        Value::Int(d.source.table.into()),
+        Value::Int(d.source.row.into()),
+    ]
 }
 
-/// Marks the run complete with its counts and stored report. The last write of `complete_run`:
-/// a run is complete only once everything else about it is in.
-pub(crate) fn mark_complete(
-    tx: &Transaction<'_>,
+pub(crate) fn finding_row(run: i64, position: usize, f: &Finding) -> Vec<Value<'_>> {
+    vec![
+        Value::Int(run),
+        Value::Int(position as i64),
+        Value::text(f.code.as_str()),
+        Value::text(f.kind.as_str()),
+        Value::text(&f.cookie),
+        Value::opt_text(f.domain.as_deref()),
+        Value::opt_text(f.field.map(FindingField::as_str)),
+        Value::opt_text(f.reason.map(StaleReason::as_str)),
+        Value::text(f.severity.as_str()),
+        Value::text(&f.message),
+        Value::opt_text(f.declared.as_deref()),
+        Value::opt_text(f.observed.as_deref()),
+    ]
+}
+
+/// Every row of a report, table by table.
+pub(crate) fn rows(run: i64, report: &Report) -> [(&'static Table, Vec<Vec<Value<'_>>>); 3] {
+    [
+        (
+            &OBSERVED,
+            report
+                .observed
+                .iter()
+                .map(|o| observed_row(run, o))
+                .collect(),
+        ),
+        (
+            &DECLARED,
+            report
+                .declared
+                .iter()
+                .enumerate()
+                .map(|(i, d)| declared_row(run, i, d))
+                .collect(),
+        ),
+        (
+            &FINDINGS,
+            report
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| finding_row(run, i, f))
+                .collect(),
+        ),
+    ]
+}
+
+/// What marking a run complete sets, after `status = 'complete'`: the columns and their values.
+/// The last write of completing a run: a run is complete only once everything else about it is
+/// in.
+const COMPLETE_COLUMNS: [&str; 15] = [
+    "finished_at",
+    "engine",
+    "tool_version",
+    "declaration_status",
+    "declaration_hash",
+    "declared",
+    "observed",
+    "undeclared",
+    "stale",
+    "misdescribed",
+    "high",
+    "medium",
+    "low",
+    "report_json",
+    "error",
+];
+
+/// `UPDATE runs SET status = 'complete', finished_at = ?2, … WHERE id = ?1`.
+pub(crate) fn mark_complete_sql(style: Placeholder) -> String {
+    let sets: Vec<String> = COMPLETE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = {}", style.nth(i + 2)))
+        .collect();
+    format!(
+        "UPDATE runs SET status = 'complete', {} WHERE id = {}",
+        sets.join(", "),
+        style.nth(1)
+    )
+}
+
+/// The values of [`mark_complete_sql`], the run's id first.
+pub(crate) fn mark_complete_values<'a>(
     run: i64,
-    report: &Report,
-    report_json: &str,
-) -> rusqlite::Result<usize> {
+    report: &'a Report,
+    report_json: &'a str,
+) -> Vec<Value<'a>> {
     // Counted from the lists the rows came from, so history agrees with the stored rows.
     let counts = Summary::tally(&report.declared, &report.observed, &report.findings);
     let declaration_status = match report.declaration.status {
-        cookie_audit_model::DeclarationStatus::Found => "found",
-        cookie_audit_model::DeclarationStatus::NotFound => "not_found",
+        DeclarationStatus::Found => "found",
+        DeclarationStatus::NotFound => "not_found",
     };
-    tx.execute(
-        "UPDATE runs SET status = 'complete', finished_at = ?2, engine = ?3, tool_version = ?4,
-             declaration_status = ?5, declaration_hash = ?6, declared = ?7, observed = ?8,
-             undeclared = ?9, stale = ?10, misdescribed = ?11, high = ?12, medium = ?13,
-             low = ?14, report_json = ?15, error = NULL
-         WHERE id = ?1",
-        params![
-            run,
-            crate::timestamp(report.finished_at),
-            report.engine.as_str(),
-            report.tool.version,
-            declaration_status,
-            declaration_hash(&report.declared),
-            counts.declared,
-            counts.observed,
-            counts.undeclared,
-            counts.stale,
-            counts.misdescribed,
-            counts.high,
-            counts.medium,
-            counts.low,
-            report_json,
-        ],
-    )
+    let values = vec![
+        Value::Int(run),
+        Value::Time(report.finished_at),
+        Value::text(report.engine.as_str()),
+        Value::text(&report.tool.version),
+        Value::text(declaration_status),
+        Value::Text(Cow::Owned(declaration_hash(&report.declared))),
+        Value::Int(counts.declared.into()),
+        Value::Int(counts.observed.into()),
+        Value::Int(counts.undeclared.into()),
+        Value::Int(counts.stale.into()),
+        Value::Int(counts.misdescribed.into()),
+        Value::Int(counts.high.into()),
+        Value::Int(counts.medium.into()),
+        Value::Int(counts.low.into()),
+        Value::text(report_json),
+        Value::Null,
+    ];
+    debug_assert_eq!(values.len(), COMPLETE_COLUMNS.len() + 1);
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_built_in_each_backends_placeholders() {
+        let table = Table {
+            name: "t",
+            columns: &["a", "b"],
+        };
+        assert_eq!(
+            table.insert(Placeholder::Sqlite),
+            "INSERT INTO t (a, b) VALUES (?1, ?2)"
+        );
+        assert_eq!(
+            table.insert(Placeholder::Postgres),
+            "INSERT INTO t (a, b) VALUES ($1, $2)"
+        );
+        let sql = mark_complete_sql(Placeholder::Postgres);
+        assert!(sql.starts_with("UPDATE runs SET status = 'complete', finished_at = $2,"));
+        assert!(sql.ends_with("error = $16 WHERE id = $1"), "{sql}");
+    }
 }

@@ -1,32 +1,39 @@
 //! `changes` between two runs, through the store as the audit job uses it.
 
 use cookie_audit_model::{Changes, CookieKey, FindingCode, FindingKey, Report};
-use cookie_audit_store::{Store, changes, declaration_hash};
+use cookie_audit_store::{changes, declaration_hash};
 
+use crate::backends::TestDb;
 use crate::support::{self, day, declared, observed, stale, undeclared};
 
 const SITE: &str = "council.test";
 
+on_both_backends!(
+    a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes,
+    gone_cookies_and_resolved_findings,
+);
+
 /// Stores `first`, then computes the changes of `second` as the audit job does.
-fn audit_twice(first: &Report, second: &Report) -> Changes {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+async fn audit_twice(db: &TestDb, first: &Report, second: &Report) -> Changes {
+    let store = db.open().await;
     let one = store
         .begin_run(SITE, &first.site, first.started_at)
+        .await
         .unwrap();
-    let previous = store.previous_complete(SITE, one).unwrap();
+    let previous = store.previous_complete(SITE, one).await.unwrap();
     assert!(previous.is_none());
-    store.complete_run(one, first).unwrap();
+    store.complete_run(one, first).await.unwrap();
 
     let two = store
         .begin_run(SITE, &second.site, second.started_at)
+        .await
         .unwrap();
-    let previous = store.previous_complete(SITE, two).unwrap();
+    let previous = store.previous_complete(SITE, two).await.unwrap();
     let found = changes(previous.as_ref(), second);
     let mut second = second.clone();
     second.changes = Some(found.clone());
-    store.complete_run(two, &second).unwrap();
-    assert_eq!(store.history(SITE).unwrap().len(), 2);
+    store.complete_run(two, &second).await.unwrap();
+    assert_eq!(store.history(SITE).await.unwrap().len(), 2);
     found
 }
 
@@ -38,8 +45,7 @@ fn key(name: &str) -> CookieKey {
     }
 }
 
-#[test]
-fn a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes() {
+async fn a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes(db: TestDb) {
     // Run 1: _ga and sid set and declared; all is well.
     let first = support::clean_report(day(0));
     // Run 2: the site adds _hjid, and the table drops its row for sid. Both are undeclared now.
@@ -56,7 +62,7 @@ fn a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes() {
             undeclared("sid", "council.test"),
         ],
     );
-    let found = audit_twice(&first, &second);
+    let found = audit_twice(&db, &first, &second).await;
     assert_eq!(
         found,
         Changes {
@@ -81,8 +87,7 @@ fn a_new_cookie_and_a_removed_declaration_row_are_exactly_the_changes() {
     );
 }
 
-#[test]
-fn gone_cookies_and_resolved_findings() {
+async fn gone_cookies_and_resolved_findings(db: TestDb) {
     let first = support::report(
         day(0),
         vec![declared("_ga", "1 year", 0), declared("old", "1 year", 1)],
@@ -98,7 +103,7 @@ fn gone_cookies_and_resolved_findings() {
         vec![observed("_ga", "council.test", false)],
         vec![stale("old")],
     );
-    let found = audit_twice(&first, &second);
+    let found = audit_twice(&db, &first, &second).await;
     assert_eq!(found.new_cookies, vec![]);
     assert_eq!(found.gone_cookies, vec![key("tracker")]);
     assert_eq!(found.new_findings, vec![]);

@@ -202,7 +202,7 @@ pub async fn run_audit(
     let (sites, webhook_failures) = tokio::select! {
         collected = collected => collected,
         why = stop => {
-            let failed_runs = shared.fail_in_flight(&why);
+            let failed_runs = shared.fail_in_flight(&why).await;
             return Ok(AuditEnd::Interrupted { why, failed_runs });
         }
     };

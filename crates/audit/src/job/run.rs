@@ -3,6 +3,7 @@
 //! failed. Nothing here stops another site: every failure becomes the site's `error`.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -21,8 +22,9 @@ use crate::scan::{fails, scan_site};
 /// What every site's audit shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    /// One connection, taken in turns: each site writes once, at its end, in one transaction.
-    pub(crate) store: Arc<Mutex<Store>>,
+    /// Shared by every site: SQLite's one connection, taken in turns (each site writes once, at
+    /// its end, in one transaction), or PostgreSQL's pool.
+    pub(crate) store: Store,
     pub(crate) out_dir: PathBuf,
     /// Runs begun and not yet completed or failed: what an interrupted audit records as failed.
     pub(crate) in_flight: Mutex<HashSet<RunId>>,
@@ -31,7 +33,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(store: Store, out_dir: PathBuf) -> Shared {
         Shared {
-            store: Arc::new(Mutex::new(store)),
+            store,
             out_dir,
             in_flight: Mutex::default(),
         }
@@ -39,17 +41,16 @@ impl Shared {
 
     /// Records every run still in progress as failed with `why`; returns how many. Called when
     /// the audit is stopped by a signal, so those runs do not stay `running` for ever.
-    pub(crate) fn fail_in_flight(&self, why: &str) -> usize {
+    pub(crate) async fn fail_in_flight(&self, why: &str) -> usize {
         let runs: Vec<RunId> = self
             .in_flight
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .drain()
             .collect();
-        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let mut failed = 0;
         for run in runs {
-            match store.fail_run(run, why) {
+            match self.store.fail_run(run, why).await {
                 Ok(()) => failed += 1,
                 // It completed or failed on its own meanwhile.
                 Err(e) => tracing::debug!("{run}: {e}"),
@@ -64,7 +65,7 @@ pub(crate) async fn audit_site(shared: &Shared, site: &SiteJob, kb: &KnowledgeBa
     let started_at = Utc::now();
     let mut summary = not_yet_audited(site, started_at);
     let (id, url) = (site.id.clone(), site.url.to_string());
-    let run = match db(shared, move |s| s.begin_run(&id, &url, started_at)).await {
+    let run = match db(shared.store.begin_run(&id, &url, started_at)).await {
         Ok(run) => run,
         Err(e) => {
             summary.error = Some(format!("the history database could not begin a run: {e}"));
@@ -88,7 +89,7 @@ pub(crate) async fn audit_site(shared: &Shared, site: &SiteJob, kb: &KnowledgeBa
         Ok(()) => summary.status = SiteStatus::Complete,
         Err(mut error) => {
             let message = error.clone();
-            if let Err(e) = db(shared, move |s| s.fail_run(run, &message)).await {
+            if let Err(e) = db(shared.store.fail_run(run, &message)).await {
                 error.push_str(&format!(" (and the failure could not be recorded: {e})"));
             }
             summary.error = Some(error);
@@ -144,7 +145,7 @@ async fn audit_and_write(
     }
 
     let id = site.id.clone();
-    let previous = db(shared, move |s| s.previous_complete(&id, run))
+    let previous = db(shared.store.previous_complete(&id, run))
         .await
         .map_err(|e| format!("the history database could not find the previous run: {e}"))?;
     report.changes = Some(changes(previous.as_ref(), &report));
@@ -155,7 +156,7 @@ async fn audit_and_write(
     };
     {
         let report = report.clone();
-        db(shared, move |s| s.complete_run(run, &report))
+        db(shared.store.complete_run(run, &report))
             .await
             .map_err(|e| format!("the history database could not complete the run: {e}"))?;
     }
@@ -167,18 +168,10 @@ async fn audit_and_write(
     Ok(())
 }
 
-/// A database call off the async threads: SQLite may wait up to its busy timeout for another
-/// process's write.
-async fn db<T: Send + 'static>(
-    shared: &Shared,
-    op: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, String> {
-    let store = shared.store.clone();
-    blocking(move || {
-        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-        op(&mut store).map_err(|e| error_chain(&e))
-    })
-    .await
+/// A database call, its error as the site's message. (The store keeps SQLite's waits off the
+/// async threads itself.)
+async fn db<T>(op: impl Future<Output = Result<T, StoreError>>) -> Result<T, String> {
+    op.await.map_err(|e| error_chain(&e))
 }
 
 /// File writes sync to disk: off the async threads too.

@@ -34,7 +34,7 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         .out_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    let store = Store::open(&db_path)?;
+    let store = Store::open(&db_path).await?;
     let webhook = match &args.webhook {
         Some(url) => Some(Webhook::new(
             url,

@@ -22,12 +22,17 @@ async fn a_killed_audit_leaves_a_history_the_next_audit_uses_without_counting_th
     assert!(!ws.out().join("slowshire.gov.uk/latest.json").exists());
 
     {
-        let store = Store::open(&ws.db()).expect("the database opens after the kill");
-        store.integrity_check().expect("and is intact");
-        let runs = store.history("slowshire.gov.uk").unwrap();
+        let store = Store::open(&ws.db())
+            .await
+            .expect("the database opens after the kill");
+        store.integrity_check().await.expect("and is intact");
+        let runs = store.history("slowshire.gov.uk").await.unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].status, RunStatus::Running);
-        assert_eq!(store.latest_complete("slowshire.gov.uk").unwrap(), None);
+        assert_eq!(
+            store.latest_complete("slowshire.gov.uk").await.unwrap(),
+            None
+        );
     }
 
     // The next audit (a short one: the flag overrides the file) runs over the same database.
@@ -76,8 +81,8 @@ async fn a_terminated_audit_records_its_run_as_failed() {
             "{stderr}"
         );
 
-        let store = Store::open(&ws.db()).expect("the database opens");
-        let runs = store.history("slowshire.gov.uk").unwrap();
+        let store = Store::open(&ws.db()).await.expect("the database opens");
+        let runs = store.history("slowshire.gov.uk").await.unwrap();
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].status, RunStatus::Failed, "SIG{signal}");
         assert_eq!(

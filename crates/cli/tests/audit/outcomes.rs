@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
-use cookie_audit_store::{RunStatus, Store};
+use cookie_audit_fixtures::postgres::{TestPostgres, url_for};
+use cookie_audit_store::{Location, RunStatus, Store};
 
 use super::sites::{self, CHANGING};
 use super::{Workspace, defaults, entry, run, site};
@@ -47,8 +48,8 @@ async fn a_failing_site_is_recorded_and_the_audit_exits_by_the_findings_of_the_r
     assert!(!ws.out().join("nowhere.gov.uk/latest.json").exists());
     assert_eq!(entry(&summary, "changeshire.gov.uk")["fails"], true);
 
-    let store = Store::open(&ws.db()).unwrap();
-    let runs = store.history("nowhere.gov.uk").unwrap();
+    let store = Store::open(&ws.db()).await.unwrap();
+    let runs = store.history("nowhere.gov.uk").await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(
@@ -195,9 +196,10 @@ async fn history_errors_name_the_database_and_its_sites() {
     );
     assert!(!ws.db().exists(), "a mistyped --db creates nothing");
 
-    let mut store = Store::open(&ws.db()).unwrap();
+    let store = Store::open(&ws.db()).await.unwrap();
     store
         .begin_run("barnet.gov.uk", "https://www.barnet.gov.uk/", Utc::now())
+        .await
         .unwrap();
     drop(store);
     let unknown = ws.history("lbbd.gov.uk", "json").await;
@@ -207,4 +209,60 @@ async fn history_errors_name_the_database_and_its_sites() {
         "{}",
         unknown.stderr
     );
+}
+
+/// `history --db postgres://…` reads the history workers share; a server that is down is a
+/// clear error, exit 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_reads_a_postgresql_history_and_names_a_server_that_is_down() {
+    let ws = Workspace::new();
+    let url = tokio::task::spawn_blocking(|| TestPostgres::shared().fresh_database())
+        .await
+        .unwrap()
+        .expect("a PostgreSQL database for the test");
+    let store = Store::open(Location::parse(&url)).await.unwrap();
+    let run_id = store
+        .begin_run("barnet.gov.uk", "https://www.barnet.gov.uk/", Utc::now())
+        .await
+        .unwrap();
+    store
+        .fail_run(run_id, "start URL unreachable")
+        .await
+        .unwrap();
+    drop(store);
+
+    let args = |db: &str| -> Vec<String> {
+        [
+            "history",
+            "https://www.barnet.gov.uk/",
+            "--db",
+            db,
+            "--format",
+            "json",
+        ]
+        .map(String::from)
+        .into()
+    };
+    let shown = run(&args(&url), &ws.path("")).await;
+    assert_eq!(shown.code, 0, "{shown:?}");
+    let json = shown.json();
+    assert_eq!(json["site"], "barnet.gov.uk");
+    assert_eq!(json["db"], url);
+    assert_eq!(json["runs"][0]["status"], "failed");
+    assert_eq!(json["runs"][0]["error"], "start URL unreachable");
+
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = nobody.local_addr().unwrap().port();
+    drop(nobody);
+    let down = url_for(port, "history").replace("postgres@", "audit:s3cret@");
+    let refused = run(&args(&down), &ws.path("")).await;
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("cannot connect to the history database postgres://audit:***@127.0.0.1:"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains("s3cret"), "{}", refused.stderr);
 }

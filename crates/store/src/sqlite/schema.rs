@@ -1,6 +1,8 @@
-//! The database schema as an ordered list of migrations. Migration N brings a database from
+//! The SQLite schema as an ordered list of migrations. Migration N brings a database from
 //! version N-1 to N; `schema_version` records which have run. Migrations are only ever appended:
 //! a released one is never edited, so every database reaches the same schema by the same steps.
+//! `crate::postgres::schema` expresses the same migrations for PostgreSQL: the same tables and
+//! columns in the same order (a test compares them), in that dialect's types.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -93,6 +95,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         observed TEXT
     );
     CREATE INDEX findings_by_run ON findings (run_id);
+    "#,
+    // 2: audit rounds shared by workers, claims and leases.
+    r#"
+    ALTER TABLE runs ADD COLUMN round_id TEXT;
+    ALTER TABLE runs ADD COLUMN worker TEXT;
+    ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+    -- At most one running or complete run of a site per round: two workers claiming the same
+    -- site cannot both hold it, whatever the timing. Failed runs (retries) are outside it, and
+    -- runs outside any round (round_id NULL) never conflict.
+    CREATE UNIQUE INDEX runs_live_per_round_site ON runs (round_id, site_id)
+        WHERE status IN ('running', 'complete');
+    CREATE INDEX runs_by_round ON runs (round_id, site_id, id);
     "#,
 ];
 
