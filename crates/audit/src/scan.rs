@@ -266,6 +266,8 @@ fn assemble(
         suggested_table: diffed.suggested_table,
         changes: None,
         consent,
+        // Filled when the browser engine records storage writes (issue 15).
+        storage: Vec::new(),
     };
     ScanResult {
         report,

@@ -72,6 +72,52 @@ pub struct Report {
     /// "Reject all". A report of the HTTP engine or of `--consent none` has only the `none` run.
     #[serde(default)]
     pub consent: Consent,
+    /// Keys the site's pages wrote to `localStorage` and `sessionStorage` (browser engine): PECR
+    /// covers every storage, not only cookies. Sorted by kind, origin, key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<StorageEntry>,
+}
+
+/// One key a page wrote to web storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StorageEntry {
+    /// `local` or `session`.
+    pub kind: StorageKind,
+    /// The origin whose storage holds it (`https://www.council.gov.uk`).
+    pub origin: String,
+    /// The key.
+    pub key: String,
+    /// The script that wrote it first, or the page for inline code.
+    pub set_by_url: String,
+    /// The page being visited when it was first written (crawl order).
+    pub first_seen_page: String,
+    /// The runs that saw it written (`none`, `accept`, `reject`).
+    #[serde(default)]
+    pub states: Vec<ConsentState>,
+    /// The value as a fingerprint; the value itself only with `--show-values`.
+    pub value: CookieValue,
+}
+
+/// Which web storage.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageKind {
+    /// `localStorage`: kept until cleared.
+    Local,
+    /// `sessionStorage`: kept for the tab's session.
+    Session,
 }
 
 /// The program that wrote a report.

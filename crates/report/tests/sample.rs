@@ -666,6 +666,7 @@ fn report_with(show_values: bool) -> Report {
             declaration_changed: true,
         }),
         consent: Consent::none_only(12, None),
+        storage: Vec::new(),
     }
 }
 
@@ -746,5 +747,6 @@ pub(crate) fn bare_report() -> Report {
         suggested_table: vec![],
         changes: Some(Changes::default()),
         consent: Consent::none_only(12, None),
+        storage: Vec::new(),
     }
 }

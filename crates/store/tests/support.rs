@@ -158,6 +158,7 @@ pub(crate) fn report(
         suggested_table: vec![],
         changes: None,
         consent: Consent::none_only(0, None),
+        storage: Vec::new(),
     }
 }
 
