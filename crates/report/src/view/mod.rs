@@ -4,14 +4,22 @@
 //! Strings here are plain text, cleaned of control characters (a hostile site's cookie name must
 //! not drive a terminal) but not escaped: each renderer escapes for its own output.
 
+mod consent;
+mod extra;
+mod verdict;
+
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, CookieKey, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind, Finding,
-    FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity, SuggestedRow,
-    SuggestedStatus, Summary,
+    Changes, ConsentState, CookieKey, DeclarationStatus, DeclaredCookie, DeclaredSourceKind,
+    Evidence, EvidenceKind, Finding, FindingKey, FindingKind, Lifetime, ObservedCookie, Report,
+    SameSite, Severity, StorageKind, SuggestedRow, SuggestedStatus, Summary,
 };
 use serde::Serialize;
+
+pub(crate) use consent::ConsentView;
+pub(crate) use extra::{PageRow, PasteView, SeverityNote, StorageRow};
+pub(crate) use verdict::{Verdict, capitalise};
 
 /// Kinds in the order the report lists them.
 pub(crate) const KINDS: [FindingKind; 6] = [
@@ -36,6 +44,12 @@ pub(crate) struct View {
     pub browser: Option<String>,
     pub limitations: Vec<String>,
     pub summary: Summary,
+    /// The one line a DPO acts on.
+    pub verdict: Verdict,
+    /// The banner, the ICO's three tests and what each state stored.
+    pub consent: ConsentView,
+    /// What each severity means, high first.
+    pub severities: Vec<SeverityNote>,
     /// Findings counted by kind (rows) and severity (columns).
     pub matrix: Vec<MatrixRow>,
     pub totals: MatrixRow,
@@ -45,8 +59,15 @@ pub(crate) struct View {
     pub declaration: DeclarationView,
     pub crawl: CrawlView,
     pub observed: Vec<ObservedRow>,
+    /// localStorage and sessionStorage keys the pages wrote (browser engine).
+    pub storage: Vec<StorageRow>,
     pub declared: Vec<DeclaredRow>,
+    /// The corrected table as the report has it, every row.
     pub suggested: Vec<SuggestedView>,
+    /// The corrected table as it may be pasted onto the site, and what is left to do first.
+    pub paste: PasteView,
+    /// The pages the crawl visited, in crawl order.
+    pub pages: Vec<PageRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,7 +117,7 @@ pub(crate) struct FindingView {
     pub fix: Option<SuggestedView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize)]
 pub(crate) struct EvidenceView {
     /// "response (302)", "declared row (table 1, row 4)", …
     pub label: String,
@@ -109,6 +130,8 @@ pub(crate) struct EvidenceView {
 #[derive(Debug, Serialize)]
 pub(crate) struct DeclarationView {
     pub found: bool,
+    /// "OneTrust's own cookie list: 7 cookies, compared with your table".
+    pub cmp_list: Option<String>,
     pub pages: Vec<DeclarationPageView>,
     pub warnings: Vec<String>,
     pub prose_mentions: Vec<String>,
@@ -142,6 +165,8 @@ pub(crate) struct CrawlErrorView {
 #[derive(Debug, Serialize)]
 pub(crate) struct ObservedRow {
     pub name: String,
+    /// The consent states that stored it: "before a choice, after \"Accept all\"".
+    pub states: String,
     pub domain: String,
     pub path: String,
     pub lifetime: String,
@@ -190,6 +215,7 @@ pub(crate) struct SuggestedView {
 impl View {
     pub(crate) fn of(report: &Report) -> View {
         let (matrix, totals) = matrix(&report.findings);
+        let consent = ConsentView::of(report);
         View {
             site: clean(&report.site),
             site_href: href(&report.site),
@@ -205,12 +231,15 @@ impl View {
                 .map(|b| clean(&format!("{}, {}", b.version, b.cookie_policy))),
             limitations: report.limitations.iter().map(|l| clean(l)).collect(),
             summary: report.summary.clone(),
+            verdict: Verdict::of(report),
+            severities: extra::severity_notes(),
             matrix,
             totals,
             changes: report.changes.as_ref().map(changes),
             groups: groups(&report.findings),
             declaration: DeclarationView {
                 found: report.declaration.status == DeclarationStatus::Found,
+                cmp_list: consent.cmp_list.clone(),
                 pages: report
                     .declaration
                     .pages
@@ -273,8 +302,16 @@ impl View {
                     .collect(),
             },
             observed: report.observed.iter().map(observed_row).collect(),
-            declared: report.declared.iter().map(declared_row).collect(),
+            storage: report.storage.iter().map(extra::storage_row).collect(),
+            declared: report
+                .declared
+                .iter()
+                .map(|d| declared_row(d, report))
+                .collect(),
             suggested: report.suggested_table.iter().map(suggested).collect(),
+            paste: PasteView::of(report),
+            pages: report.crawl.pages.iter().map(extra::page_row).collect(),
+            consent,
         }
     }
 }
@@ -415,17 +452,101 @@ fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
 }
 
 fn finding(f: &Finding) -> FindingView {
+    // A site-level finding (no table, no reject button) names no cookie and no domain; a nameless
+    // cookie names its domain.
+    let cookie = match (f.cookie.is_empty(), &f.domain) {
+        (true, None) => SITE_LEVEL.to_string(),
+        _ => display_name(&f.cookie),
+    };
+    let mut lines: Vec<EvidenceView> = Vec::new();
+    for e in f
+        .evidence
+        .iter()
+        .filter(|e| !has_timed_twin(e, &f.evidence))
+    {
+        // The runs may record the same page or script more than once: one line is enough.
+        let line = evidence(e);
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
     FindingView {
         code: f.code.as_str().to_string(),
         code_description: Some(f.code.description()),
         severity: f.severity.as_str(),
-        cookie: clean(&f.cookie),
+        cookie,
         domain: f.domain.as_deref().map(clean),
         message: clean(&f.message),
         declared: f.declared.as_deref().map(clean),
         observed: f.observed.as_deref().map(clean),
-        evidence: f.evidence.iter().map(evidence).collect(),
-        fix: f.fix.as_ref().map(suggested),
+        evidence: lines,
+        // A row with no name is no fix: the paste view says what to do about a nameless cookie.
+        fix: f
+            .fix
+            .as_ref()
+            .filter(|row| !row.name.trim().is_empty())
+            .map(suggested),
+    }
+}
+
+/// Evidence the crawl recorded without a state, which a run recorded again with its state (the
+/// crawl is the run before a choice): the stateful line says more, so the bare one is dropped.
+fn has_timed_twin(e: &Evidence, all: &[Evidence]) -> bool {
+    e.state.is_none()
+        && e.at_ms.is_none()
+        && all.iter().any(|other| {
+            other.state.is_some()
+                && other.kind == e.kind
+                && other.url == e.url
+                && other.status == e.status
+                && other.table == e.table
+                && other.row == e.row
+                && other.note == e.note
+        })
+}
+
+/// What a finding about the whole site shows where others show a cookie.
+pub(crate) const SITE_LEVEL: &str = "(whole site)";
+
+/// A cookie's name for people: nameless cookies are real (`Set-Cookie: abc`), and a blank cell
+/// or `****` in Markdown reads as a rendering bug.
+pub(crate) fn display_name(name: &str) -> String {
+    if name.is_empty() {
+        "(no name)".to_string()
+    } else {
+        clean(name)
+    }
+}
+
+/// "before a choice, after \"Accept all\"": the states in report order.
+pub(crate) fn states_words(states: &[ConsentState]) -> String {
+    ConsentState::ALL
+        .into_iter()
+        .filter(|s| states.contains(s))
+        .map(ConsentState::phrase)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn storage_kind_words(kind: StorageKind) -> &'static str {
+    match kind {
+        StorageKind::Local => "localStorage",
+        StorageKind::Session => "sessionStorage",
+    }
+}
+
+/// "912 ms after the click", "5.0 s before the click".
+fn from_click(ms: i64) -> String {
+    let size = ms.unsigned_abs();
+    let amount = if size < 1000 {
+        format!("{size} ms")
+    } else {
+        format!("{:.1} s", size as f64 / 1000.0)
+    };
+    if ms < 0 {
+        format!("{amount} before the click")
+    } else {
+        format!("{amount} after the click")
     }
 }
 
@@ -445,6 +566,15 @@ fn evidence(e: &Evidence) -> EvidenceView {
             _ => "declared row".to_string(),
         },
     };
+    let mut label = label;
+    if let Some(state) = e.state {
+        label.push_str(", ");
+        label.push_str(state.phrase());
+    }
+    if let Some(ms) = e.at_ms {
+        label.push_str(", ");
+        label.push_str(&from_click(ms));
+    }
     EvidenceView {
         label,
         url: clean(&e.url),
@@ -517,6 +647,12 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         )));
     }
     notes.extend(o.warnings.iter().map(|w| clean(w)));
+    if o.set_then_deleted {
+        notes.push(
+            "stored, then deleted again during a visit (a jar read at the end would miss it)"
+                .to_string(),
+        );
+    }
     let value = match &o.value.value {
         Some(value) => clean(value),
         None => format!(
@@ -526,12 +662,8 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         ),
     };
     ObservedRow {
-        // A blank cell reads as a rendering bug; nameless cookies are real (`Set-Cookie: abc`).
-        name: if o.name.is_empty() {
-            "(no name)".to_string()
-        } else {
-            clean(&o.name)
-        },
+        name: display_name(&o.name),
+        states: states_words(&o.states),
         domain: clean(&o.domain),
         path: clean(&o.path),
         lifetime: lifetime_words(&o.lifetime),
@@ -548,8 +680,25 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
     }
 }
 
-fn declared_row(d: &DeclaredCookie) -> DeclaredRow {
+fn declared_row(d: &DeclaredCookie, report: &Report) -> DeclaredRow {
     let opt = |s: &Option<String>| s.as_deref().map(clean).unwrap_or_default();
+    let source = match d.source.kind {
+        DeclaredSourceKind::Page => {
+            format!("table {}, row {}", d.source.table + 1, d.source.row + 1)
+        }
+        // The platform's list is read from its scripts: no table a person could count.
+        DeclaredSourceKind::Cmp => {
+            let platform = report
+                .consent
+                .cmp
+                .as_ref()
+                .filter(|c| d.source.cmp.as_deref().is_none_or(|id| id == c.id))
+                .map(|c| c.name.clone())
+                .or_else(|| d.source.cmp.clone())
+                .unwrap_or_else(|| "the consent platform".to_string());
+            clean(&format!("{platform}'s own list"))
+        }
+    };
     DeclaredRow {
         name: clean(&d.name),
         pattern: d.pattern,
@@ -562,7 +711,7 @@ fn declared_row(d: &DeclaredCookie) -> DeclaredRow {
             .as_ref()
             .map(|e| clean(&e.text))
             .unwrap_or_default(),
-        source: format!("table {}, row {}", d.source.table + 1, d.source.row + 1),
+        source,
         source_url: clean(&d.source.url),
         source_href: href(&d.source.url),
     }
