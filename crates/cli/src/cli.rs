@@ -69,6 +69,11 @@ pub(crate) struct OutputArgs {
     /// Write the JSON report to FILE (atomically)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// With the table format: every finding with its evidence and fix, every cookie, the pages
+    /// crawled (the default is the verdict, consent and one line per finding)
+    #[arg(long)]
+    pub long: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +83,9 @@ pub(crate) enum FormatArg {
     Markdown,
     Html,
     HtmlTable,
+    // The corrected cookie table as CSV. A `///` here would give the variant a help text, and
+    // clap would then print every flag's long form in `--help`.
+    Csv,
 }
 
 impl FormatArg {
@@ -89,6 +97,7 @@ impl FormatArg {
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Html => Format::Html,
             FormatArg::HtmlTable => Format::HtmlTable,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }
@@ -139,6 +148,11 @@ pub(crate) struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// With the table format: every finding with its evidence and fix, every cookie, the pages
+    /// crawled (the default is the verdict, consent and one line per finding)
+    #[arg(long)]
+    pub long: bool,
 }
 
 #[derive(Debug, Args)]
