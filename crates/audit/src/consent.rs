@@ -164,6 +164,12 @@ pub(crate) fn merge_runs(
                         }
                     }
                     existing.states.sort();
+                    for state in &cookie.stored_after_click {
+                        if !existing.stored_after_click.contains(state) {
+                            existing.stored_after_click.push(*state);
+                        }
+                    }
+                    existing.stored_after_click.sort();
                     existing.set_then_deleted |= cookie.set_then_deleted;
                     add_evidence(&mut existing.evidence, cookie.evidence);
                 }
