@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use cookie_audit_model::redact::{CookieValue, redact_set_cookie_line};
+use cookie_audit_model::redact::{CookieValue, malformed_identity, redact_set_cookie_line};
 use cookie_audit_model::set_cookie::{CookieRecord, SetCookieContext, interpret_set_cookie};
 use cookie_audit_model::{
     ConsentState, CookieKey, CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party,
@@ -98,6 +98,8 @@ struct Aggregate {
     last_deletion: Option<(DateTime<Utc>, u64)>,
     /// Stored (not only deleted) from the run's click on.
     after_click: bool,
+    /// A malformed line as the report shows it (redacted), from the best-ranked sighting.
+    raw: Option<String>,
 }
 
 impl Recorder {
@@ -228,7 +230,7 @@ impl Recorder {
             .map(|_| redact_set_cookie_line(raw.unwrap_or_default(), self.show_values));
         let key = RecordKey {
             cookie: record.key(),
-            malformed,
+            malformed: malformed.as_deref().map(malformed_identity),
         };
         let (set_by, evidence, source) = match &setter {
             Setter::Response { url, status, note } => {
@@ -291,6 +293,7 @@ impl Recorder {
             first_set: None,
             last_deletion: None,
             after_click: false,
+            raw: malformed.clone(),
         });
         if deletion {
             entry.last_deletion = entry.last_deletion.max(Some(order));
@@ -305,6 +308,7 @@ impl Recorder {
             entry.record = record;
             entry.set_by = set_by;
             entry.first_page = page.url.to_string();
+            entry.raw = malformed;
         }
         entry.source = strongest(entry.source, source);
         entry.pages.insert(page_hash);
@@ -369,13 +373,13 @@ impl Recorder {
                     pages: agg.pages.len() as u32,
                     value: CookieValue::new(&r.value, self.show_values),
                     rejected: r.rejected.clone(),
-                    malformed: key.malformed.as_ref().map(|raw| Malformed {
+                    malformed: key.malformed.as_ref().map(|_| Malformed {
                         error: r
                             .rejected
                             .as_ref()
                             .map(|x| x.message.clone())
                             .unwrap_or_default(),
-                        raw: raw.clone(),
+                        raw: agg.raw.clone().unwrap_or_default(),
                     }),
                     warnings: r.warnings.clone(),
                     evidence: agg.evidence.iter().map(|(_, e)| e.clone()).collect(),
