@@ -51,9 +51,9 @@ fn the_verdict_counts_what_to_fix() {
             &compact(&sample::recorded("consent-onetrust"), None),
             "Verdict:"
         ),
-        "Verdict: 2 cookies that need consent are stored before a choice and 1 after \"Reject \
+        "Verdict: 2 cookies that need consent are stored before a choice and 2 after \"Reject \
          all\"; 2 rows are misdescribed, OneTrust's list and your table disagree on 2 cookies \
-         (2 high, 5 medium)."
+         (2 high, 6 medium)."
     );
     assert_eq!(
         line_with(
@@ -150,7 +150,7 @@ fn the_three_ico_tests_in_plain_words() {
     for expected in [
         "✗ Before a choice: 2 cookies that need consent are stored (2 analytics).",
         "✓ Reject as easy as accept: yes — \"Reject All\" beside \"Accept All Cookies\".",
-        "✗ After \"Reject all\": 1 cookie that needs consent is still stored (1 analytics).",
+        "✗ After \"Reject all\": 2 cookies that need consent are still stored (2 analytics).",
     ] {
         assert!(onetrust.contains(expected), "{expected}\n{onetrust}");
     }
@@ -207,6 +207,12 @@ fn the_matrix_marks_each_state() {
     assert!(onetrust.contains("Before choice  After accept  After reject"));
     assert_eq!(matrix_row(&onetrust, "_fbp"), ["marketing", "—", "✓", "—"]);
     assert_eq!(matrix_row(&onetrust, "_gid"), ["analytics", "✓", "✓", "✓"]);
+    // The tag wrote `_ga` on the first page of each choice run before the click, never after.
+    assert_eq!(
+        matrix_row(&onetrust, "_ga"),
+        ["analytics", "✓", "(✓)", "(✓)"]
+    );
+    assert!(onetrust.contains("(✓) written in that visit only before the click"));
     assert!(!onetrust.contains('◐'), "nothing was set then deleted");
 
     let deleted = compact(&sample::recorded("consent-set-then-deleted"), Some(80));
@@ -236,7 +242,8 @@ fn the_matrix_marks_each_state() {
         info_only.contains("Before choice  After accept\n"),
         "{info_only}"
     );
-    assert_eq!(matrix_row(&info_only, "_ga"), ["analytics", "✓", "—"]);
+    assert_eq!(matrix_row(&info_only, "_ga"), ["analytics", "✓", "(✓)"]);
+    assert_eq!(matrix_row(&info_only, "_gid"), ["analytics", "✓", "✓"]);
 }
 
 #[test]
@@ -354,11 +361,11 @@ fn evidence_says_which_visit_and_when() {
     ] {
         let out = render(&report, format, &options).replace("&quot;", "\"");
         assert!(
-            out.contains("script, after \"Reject all\", 1.2 s after the click"),
+            out.contains("script, in the \"Reject all\" visit, 1.4 s after the click"),
             "{format}"
         );
         assert!(
-            out.contains("script, before a choice, 595 ms before the click"),
+            out.contains("script, in the \"Reject all\" visit, 574 ms before the click"),
             "{format}"
         );
     }

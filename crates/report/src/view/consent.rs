@@ -1,8 +1,9 @@
 //! The consent part of the view: the ICO's three tests answered in plain words, the banner and
 //! its platform, each run's status, and the matrix of what was stored in which state.
 //!
-//! Everything here is read from the report (`consent`, the consent findings, `observed[].states`
-//! and `set_then_deleted`, `storage[].states`): the view concludes nothing the diff did not. A
+//! Everything here is read from the report (`consent`, the consent findings, `observed[].states`,
+//! `stored_after_click` and `set_then_deleted`, `storage[].states`): the view concludes nothing
+//! the diff did not. A
 //! test the audit could not make says "not tested" and why, never "passed".
 
 use cookie_audit_model::{
@@ -127,6 +128,9 @@ pub(crate) enum Mark {
     Stored,
     /// Stored, and deleted again during a visit: a jar read at the end of the visit misses it.
     SetThenDeleted,
+    /// Seen in a choice run, but stored only before its click (by the page that showed the
+    /// banner): not something the choice let through, which is what the column is about.
+    BeforeClick,
     NotStored,
 }
 
@@ -135,6 +139,7 @@ impl Mark {
         let (symbol, title) = match self {
             Mark::Stored => ("✓", "stored"),
             Mark::SetThenDeleted => ("◐", "stored, then deleted again during a visit"),
+            Mark::BeforeClick => ("(✓)", "written only before the click on the banner"),
             Mark::NotStored => ("—", "not stored"),
         };
         Cell {
@@ -150,6 +155,9 @@ pub(crate) const LEGEND: &str = "✓ stored · — not stored";
 /// Added to [`LEGEND`] when a column's click was not confirmed.
 pub(crate) const LEGEND_UNCONFIRMED: &str =
     "? our click was not confirmed: the column may show a visitor whose choice did not register";
+/// Added to [`LEGEND`] when some cell is stored only before the click.
+pub(crate) const LEGEND_BEFORE_CLICK: &str =
+    "(✓) written in that visit only before the click on the banner (it may stay stored after it)";
 /// Added to [`LEGEND`] when some cell is set-then-deleted.
 pub(crate) const LEGEND_DELETED: &str = "◐ stored, then deleted again during a visit (in at least one of its states; a jar read at the end of the visit would miss it)";
 
@@ -188,10 +196,17 @@ impl ConsentView {
                     .is_none_or(|r| r.status != RunStatus::Unverified),
             })
             .collect();
-        let any_set_then_deleted = report
-            .observed
-            .iter()
-            .any(|o| o.set_then_deleted && o.rejected.is_none());
+        let matrix = matrix(report, &states);
+        let uses = |mark: Mark| {
+            matrix
+                .iter()
+                .any(|l| l.cells.iter().any(|c| c.mark == mark))
+        };
+        let legend = legend(
+            uses(Mark::SetThenDeleted),
+            uses(Mark::BeforeClick),
+            columns.iter().any(|c| !c.confirmed),
+        );
         ConsentView {
             visited,
             not_visited: (!visited).then(|| not_visited(report)),
@@ -206,19 +221,23 @@ impl ConsentView {
                 after_reject(report),
             ],
             runs: consent.runs.iter().map(run_line).collect(),
-            matrix: matrix(report, &states),
-            legend: legend(any_set_then_deleted, columns.iter().any(|c| !c.confirmed)),
+            matrix,
+            legend,
             columns,
         }
     }
 }
 
 /// The legend a matrix needs: only the marks it uses.
-fn legend(set_then_deleted: bool, unconfirmed: bool) -> String {
+fn legend(set_then_deleted: bool, before_click: bool, unconfirmed: bool) -> String {
     let mut legend = LEGEND.to_string();
     if set_then_deleted {
         legend.push_str(" · ");
         legend.push_str(LEGEND_DELETED);
+    }
+    if before_click {
+        legend.push_str(" · ");
+        legend.push_str(LEGEND_BEFORE_CLICK);
     }
     if unconfirmed {
         legend.push_str(" · ");
@@ -555,12 +574,10 @@ fn cookie_line(o: &ObservedCookie, columns: &[ConsentState]) -> MatrixLine {
         },
         cells: columns
             .iter()
-            .map(|s| {
-                if o.states.contains(s) {
-                    stored.cell()
-                } else {
-                    Mark::NotStored.cell()
-                }
+            .map(|&s| match cookie_stored(o, s) {
+                Stored::AfterClick => stored.cell(),
+                Stored::BeforeClickOnly => Mark::BeforeClick.cell(),
+                Stored::No => Mark::NotStored.cell(),
             })
             .collect(),
     }
@@ -582,5 +599,28 @@ fn storage_line(s: &StorageEntry, columns: &[ConsentState]) -> MatrixLine {
                 }
             })
             .collect(),
+    }
+}
+
+/// Whether and when a cookie was stored in a state's run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Stored in the run (for a choice run: from its click on).
+    AfterClick,
+    /// A choice run saw it, but only before its click.
+    BeforeClickOnly,
+    No,
+}
+
+/// `states` lists the runs that saw a cookie at all; `stored_after_click` the choice runs that
+/// stored it from their click on (docs/consent.md). The none run makes no click: every cookie it
+/// saw counts.
+pub(crate) fn cookie_stored(o: &ObservedCookie, state: ConsentState) -> Stored {
+    if !o.states.contains(&state) {
+        Stored::No
+    } else if state == ConsentState::None || o.stored_after_click.contains(&state) {
+        Stored::AfterClick
+    } else {
+        Stored::BeforeClickOnly
     }
 }

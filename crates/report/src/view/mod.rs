@@ -528,6 +528,23 @@ pub(crate) fn states_words(states: &[ConsentState]) -> String {
         .join(", ")
 }
 
+/// "before a choice, before the click on \"Reject all\"": the runs that saw a cookie, saying
+/// which choice runs stored it only before their click.
+fn observed_states_words(o: &ObservedCookie) -> String {
+    ConsentState::ALL
+        .into_iter()
+        .filter_map(|s| match consent::cookie_stored(o, s) {
+            consent::Stored::AfterClick => Some(s.phrase().to_string()),
+            consent::Stored::BeforeClickOnly => Some(match s {
+                ConsentState::Accept => "before the click on \"Accept all\"".to_string(),
+                _ => "before the click on \"Reject all\"".to_string(),
+            }),
+            consent::Stored::No => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn storage_kind_words(kind: StorageKind) -> &'static str {
     match kind {
         StorageKind::Local => "localStorage",
@@ -568,8 +585,13 @@ fn evidence(e: &Evidence) -> EvidenceView {
     };
     let mut label = label;
     if let Some(state) = e.state {
-        label.push_str(", ");
-        label.push_str(state.phrase());
+        // A choice run records writes from before its click too: name the visit, and let the
+        // time say which side of the click the write fell.
+        label.push_str(match state {
+            ConsentState::None => ", before a choice",
+            ConsentState::Accept => ", in the \"Accept all\" visit",
+            ConsentState::Reject => ", in the \"Reject all\" visit",
+        });
     }
     if let Some(ms) = e.at_ms {
         label.push_str(", ");
@@ -663,7 +685,7 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
     };
     ObservedRow {
         name: display_name(&o.name),
-        states: states_words(&o.states),
+        states: observed_states_words(o),
         domain: clean(&o.domain),
         path: clean(&o.path),
         lifetime: lifetime_words(&o.lifetime),
