@@ -538,3 +538,71 @@ fn the_html_page_lists_pages_and_explains_severities() {
     assert!(markdown.contains("<details><summary>Pages crawled (2)</summary>"));
     assert!(markdown.contains("- **low**: worth correcting but misleads little"));
 }
+
+/// A consent finding about a cookie whose purpose nobody knows (low).
+fn unknown_before_choice(name: &str) -> Finding {
+    Finding {
+        code: FindingCode::ConsentBeforeChoice,
+        kind: FindingCode::ConsentBeforeChoice.kind(),
+        cookie: name.into(),
+        domain: Some("www.galeham.gov.uk".into()),
+        field: None,
+        reason: None,
+        severity: Severity::Low,
+        message: format!("{name} (a cookie whose purpose is unknown) is stored before a choice."),
+        declared: None,
+        observed: Some("before a choice".into()),
+        evidence: vec![],
+        fix: None,
+    }
+}
+
+/// Regression (the demo council): six cookies of unknown purpose were counted as "cookies that
+/// need consent" in the verdict and the first ICO test, and alone failed "reject as easy as
+/// accept" on a site without a banner. The audit cannot say they need consent: they are counted
+/// apart, and alone they leave the test open.
+#[test]
+fn cookies_of_unknown_purpose_are_not_said_to_need_consent() {
+    let mut report = sample::recorded("consent-onetrust");
+    report.findings.push(unknown_before_choice("mystery"));
+    let out = compact(&report, None);
+    assert!(
+        out.contains(
+            "✗ Before a choice: 2 cookies that need consent are stored (2 analytics), and 1 \
+             cookie of unknown purpose."
+        ),
+        "{out}"
+    );
+    assert!(
+        line_with(&out, "Verdict:").contains(
+            "2 cookies that need consent are stored before a choice and 2 after \"Reject all\", \
+             1 cookie of unknown purpose is stored before a choice;"
+        ),
+        "{out}"
+    );
+
+    // Only unknown cookies, and no banner: nothing is known to need consent.
+    let mut report = sample::recorded("consent-unconfirmed");
+    report
+        .findings
+        .retain(|f| f.code != FindingCode::ConsentChoiceNotVerified);
+    report.consent.banner.found = false;
+    report.findings.push(unknown_before_choice("mystery"));
+    report.findings.push(unknown_before_choice("riddle"));
+    let out = compact(&report, None);
+    assert!(
+        out.contains(
+            "? Before a choice: 2 cookies of unknown purpose are stored: find out what they do \
+             to know whether they need consent."
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("✓ Reject as easy as accept: no banner was seen, and none is needed"),
+        "{out}"
+    );
+    assert!(
+        !line_with(&out, "Verdict:").contains("need consent"),
+        "{out}"
+    );
+}

@@ -112,8 +112,10 @@ fn consent_parts(report: &Report) -> Vec<String> {
             count(n, "cookie", "cookies")
         )
     };
-    let before = with_code(f, FindingCode::ConsentBeforeChoice);
-    let after = with_code(f, FindingCode::ConsentAfterReject);
+    // A cookie whose purpose nobody knows (low) is not said to need consent: counted apart.
+    let needing = |code| distinct(f, |x| x.code == code && x.severity != Severity::Low);
+    let before = needing(FindingCode::ConsentBeforeChoice);
+    let after = needing(FindingCode::ConsentAfterReject);
     match (before, after) {
         (0, 0) => {}
         (b, 0) => parts.push(format!("{} before a choice", stored(b))),
@@ -121,6 +123,26 @@ fn consent_parts(report: &Report) -> Vec<String> {
         (b, a) => parts.push(format!(
             "{} before a choice and {a} after \"Reject all\"",
             stored(b)
+        )),
+    }
+    let unknown = |code| distinct(f, |x| x.code == code && x.severity == Severity::Low);
+    let unknown_stored = |n: u32| {
+        let are = if n == 1 { "is" } else { "are" };
+        format!(
+            "{} of unknown purpose {are} stored",
+            count(n, "cookie", "cookies")
+        )
+    };
+    match (
+        unknown(FindingCode::ConsentBeforeChoice),
+        unknown(FindingCode::ConsentAfterReject),
+    ) {
+        (0, 0) => {}
+        (b, 0) => parts.push(format!("{} before a choice", unknown_stored(b))),
+        (0, a) => parts.push(format!("{} after \"Reject all\"", unknown_stored(a))),
+        (b, a) => parts.push(format!(
+            "{} before a choice and {a} after \"Reject all\"",
+            unknown_stored(b)
         )),
     }
     if with_code(f, FindingCode::ConsentNoRejectOption) > 0 {
