@@ -192,8 +192,18 @@ async fn browser_runs(
         };
         let choice = crate::consent::choice_run(&options, plan, &ctx, &pages).await;
         // A banner the crawl missed (it appeared late) is the one the choice run saw.
-        if result.consent.cmp.is_none() {
-            result.consent.cmp = choice.look.cmp.clone();
+        match (&mut result.consent.cmp, &choice.look.cmp) {
+            (None, found) => result.consent.cmp = found.clone(),
+            // A choice run learns where the choice is stored (a banner found by its words
+            // says only when clicked): the platform's cookies are those of every run.
+            (Some(cmp), Some(seen)) if cmp.id == seen.id => {
+                for name in &seen.cookies {
+                    if !cmp.cookies.contains(name) {
+                        cmp.cookies.push(name.clone());
+                    }
+                }
+            }
+            _ => {}
         }
         if !result.consent.banner.found && choice.look.banner.found {
             result.consent.banner = choice.look.banner.clone();
