@@ -14,6 +14,7 @@ mod history;
 mod options;
 mod output;
 mod progress;
+mod rounds;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report(args),
             Command::Audit(args) => audit::audit(args, quiet).await,
             Command::History(args) => history::history(args).await,
+            Command::Rounds(args) => rounds::rounds(args).await,
         }
     });
     // Background tasks (fixture listeners, idle connections) must not keep the process alive.
