@@ -118,10 +118,7 @@ pub fn changes(previous: Option<&PreviousRun>, current: &Report) -> Changes {
     let (new_findings, unlooked): (Vec<FindingKey>, Vec<FindingKey>) = now_findings
         .difference(&then_findings)
         .cloned()
-        .partition(|f| {
-            f.code != FindingCode::StaleNotObserved
-                || !not_rechecked_cookies.iter().any(|c| c.name == f.cookie)
-        });
+        .partition(|f| f.code != FindingCode::StaleNotObserved || recheck.declared(&f.cookie));
     not_rechecked_findings.extend(unlooked);
     not_rechecked_findings.sort();
 
@@ -188,6 +185,24 @@ impl<'a> Recheck<'a> {
                 seen.seen_on.is_subset(&self.now.pages)
             }
             _ => self.whole_crawl,
+        }
+    }
+
+    /// A declared name whose `stale:not_observed` finding is new was looked for again. The
+    /// previous run saw a cookie the row answers to: by that name, then it is that cookie's
+    /// pages; by a pattern or a family (`_ga_*`, `incap_ses_*`), the report does not say which
+    /// cookie, so only a run that read every page of the previous one has looked.
+    fn declared(&self, name: &str) -> bool {
+        let named: Vec<&CookieKey> = self
+            .previous
+            .cookies
+            .iter()
+            .filter(|c| c.name == name)
+            .collect();
+        if named.is_empty() {
+            self.whole_crawl
+        } else {
+            named.iter().all(|c| self.cookie(c))
         }
     }
 

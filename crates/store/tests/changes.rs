@@ -204,6 +204,18 @@ async fn a_shorter_crawl_lists_what_it_did_not_look_at_again_as_not_rechecked(db
     );
     assert!(!found.coverage.unwrap().is_complete());
 
+    // A table row that answered to a cookie of another name (a family, `stats_*`) on a page not
+    // read again: its new stale finding is not new either.
+    let mut by_family = second.clone();
+    by_family.findings.push(stale("stats_*"));
+    let found = audit_twice(&TestDb::new(db.backend).await, &first, &by_family).await;
+    assert_eq!(found.new_findings, vec![]);
+    assert!(found.not_rechecked_findings.contains(&FindingKey {
+        code: FindingCode::StaleNotObserved,
+        cookie: "stats_*".into(),
+        domain: None,
+    }));
+
     // A server error on /a is not a reading of it: tracker is then not re-checked either.
     let mut failing = second.clone();
     failing.crawl.pages[1].status = Some(503);
@@ -232,9 +244,20 @@ async fn a_cookie_seen_on_more_pages_than_its_evidence_names_needs_the_whole_cra
 
     let mut whole = partial.clone();
     whole.crawl.pages.push(page(B));
-    let found = audit_twice(&TestDb::new(db.backend).await, &first, &whole).await;
+    let mut whole_with_stale = whole.clone();
+    whole_with_stale.findings.push(stale("stats_*"));
+    let found = audit_twice(&TestDb::new(db.backend).await, &first, &whole_with_stale).await;
     assert_eq!(found.gone_cookies, vec![key("stats")]);
     assert!(found.coverage.unwrap().is_complete());
+    // Every page was read again: a table row no cookie answers to now is a new finding.
+    assert_eq!(
+        found.new_findings,
+        vec![FindingKey {
+            code: FindingCode::StaleNotObserved,
+            cookie: "stats_*".into(),
+            domain: None,
+        }]
+    );
 }
 
 async fn a_cookie_that_moves_in_front_of_the_banner_is_new_before_a_choice(db: TestDb) {
