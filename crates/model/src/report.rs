@@ -621,6 +621,10 @@ pub struct ObservedCookie {
     /// The runs that saw it set (`none`, `accept`, `reject`), in that order.
     #[serde(default)]
     pub states: Vec<ConsentState>,
+    /// The choice runs (`accept`, `reject`) in which it was stored after the click on the banner:
+    /// what the choice let through, as opposed to what the page stored before it was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stored_after_click: Vec<ConsentState>,
     /// It was set and removed again within a visit (a consent platform deleting what a tag
     /// wrote before consent): a jar read at the end of the visit would not have seen it.
     #[serde(default)]
