@@ -167,6 +167,8 @@ pub(crate) const OBSERVED: Table = Table {
         "state_accept",
         "state_reject",
         "set_then_deleted",
+        "stored_after_accept",
+        "stored_after_reject",
     ],
 };
 
@@ -234,6 +236,8 @@ pub(crate) fn observed_row(run: i64, o: &ObservedCookie) -> Vec<Value<'_>> {
         Value::Bool(o.states.contains(&ConsentState::Accept)),
         Value::Bool(o.states.contains(&ConsentState::Reject)),
         Value::Bool(o.set_then_deleted),
+        Value::Bool(o.stored_after_click.contains(&ConsentState::Accept)),
+        Value::Bool(o.stored_after_click.contains(&ConsentState::Reject)),
     ]
 }
 

@@ -273,6 +273,7 @@ async fn a_cookie_that_moves_in_front_of_the_banner_is_new_before_a_choice(db: T
     both.states = vec![ConsentState::None, ConsentState::Accept];
     let mut only_accept = observed("_fbp", "council.test", false);
     only_accept.states = vec![ConsentState::Accept];
+    only_accept.stored_after_click = vec![ConsentState::Accept];
     let second = support::report(
         day(7),
         vec![],
@@ -287,7 +288,9 @@ async fn a_cookie_that_moves_in_front_of_the_banner_is_new_before_a_choice(db: T
     let states = db
         .sql(
             "SELECT CAST(run_id AS TEXT) || ' ' || name || ':' || CAST(state_none AS TEXT) \
-             || CAST(state_accept AS TEXT) || CAST(state_reject AS TEXT) FROM observed_cookies",
+             || CAST(state_accept AS TEXT) || CAST(state_reject AS TEXT) || ':' \
+             || CAST(stored_after_accept AS TEXT) || CAST(stored_after_reject AS TEXT) \
+             FROM observed_cookies",
         )
         .await;
     // Sorted here: a PostgreSQL collation need not be byte order.
@@ -299,11 +302,11 @@ async fn a_cookie_that_moves_in_front_of_the_banner_is_new_before_a_choice(db: T
     assert_eq!(
         states,
         [
-            "1 _ga:010",
-            "1 sid:100",
-            "2 _fbp:010",
-            "2 _ga:110",
-            "2 sid:100"
+            "1 _ga:010:00",
+            "1 sid:100:00",
+            "2 _fbp:010:10",
+            "2 _ga:110:00",
+            "2 sid:100:00"
         ]
     );
 }

@@ -118,6 +118,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE observed_cookies ADD COLUMN state_accept BOOLEAN;
     ALTER TABLE observed_cookies ADD COLUMN state_reject BOOLEAN;
     ALTER TABLE observed_cookies ADD COLUMN set_then_deleted BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_accept BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_reject BOOLEAN;
     ALTER TABLE runs ADD COLUMN consent BIGINT;
     ALTER TABLE runs ADD COLUMN cmp_mismatch BIGINT;
     ALTER TABLE runs ADD COLUMN coverage_pages BIGINT;

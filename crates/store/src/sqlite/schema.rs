@@ -116,6 +116,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE observed_cookies ADD COLUMN state_accept INTEGER;
     ALTER TABLE observed_cookies ADD COLUMN state_reject INTEGER;
     ALTER TABLE observed_cookies ADD COLUMN set_then_deleted INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_accept INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_reject INTEGER;
     ALTER TABLE runs ADD COLUMN consent INTEGER;
     ALTER TABLE runs ADD COLUMN cmp_mismatch INTEGER;
     ALTER TABLE runs ADD COLUMN coverage_pages INTEGER;
