@@ -9,6 +9,8 @@
 mod audit;
 mod cli;
 mod commands;
+#[cfg(test)]
+mod deploy_manifests;
 mod exit;
 mod history;
 mod options;
