@@ -190,6 +190,12 @@ pub enum FailOn {
     None,
     /// When a cookie is undeclared or no cookie table could be read (`no_declaration`).
     Undeclared,
+    /// When the visitor's choice is not respected (the ICO's tests): a non-essential cookie stored
+    /// before a choice or after "Reject all", or no reject beside accept on the banner's first
+    /// layer — `consent:before_choice`, `consent:after_reject`, `consent:no_reject_option` at
+    /// medium severity or above. A click we could not confirm (`consent:choice_not_verified`) and
+    /// an unknown cookie before a choice (low) do not fail the run.
+    Consent,
     /// When there is any finding at all, whatever its severity.
     Any,
 }
