@@ -8,9 +8,10 @@
 //! - [`scan`]: [`scan_site`], one site through the pipeline into a [`Report`](cookie_audit_model::Report).
 //! - [`page`]: [`read_page`], one declaration page fetched or rendered on its own.
 //! - [`knowledge`]: the knowledge base, built in plus `--cookie-db`.
-//! - [`history`]: a site's runs over time.
+//! - [`history`]: a site's runs over time, and audit rounds' progress across workers.
 //! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
-//!   its summary contract.
+//!   its summary contract; as one worker of an audit round shared with others (claims, leases,
+//!   `--shard`).
 //!
 //! **Invariant:** nothing here parses arguments or prints; errors are typed, and a site that fails
 //! page by page is data in its report, not an error.
@@ -25,10 +26,15 @@ pub mod page;
 pub mod scan;
 pub mod settings;
 
-pub use history::{HistoryError, SiteHistory, site_history};
-pub use job::summary::{AuditSummary, SiteStatus, SiteSummary, WebhookFailure};
+pub use history::{
+    HistoryError, RoundsListing, SiteHistory, list_rounds, round_progress, site_history,
+};
+pub use job::shard::{Shard, ShardError};
+pub use job::summary::{
+    AuditSummary, SiteStatus, SiteSummary, SkipReason, Skipped, WebhookFailure,
+};
 pub use job::webhook::{Webhook, WebhookError};
-pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit};
+pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, RoundPlan, SiteJob, run_audit};
 pub use knowledge::{KnowledgeError, load_knowledge_base};
 pub use page::{PageError, read_page};
 pub use scan::{ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site};

@@ -1,8 +1,10 @@
-//! The command line: `scan`, `demo`, `declared`, `report`, `audit`, `history`.
+//! The command line: `scan`, `demo`, `declared`, `report`, `audit`, `history`, `rounds`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use cookie_audit_audit::Shard;
+use cookie_audit_store::{Lease, RoundId};
 
 use crate::options::ScanOptions;
 
@@ -46,6 +48,8 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Show a site's audit runs over time
     History(HistoryArgs),
+    /// Show audit rounds: every round, or where each site of one round stands across its workers
+    Rounds(RoundsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -151,9 +155,28 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// The history database [default: cookie-audit.db beside the config]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The history database: a SQLite file, or a postgres:// URL that workers on several
+    /// machines share [default: cookie-audit.db beside the config]
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// Audit only shard INDEX of COUNT (from 0) of the config's sites, by a stable hash of each
+    /// site id: one worker of an array job (Kubernetes: --shard $JOB_COMPLETION_INDEX/N)
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<Shard>,
+
+    /// The audit round this worker takes part in: workers of one round audit each site once, and
+    /// a worker restarted on it skips the sites complete in it [default: a new round]
+    #[arg(long, value_name = "ID")]
+    pub round: Option<RoundId>,
+
+    /// A site claimed by a worker whose heartbeat is older than SECS is taken over by another
+    #[arg(long, value_name = "SECS", default_value_t = Lease::DEFAULT.duration().as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+
+    /// Runs of a site in one round, failed ones included, after which workers leave it alone
+    #[arg(long, value_name = "N", default_value_t = cookie_audit_audit::job::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
 
     /// Sites audited at once; each keeps its own per-host rate limits
     #[arg(long, value_name = "N", default_value_t = cookie_audit_audit::job::DEFAULT_SITES_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..))]
@@ -178,17 +201,45 @@ pub(crate) struct HistoryArgs {
     pub site: String,
 
     /// The history database: a SQLite file, or a postgres:// URL [default: cookie-audit.db]
-    #[arg(long, value_name = "PATH|URL")]
-    pub db: Option<PathBuf>,
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
 
-    /// Use the history database beside this audit config, as `audit` does
-    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    /// Use the history database beside this audit config, as `audit` does (--db wins)
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Output [default: table on a terminal, json otherwise]
     #[arg(long, value_enum)]
     pub format: Option<ListFormat>,
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct RoundsArgs {
+    /// A round's id: where each of its sites stands (complete, failed, in progress, stalled,
+    /// left); without it, every round, newest first
+    pub round: Option<RoundId>,
+
+    /// The history database: a SQLite file, or a postgres:// URL [default: cookie-audit.db]
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// The audit config: its sites are the round's list ("left": listed and not begun), and its
+    /// history database is used unless --db is given
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A running site whose heartbeat is older than SECS is shown as stalled
+    #[arg(long, value_name = "SECS", default_value_t = Lease::DEFAULT.duration().as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+
+    /// Output [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
+}
+
+/// `--db` from the environment: how a container or a systemd unit passes a PostgreSQL URL (and
+/// its password) without putting it on a command line that `ps` shows.
+pub(crate) const DB_ENV: &str = "COOKIE_AUDIT_DB";
 
 /// Output of the list commands (`audit`'s summary, `history`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

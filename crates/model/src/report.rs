@@ -1221,6 +1221,45 @@ pub struct Changes {
     /// The declared rows differ from the previous run's (compared by a hash of the normalised rows:
     /// order, page and whitespace do not count).
     pub declaration_changed: bool,
+    /// Cookies set before a choice now (their `states` include `none`) that the previous run did
+    /// not see set before a choice: new cookies, and cookies that moved in front of the banner.
+    #[serde(default)]
+    pub new_before_choice: Vec<CookieKey>,
+    /// Cookies of the previous run not observed now whose pages this run did not visit again: they
+    /// may still be set there, so they are neither gone nor kept.
+    #[serde(default)]
+    pub not_rechecked_cookies: Vec<CookieKey>,
+    /// Findings whose change this run could not check because it did not visit again the pages
+    /// where their cookie was seen: findings of the previous run not found now (neither resolved
+    /// nor kept), and `stale:not_observed` findings for cookies the previous run saw on those
+    /// pages (not new: the cookie was not looked for there).
+    #[serde(default)]
+    pub not_rechecked_findings: Vec<FindingKey>,
+    /// How much of the previous run's crawl this run saw again; `null` on a first run, or when the
+    /// previous run's pages are not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// The pages a run visited, against the previous run's: what `changes` could re-check.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Coverage {
+    /// Pages this run read (a response below 500, crawled or read for the cookie table).
+    pub pages_visited: u32,
+    /// Pages the previous run read, counted the same way.
+    pub previous_pages_visited: u32,
+    /// Pages of the previous run this run read again. Cookies and findings tied to the others are
+    /// listed as not re-checked.
+    pub pages_revisited: u32,
+}
+
+impl Coverage {
+    /// This run read every page the previous one did: every change it reports was re-checked.
+    pub fn is_complete(&self) -> bool {
+        self.pages_revisited >= self.previous_pages_visited
+    }
 }
 
 /// A cookie's identity: (name, domain, path), as browsers key their jars. The one key for a

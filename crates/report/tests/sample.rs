@@ -665,6 +665,22 @@ fn report_with(show_values: bool) -> Report {
                 domain: None,
             }],
             declaration_changed: true,
+            new_before_choice: vec![CookieKey {
+                name: "YSC".into(),
+                domain: "youtube.com".into(),
+                path: "/".into(),
+            }],
+            not_rechecked_cookies: vec![CookieKey {
+                name: "_hjSessionUser_123".into(),
+                domain: "barnet.gov.uk".into(),
+                path: "/".into(),
+            }],
+            not_rechecked_findings: vec![],
+            coverage: Some(Coverage {
+                pages_visited: 12,
+                previous_pages_visited: 14,
+                pages_revisited: 11,
+            }),
         }),
         consent: Consent::none_only(12, None),
         storage: Vec::new(),

@@ -1,5 +1,5 @@
 //! The files of an audit job: per site `<out-dir>/<site>/<UTC time>.json`, `latest.json` and
-//! `latest.html`; for the whole job `<out-dir>/last-run.json`. Every file is written atomically,
+//! `latest.html`; for the whole job `<out-dir>/last-run.json` (one per shard with `--shard`). Every file is written atomically,
 //! so a reader never sees half a report.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use cookie_audit_model::Report;
 use cookie_audit_report::{Format, render, to_json, write_atomic};
 
+use crate::job::shard::Shard;
 use crate::job::summary::AuditSummary;
 
 /// The job's summary file in the output directory.
@@ -54,9 +55,22 @@ fn write_error(path: &Path, error: &std::io::Error) -> String {
     format!("could not write {}: {error}", path.display())
 }
 
-/// `<out_dir>/last-run.json`: the job's summary, pretty JSON.
-pub(crate) fn write_last_run(out_dir: &Path, summary: &AuditSummary) -> Result<(), String> {
+/// The summary's file name: `last-run.json`, or with `--shard 1/3` `last-run-shard-1-of-3.json`,
+/// so workers of one array job sharing an output directory each keep theirs.
+pub fn last_run_file(shard: Option<Shard>) -> String {
+    match shard {
+        None => LAST_RUN_FILE.to_string(),
+        Some(shard) => format!("last-run-shard-{}-of-{}.json", shard.index(), shard.count()),
+    }
+}
+
+/// `<out_dir>/last-run.json` (see [`last_run_file`]): the job's summary, pretty JSON.
+pub(crate) fn write_last_run(
+    out_dir: &Path,
+    shard: Option<Shard>,
+    summary: &AuditSummary,
+) -> Result<(), String> {
     let json = serde_json::to_string_pretty(summary).map_err(|e| e.to_string())?;
-    let path = out_dir.join(LAST_RUN_FILE);
+    let path = out_dir.join(last_run_file(shard));
     write_atomic(&path, json.as_bytes()).map_err(|e| write_error(&path, &e))
 }
