@@ -61,6 +61,10 @@ pub(crate) struct RawEvent {
 }
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+
+/// The headers a request to a URL gets added (`--header`, for the site's hosts only). Called
+/// by the relay for every request Chromium pauses (`Fetch.requestPaused`).
+pub(crate) type Interceptor = Arc<dyn Fn(&str) -> Vec<(String, String)> + Send + Sync>;
 type Routes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<RawEvent>>>>;
 
 /// The running proxy.
@@ -71,7 +75,7 @@ pub(crate) struct Tap {
     outgoing: mpsc::UnboundedSender<String>,
     pending: Pending,
     routes: Routes,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     closed: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
@@ -83,8 +87,12 @@ impl Drop for Tap {
 }
 
 impl Tap {
-    /// Listens on loopback for chromiumoxide and relays to `upstream` once it connects.
-    pub(crate) async fn start(upstream: &str) -> Result<Tap, BrowserError> {
+    /// Listens on loopback for chromiumoxide and relays to `upstream` once it connects; with an
+    /// `interceptor`, continues every paused request itself, with the headers it names.
+    pub(crate) async fn start(
+        upstream: &str,
+        interceptor: Option<Interceptor>,
+    ) -> Result<Tap, BrowserError> {
         let err = |reason: String| BrowserError::Connect {
             url: upstream.to_string(),
             reason,
@@ -112,20 +120,21 @@ impl Tap {
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(relay(
-            listener,
-            upstream_ws,
-            outgoing_rx,
-            pending.clone(),
-            routes.clone(),
-            closed.clone(),
-        ));
+        let next_id = Arc::new(AtomicU64::new(OWN_ID_BASE));
+        let channels = Channels {
+            pending: pending.clone(),
+            routes: routes.clone(),
+            closed: closed.clone(),
+            interceptor,
+            next_id: next_id.clone(),
+        };
+        let task = tokio::spawn(relay(listener, upstream_ws, outgoing_rx, channels));
         Ok(Tap {
             url,
             outgoing,
             pending,
             routes,
-            next_id: AtomicU64::new(OWN_ID_BASE),
+            next_id,
             closed,
             task,
         })
@@ -275,14 +284,28 @@ fn without_lone_surrogates(text: &str) -> String {
     out
 }
 
+/// What the relay shares with the [`Tap`].
+struct Channels {
+    pending: Pending,
+    routes: Routes,
+    closed: Arc<AtomicBool>,
+    interceptor: Option<Interceptor>,
+    next_id: Arc<AtomicU64>,
+}
+
 async fn relay(
     listener: TcpListener,
     upstream: async_tungstenite::WebSocketStream<async_tungstenite::tokio::ConnectStream>,
     mut own: mpsc::UnboundedReceiver<String>,
-    pending: Pending,
-    routes: Routes,
-    closed: Arc<AtomicBool>,
+    channels: Channels,
 ) {
+    let Channels {
+        pending,
+        routes,
+        closed,
+        interceptor,
+        next_id,
+    } = channels;
     let (mut up_tx, mut up_rx) = upstream.split();
     let client = match listener.accept().await {
         Ok((stream, _)) => async_tungstenite::tokio::accept_async(stream).await.ok(),
@@ -310,6 +333,13 @@ async fn relay(
             },
             from_chrome = up_rx.next() => match from_chrome {
                 Some(Ok(Message::Text(text))) => {
+                    if let Some(reply) = interceptor
+                        .as_ref()
+                        .and_then(|i| continue_paused(text.as_str(), i, &next_id))
+                    {
+                        if up_tx.send(Message::text(reply)).await.is_err() { break; }
+                        continue;
+                    }
                     if inspect(text.as_str(), &pending, &routes)
                         && client_tx.send(Message::Text(text)).await.is_err()
                     {
@@ -329,6 +359,45 @@ async fn relay(
     routes.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let _ = client_tx.close(None).await;
     let _ = up_tx.close(None).await;
+}
+
+/// For a `Fetch.requestPaused`, the `Fetch.continueRequest` that lets it go on, with the
+/// interceptor's headers (replacing any of the same name); `None` for any other message.
+fn continue_paused(text: &str, interceptor: &Interceptor, next_id: &AtomicU64) -> Option<String> {
+    if !text.contains("\"Fetch.requestPaused\"") {
+        return None;
+    }
+    let head = from_json::<Head>(text).ok()?;
+    if head.method.as_deref() != Some("Fetch.requestPaused") {
+        return None;
+    }
+    let message = from_json::<Value>(text).ok()?;
+    let params = message.get("params")?;
+    let request_id = params.get("requestId")?.clone();
+    let url = params.pointer("/request/url").and_then(Value::as_str)?;
+    let extra = interceptor(url);
+    let mut continued = json!({"requestId": request_id});
+    if !extra.is_empty() {
+        let mut headers: Vec<Value> = params
+            .pointer("/request/headers")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
+        headers.extend(extra.iter().map(|(n, v)| json!({"name": n, "value": v})));
+        continued["headers"] = Value::Array(headers);
+    }
+    let mut reply = json!({
+        "id": next_id.fetch_add(1, Ordering::Relaxed),
+        "method": "Fetch.continueRequest",
+        "params": continued,
+    });
+    if let Some(session) = head.session_id {
+        reply["sessionId"] = Value::String(session);
+    }
+    Some(reply.to_string())
 }
 
 /// Routes what the engine needs; returns whether the message goes on to chromiumoxide.
