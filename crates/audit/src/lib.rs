@@ -8,6 +8,7 @@
 //! - [`scan`]: [`scan_site`], one site through the pipeline into a [`Report`](cookie_audit_model::Report).
 //! - [`page`]: [`read_page`], one declaration page fetched or rendered on its own.
 //! - [`knowledge`]: the knowledge base, built in plus `--cookie-db`.
+//! - [`ignore`]: the ignore file, findings a team has accepted.
 //! - [`history`]: a site's runs over time.
 //! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
 //!   its summary contract.
@@ -19,6 +20,7 @@
 
 mod consent;
 pub mod history;
+pub mod ignore;
 pub mod job;
 pub mod knowledge;
 pub mod page;
@@ -26,10 +28,13 @@ pub mod scan;
 pub mod settings;
 
 pub use history::{HistoryError, SiteHistory, site_history};
+pub use ignore::{IgnoreError, IgnoreList};
 pub use job::summary::{AuditSummary, SiteStatus, SiteSummary, WebhookFailure};
 pub use job::webhook::{Webhook, WebhookError};
 pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit};
 pub use knowledge::{KnowledgeError, load_knowledge_base};
-pub use page::{PageError, read_page};
-pub use scan::{ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site};
+pub use page::{PageError, read_file_page, read_page};
+pub use scan::{
+    ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site, scan_site_until,
+};
 pub use settings::{ConsentSettings, ScanSettings};

@@ -10,6 +10,7 @@ use cookie_audit_report::{Format, RenderOptions, render, to_json, write_atomic};
 use crate::cli::OutputArgs;
 
 /// Terminal rendering options: colour unless `NO_COLOR`, width from `COLUMNS`.
+/// (The terminal view itself is issue 15's report-views work.)
 pub(crate) fn terminal_options() -> RenderOptions {
     let terminal = std::io::stdout().is_terminal();
     RenderOptions {
@@ -39,6 +40,37 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
     if let Some(format) = format {
         print(&render(report, format, &terminal_options()))?;
     }
+    Ok(())
+}
+
+/// Fails now, before any crawl, when `path` could not be written at the end: its folder is
+/// missing or not writable, or it is a folder itself.
+pub(crate) fn check_writable(path: Option<&Path>) -> anyhow::Result<()> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let cannot = |why: String| anyhow::anyhow!("cannot write {}: {why}", path.display());
+    if path.is_dir() {
+        return Err(cannot("it is a folder".into()));
+    }
+    if !dir.is_dir() {
+        return Err(cannot(format!(
+            "the folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let probe = dir.join(format!(".cookie-audit-check-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| {
+        cannot(format!(
+            "the folder {} is not writable ({e})",
+            dir.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 

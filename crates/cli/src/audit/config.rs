@@ -24,7 +24,14 @@ const SITE_KEYS: [&str; 5] = ["url", "id", "owner", "contact", "tags"];
 
 /// Scan options that are repeatable flags on the command line: in the file they are lists, and a
 /// single string is taken as a list of one (`privacy_url = "https://…/cookies"`).
-const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
+const LIST_OPTIONS: [&str; 6] = [
+    "privacy_url",
+    "resolve",
+    "include_path",
+    "exclude_path",
+    "header",
+    "cookie",
+];
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
@@ -211,10 +218,7 @@ fn site_entry(
         .clone()
         .merged_over(&site_options.clone().merged_over(base.defaults));
     let settings = effective.resolve_settings().map_err(|e| {
-        let key = match &e {
-            OptionsError::Invalid { option, .. } => *option,
-            OptionsError::Resolve { .. } => "resolve",
-        };
+        let key = e.key();
         match site_keys.get(key).or_else(|| base.defaults_keys.get(key)) {
             Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
             None => file.at(span.clone(), e.to_string()),
@@ -354,6 +358,7 @@ fn relative_to(options: &mut ScanOptions, base: &Path) {
         &mut options.cookie_db,
         &mut options.chrome,
         &mut options.consent_rules,
+        &mut options.ignore_file,
     ]
     .into_iter()
     .flatten()
