@@ -106,18 +106,26 @@ impl SiteExtras {
         self.site.is_some() && !(self.headers.is_empty() && self.cookies.is_empty())
     }
 
-    /// The headers a request to `url` gets: the user's for the site's hosts, none otherwise.
-    pub(crate) fn headers_for(&self, url: &str) -> Vec<(String, String)> {
+    /// The headers a request to `url` gets: the user's for the site's hosts, with their
+    /// cookies joined to the `Cookie` the request already carries (`cookie`); none otherwise.
+    /// The cookies go in the header too: since Chromium 145 a `Cookie` header given to
+    /// `Fetch.continueRequest` replaces the jar's, and the jar may not hold ours.
+    pub(crate) fn headers_for(&self, url: &str, cookie: Option<&str>) -> Vec<(String, String)> {
         let (Some(site), Ok(url)) = (&self.site, Url::parse(url)) else {
             return Vec::new();
         };
         if !ExtrasScope::new(self.scope, site).includes(&url) {
             return Vec::new();
         }
-        self.headers
+        let mut headers: Vec<(String, String)> = self
+            .headers
             .iter()
             .map(|h| (h.name.clone(), h.value.clone()))
-            .collect()
+            .collect();
+        if let Some(joined) = cookie_audit_crawl::extras::cookie_header(&self.cookies, cookie) {
+            headers.push(("Cookie".to_string(), joined));
+        }
+        headers
     }
 
     /// `Network.setCookies` entries: each cookie for the site's registrable domain (or only its

@@ -89,7 +89,7 @@ impl Running {
                 user_agent,
                 hook: hook_source(options.settle),
                 cookies: options.extras.devtools_cookies(),
-                intercept: options.extras.any() && !options.extras.headers.is_empty(),
+                intercept: options.extras.any(),
                 idle: Mutex::new(Vec::new()),
             }),
             Err(e) => {
@@ -106,9 +106,11 @@ impl Running {
         // `--header`s reach the site's requests, and only those, by request interception:
         // answered in the tap itself, so a paused request never waits on a visit's loop.
         let extras = options.extras.clone();
-        let interceptor: Option<crate::tap::Interceptor> = (extras.any()
-            && !extras.headers.is_empty())
-        .then(|| std::sync::Arc::new(move |url: &str| extras.headers_for(url)) as _);
+        let interceptor: Option<crate::tap::Interceptor> = extras.any().then(|| {
+            std::sync::Arc::new(move |url: &str, cookie: Option<&str>| {
+                extras.headers_for(url, cookie)
+            }) as _
+        });
         let tap = Tap::start(process.ws_url(), interceptor).await?;
         let config = HandlerConfig {
             // chromiumoxide ignores certificate errors unless told otherwise.

@@ -62,9 +62,11 @@ pub(crate) struct RawEvent {
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
 
-/// The headers a request to a URL gets added (`--header`, for the site's hosts only). Called
-/// by the relay for every request Chromium pauses (`Fetch.requestPaused`).
-pub(crate) type Interceptor = Arc<dyn Fn(&str) -> Vec<(String, String)> + Send + Sync>;
+/// The headers a request to a URL gets added (`--header`, `--cookie`, for the site's hosts
+/// only), given its URL and the `Cookie` it already carries. Called by the relay for every
+/// request Chromium pauses (`Fetch.requestPaused`).
+pub(crate) type Interceptor =
+    Arc<dyn Fn(&str, Option<&str>) -> Vec<(String, String)> + Send + Sync>;
 type Routes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<RawEvent>>>>;
 
 /// The running proxy.
@@ -375,12 +377,18 @@ fn continue_paused(text: &str, interceptor: &Interceptor, next_id: &AtomicU64) -
     let params = message.get("params")?;
     let request_id = params.get("requestId")?.clone();
     let url = params.pointer("/request/url").and_then(Value::as_str)?;
-    let extra = interceptor(url);
+    let headers = params
+        .pointer("/request/headers")
+        .and_then(Value::as_object);
+    let cookie = headers.and_then(|h| {
+        h.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+            .and_then(|(_, v)| v.as_str())
+    });
+    let extra = interceptor(url, cookie);
     let mut continued = json!({"requestId": request_id});
     if !extra.is_empty() {
-        let mut headers: Vec<Value> = params
-            .pointer("/request/headers")
-            .and_then(Value::as_object)
+        let mut headers: Vec<Value> = headers
             .into_iter()
             .flatten()
             .filter(|(name, _)| !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
@@ -457,6 +465,51 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A paused request goes on at once: with the interceptor's headers (replacing its own of
+    /// the same name) for the site, untouched for anyone else; other messages are not ours.
+    #[test]
+    fn paused_requests_continue_with_the_sites_headers_only() {
+        let interceptor: Interceptor = Arc::new(|url: &str, cookie: Option<&str>| {
+            if url.starts_with("https://www.council.test/") {
+                vec![
+                    ("X-Key".to_string(), "k".to_string()),
+                    (
+                        "Cookie".to_string(),
+                        format!("s=1; {}", cookie.unwrap_or("")),
+                    ),
+                ]
+            } else {
+                Vec::new()
+            }
+        });
+        let next = AtomicU64::new(OWN_ID_BASE);
+        let paused = |url: &str| {
+            json!({"method": "Fetch.requestPaused", "sessionId": "S1", "params": {
+                "requestId": "interception-1", "request": {"url": url,
+                "headers": {"Accept": "*/*", "x-key": "old", "Cookie": "a=2"}}}})
+            .to_string()
+        };
+        let reply: Value = serde_json::from_str(
+            &continue_paused(&paused("https://www.council.test/a"), &interceptor, &next).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reply["method"], "Fetch.continueRequest");
+        assert_eq!(reply["sessionId"], "S1");
+        assert_eq!(reply["id"], OWN_ID_BASE);
+        assert_eq!(
+            reply["params"]["headers"],
+            json!([{"name": "Accept", "value": "*/*"}, {"name": "X-Key", "value": "k"},
+                   {"name": "Cookie", "value": "s=1; a=2"}])
+        );
+        let reply: Value = serde_json::from_str(
+            &continue_paused(&paused("https://tracker.test/p"), &interceptor, &next).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reply["params"], json!({"requestId": "interception-1"}));
+        let other = json!({"method": "Network.requestWillBeSent", "params": {}}).to_string();
+        assert!(continue_paused(&other, &interceptor, &next).is_none());
+    }
 
     /// Issue 18's bytes that are not UTF-8: Chromium 156 answers `Storage.getCookies` for the
     /// cookie `a=\xed\xa0\x80` with `"value":"\ud800"`, which serde_json refuses.

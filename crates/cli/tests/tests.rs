@@ -9,3 +9,4 @@ mod docs;
 mod findings;
 mod hostile;
 mod scan;
+mod ux;
