@@ -19,8 +19,8 @@ use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
 use cookie_audit_model::{
     Consent, ConsentRun, ConsentRuns, ConsentState, DeclarationStatus, DeclaredCookie,
-    EngineChoice, FailOn, FindingKind, ObservedCookie, Report, RunStatus, SCHEMA_VERSION,
-    ScanConfig, StorageEntry, Summary,
+    EngineChoice, FailOn, FindingCode, FindingKind, ObservedCookie, Report, RunStatus,
+    SCHEMA_VERSION, ScanConfig, Severity, StorageEntry, Summary,
 };
 use url::Url;
 
@@ -330,6 +330,14 @@ pub fn fails(report: &Report, fail_on: FailOn) -> bool {
         FailOn::None => false,
         FailOn::Undeclared => {
             matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
+        }
+        FailOn::Consent => {
+            matches!(
+                f.code,
+                FindingCode::ConsentBeforeChoice
+                    | FindingCode::ConsentAfterReject
+                    | FindingCode::ConsentNoRejectOption
+            ) && f.severity >= Severity::Medium
         }
         FailOn::Any => true,
     })
