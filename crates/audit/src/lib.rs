@@ -9,6 +9,7 @@
 //! - [`page`]: [`read_page`], one declaration page fetched or rendered on its own.
 //! - [`knowledge`]: the knowledge base, built in plus `--cookie-db`.
 //! - [`ignore`]: the ignore file, findings a team has accepted.
+//! - [`output`]: where a command will write, checked before the crawl.
 //! - [`history`]: a site's runs over time.
 //! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
 //!   its summary contract.
@@ -23,6 +24,7 @@ pub mod history;
 pub mod ignore;
 pub mod job;
 pub mod knowledge;
+pub mod output;
 pub mod page;
 pub mod scan;
 pub mod settings;
@@ -33,7 +35,8 @@ pub use job::summary::{AuditSummary, SiteStatus, SiteSummary, WebhookFailure};
 pub use job::webhook::{Webhook, WebhookError};
 pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit};
 pub use knowledge::{KnowledgeError, load_knowledge_base};
-pub use page::{PageError, read_file_page, read_page};
+pub use output::{OutputError, check_writable};
+pub use page::{PageError, local_path, read_file_page, read_page};
 pub use scan::{
     ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site, scan_site_until,
 };

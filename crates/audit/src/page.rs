@@ -1,7 +1,7 @@
 //! One declaration page, fetched or rendered on its own (`cookie-audit declared URL`): the page a
 //! table reader is tried on without crawling the site.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cookie_audit_browser::{BrowserEngine, BrowserOptions};
@@ -42,6 +42,23 @@ pub enum PageError {
 /// the first 8 KiB).
 const SNIFF_BYTES: usize = 8192;
 
+/// `source` as a local file, when it is one or is written as one: it exists, or it reads as a
+/// path (`/…`, `./…`, `~/…`, `file://…`, a name ending in `.html`, `.htm`, `.txt`, `.pdf`), so a
+/// missing file says "no such file" instead of becoming a DNS lookup of `nonexistent.html`.
+/// `None`: a URL or host name.
+pub fn local_path(source: &str) -> Option<PathBuf> {
+    let lower = source.to_ascii_lowercase();
+    if lower.starts_with("file://") {
+        return Some(PathBuf::from(&source["file://".len()..]));
+    }
+    let written_as_path = !lower.contains("://")
+        && (source.starts_with(['/', '.', '~', '\\'])
+            || [".html", ".htm", ".xhtml", ".txt", ".pdf"]
+                .iter()
+                .any(|ext| lower.ends_with(ext)));
+    (written_as_path || Path::new(source).exists()).then(|| PathBuf::from(source))
+}
+
 /// A local HTML file as [`read_page`] would give it: its `file:` URL and decoded text. An
 /// empty file, a PDF or any other binary is an error naming what it is, not an empty table.
 pub fn read_file_page(path: &Path) -> Result<(Url, String), PageError> {
@@ -59,7 +76,9 @@ pub fn read_file_page(path: &Path) -> Result<(Url, String), PageError> {
         ));
     }
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
-    if let Some(kind) = infer::get(head) {
+    // infer knows HTML and XML too (by `<!DOCTYPE html>`, `<html`, `<?xml`): text is what we
+    // read, so only its binary kinds are refused.
+    if let Some(kind) = infer::get(head).filter(|k| k.matcher_type() != infer::MatcherType::Text) {
         return Err(fail(format!(
             "this is {} ({}), not an HTML page: save the cookie page as HTML, or give its URL",
             article(kind.extension()),
@@ -159,4 +178,34 @@ async fn render_page(
         visit.final_url.unwrap_or_else(|| url.clone()),
         visit.html.unwrap_or_default(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 15: `declared /nonexistent.html` resolved "nonexistent.html" in DNS.
+    #[test]
+    fn what_is_written_as_a_path_is_a_path_and_a_host_is_not() {
+        for path in [
+            "/nonexistent.html",
+            "./cookies",
+            "~/saved.htm",
+            "cookies.HTML",
+            "notice.pdf",
+        ] {
+            assert_eq!(local_path(path), Some(PathBuf::from(path)), "{path}");
+        }
+        assert_eq!(
+            local_path("file:///tmp/cookies.html"),
+            Some(PathBuf::from("/tmp/cookies.html"))
+        );
+        for url in [
+            "www.barnet.gov.uk",
+            "https://www.barnet.gov.uk/cookies.html",
+            "barnet.gov.uk/cookies",
+        ] {
+            assert_eq!(local_path(url), None, "{url}");
+        }
+    }
 }

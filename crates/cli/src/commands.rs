@@ -1,11 +1,11 @@
 //! The commands.
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use anyhow::Context;
 use cookie_audit_audit::{
-    ScanResult, ScanSettings, load_knowledge_base, read_file_page, read_page, scan_site_until,
+    ScanResult, ScanSettings, check_writable, load_knowledge_base, local_path, read_file_page,
+    read_page, scan_site_until,
 };
 use cookie_audit_crawl::CancellationToken;
 use cookie_audit_declared::extract_declarations;
@@ -18,7 +18,7 @@ use url::Url;
 use crate::cli::{DeclaredArgs, DeclaredFormat, DemoArgs, OutputArgs, ReportArgs, ScanArgs};
 use crate::exit::Exit;
 use crate::options::ScanOptions;
-use crate::output::{check_writable, emit, print, terminal_options, write_file};
+use crate::output::{emit, print, terminal_options, write_file};
 use crate::progress;
 
 /// `cookie-audit scan URL`.
@@ -26,7 +26,9 @@ pub(crate) async fn scan(args: ScanArgs, quiet: bool) -> anyhow::Result<Exit> {
     let start = parse_start_url(&args.url).with_context(|| args.url.clone())?;
     let settings = args.options.resolve_settings()?;
     let kb = load_knowledge_base(args.options.cookie_db.as_deref())?;
-    check_writable(args.output.out.as_deref())?;
+    if let Some(out) = &args.output.out {
+        check_writable(out)?;
+    }
     let result = scan_until_interrupted(start.clone(), &settings, &kb, quiet).await?;
     emit(&result.report, &args.output)?;
     if let Some(exit) = ended_early(&result, &args.output, quiet) {
@@ -53,8 +55,9 @@ pub(crate) async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     options.insecure = Some(true);
     options.resolve_settings()?;
     let kb = load_knowledge_base(options.cookie_db.as_deref())?;
-    check_writable(args.output.out.as_deref())?;
-    check_writable(args.html.as_deref())?;
+    for path in [&args.output.out, &args.html].into_iter().flatten() {
+        check_writable(path)?;
+    }
     let server = cookie_audit_fixtures::council::start()
         .await
         .context("could not start the fixture site on 127.0.0.1")?;
@@ -137,9 +140,8 @@ fn ended_early(result: &ScanResult, output: &OutputArgs, quiet: bool) -> Option<
 
 /// `cookie-audit declared URL|FILE`.
 pub(crate) async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
-    let (source_url, html) = if looks_like_file(&args.source) {
-        let path = args.source.strip_prefix("file://").unwrap_or(&args.source);
-        read_file_page(Path::new(path))?
+    let (source_url, html) = if let Some(path) = local_path(&args.source) {
+        read_file_page(&path)?
     } else {
         let url = parse_start_url(&args.source)
             .with_context(|| format!("{} (not a file either)", args.source))?;
@@ -173,20 +175,6 @@ pub(crate) async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
         DeclaredFormat::Table => print(&output.table())?,
     }
     Ok(Exit::Clean)
-}
-
-/// A path, not a host: it exists, or it is written as a path (`/…`, `./…`, `~/…`, `file://`,
-/// a name ending in `.html`/`.htm`), so a missing file says "no such file" instead of
-/// becoming a DNS lookup of `nonexistent.html`.
-fn looks_like_file(source: &str) -> bool {
-    let lower = source.to_ascii_lowercase();
-    Path::new(source).exists()
-        || lower.starts_with("file://")
-        || (!lower.contains("://")
-            && (source.starts_with(['/', '.', '~', '\\'])
-                || [".html", ".htm", ".xhtml", ".txt", ".pdf"]
-                    .iter()
-                    .any(|ext| lower.ends_with(ext))))
 }
 
 /// `cookie-audit report FILE --format …`.

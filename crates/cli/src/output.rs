@@ -43,37 +43,6 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails now, before any crawl, when `path` could not be written at the end: its folder is
-/// missing or not writable, or it is a folder itself.
-pub(crate) fn check_writable(path: Option<&Path>) -> anyhow::Result<()> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let cannot = |why: String| anyhow::anyhow!("cannot write {}: {why}", path.display());
-    if path.is_dir() {
-        return Err(cannot("it is a folder".into()));
-    }
-    if !dir.is_dir() {
-        return Err(cannot(format!(
-            "the folder {} does not exist",
-            dir.display()
-        )));
-    }
-    let probe = dir.join(format!(".cookie-audit-check-{}", std::process::id()));
-    std::fs::File::create(&probe).map_err(|e| {
-        cannot(format!(
-            "the folder {} is not writable ({e})",
-            dir.display()
-        ))
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
 /// Writes a file atomically, with the path in the error.
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     write_atomic(path, contents).with_context(|| format!("could not write {}", path.display()))
