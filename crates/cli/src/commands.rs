@@ -102,7 +102,8 @@ async fn scan_until_interrupted(
         stopper.cancel();
         let second = progress::interrupted().await;
         eprintln!("{second}: quitting without a report");
-        std::process::exit(130);
+        // Still one of the documented codes: 2, nothing (more) could be audited.
+        std::process::exit(Exit::Error as i32);
     });
     let bar = progress::for_terminal(quiet);
     let result = scan_site_until(start, settings, kb, bar, cancel).await;
