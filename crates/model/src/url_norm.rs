@@ -105,12 +105,14 @@ pub fn parse_start_url(input: &str) -> Result<Url, LinkSkip> {
     }
 }
 
-/// `https` or `http` when `scheme` is a typo of one (`htps`, `htttp`, `hhtps`).
+/// `https` or `http` when `scheme` is a typo of one (`htps`, `htttp`, `hhtps`, `htpt`): one
+/// letter missing, extra, wrong or swapped. Two edits would take `ftp` for `http`, and `ftp:` is
+/// a scheme of its own, not a typo.
 fn web_scheme_near(scheme: &str) -> Option<&'static str> {
     ["https", "http"]
         .into_iter()
         .map(|web| (strsim::damerau_levenshtein(scheme, web), web))
-        .filter(|(distance, _)| *distance <= 2)
+        .filter(|(distance, _)| *distance <= 1)
         .min()
         .map(|(_, web)| web)
 }
