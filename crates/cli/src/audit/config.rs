@@ -552,6 +552,33 @@ url = "www.lbbd.gov.uk"
         assert_eq!(error, "--max-pages: must be at least 1");
     }
 
+    /// Issue 15's options in an audit config: checked before any crawl, each error at its key's
+    /// line; a single string is a list of one; the ignore file is relative to the config.
+    #[test]
+    fn issue_15_options_are_checked_at_their_line() {
+        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nheader = \"no colon\"\n");
+        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
+        assert!(error.contains("NAME: VALUE"), "{error}");
+
+        let error = parse_err(
+            "[defaults]\nexclude_path = [\"/ok\", \"news\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
+        );
+        assert!(error.starts_with("conf/audit.toml:2:1:"), "{error}");
+        assert!(error.contains("starts with /"), "{error}");
+
+        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nignore_file = \"accepted.toml\"\n");
+        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
+        assert!(error.contains("conf/accepted.toml"), "{error}");
+
+        let config = parse_ok(
+            "[defaults]\ninclude_path = \"/services\"\ncookie = [\"a=1\", \"b=2\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
+        );
+        let record = config.sites[0].settings.record();
+        assert_eq!(record.include_paths, ["/services"]);
+        let sent: Vec<_> = record.cookies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(sent, ["a", "b"]);
+    }
+
     #[test]
     fn file_paths_are_relative_to_the_config() {
         let config = parse_ok(
