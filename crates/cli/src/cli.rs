@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use cookie_audit_audit::Shard;
 use cookie_audit_store::{Lease, RoundId};
 
-use crate::options::ScanOptions;
+use crate::options::{PageOptions, ScanOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -18,7 +18,7 @@ use crate::options::ScanOptions;
         by JavaScript), reads the cookie table on its cookie or privacy page, and reports undeclared, \
         stale and misdescribed cookies with evidence and the corrected table.",
     after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; \
-        2 usage error or nothing could be audited."
+        2 usage error, nothing could be audited, or interrupted (Ctrl-C)."
 )]
 pub(crate) struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
@@ -36,11 +36,17 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Crawl a site and audit its cookies against its cookie table
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
-    /// Serve the bundled fixture council site on loopback and scan it (no internet needed; the
-    /// demo runs with --max-pages 60 --rate 50 unless told otherwise)
+    /// Serve the bundled fixture council site on loopback and scan it (no internet needed)
+    #[command(
+        after_help = "Examples:\n  cookie-audit demo\n  cookie-audit demo --engine browser --html demo.html"
+    )]
     Demo(DemoArgs),
     /// Read the cookie table(s) of one page or HTML file
+    #[command(
+        after_help = "Examples:\n  cookie-audit declared https://www.barnet.gov.uk/cookies\n  cookie-audit declared saved-cookie-page.html --format json"
+    )]
     Declared(DeclaredArgs),
     /// Render a saved JSON report
     Report(ReportArgs),
@@ -64,14 +70,34 @@ pub(crate) struct ScanArgs {
     pub output: OutputArgs,
 }
 
+const SCAN_EXAMPLES: &str = "Examples:
+  cookie-audit scan www.barnet.gov.uk
+  cookie-audit scan https://www.barnet.gov.uk/ -n 50 --out report.json --fail-on undeclared
+  cookie-audit scan https://staging.council.gov.uk/ -H 'Authorization: Basic …' --exclude-path /search
+  cookie-audit report report.json --format html > report.html";
+
+/// The command line, with what derive cannot say: `demo`'s own defaults in its help.
+pub(crate) fn command() -> clap::Command {
+    Cli::command().mut_subcommand("demo", |demo| {
+        demo.mut_arg("max_pages", |a| {
+            a.help("Most pages to visit [default: 60 in the demo]")
+        })
+        .mut_arg("rate", |a| {
+            a.help("Requests per second per host; 0 for no limit [default: 50 in the demo]")
+        })
+    })
+}
+
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub(crate) struct OutputArgs {
     /// Output on stdout [default: table on a terminal, json otherwise]
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
 
-    /// Write the JSON report to FILE (atomically)
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON report to FILE (atomically; its folder is checked before the crawl);
+    /// Ctrl-C writes the partial report here
+    #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -79,6 +105,7 @@ pub(crate) struct OutputArgs {
 pub(crate) enum FormatArg {
     Json,
     Table,
+    #[value(alias = "md")]
     Markdown,
     Html,
     HtmlTable,
@@ -118,11 +145,11 @@ pub(crate) struct DeclaredArgs {
     pub source: String,
 
     /// Output [default: table on a terminal, json otherwise]
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum)]
     pub format: Option<DeclaredFormat>,
 
     #[command(flatten)]
-    pub options: ScanOptions,
+    pub options: PageOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -45,6 +45,11 @@ fn config(show_values: bool) -> ScanConfig {
         max_time_secs: None,
         consent: None,
         consent_pages: None,
+        include_paths: Vec::new(),
+        exclude_paths: Vec::new(),
+        headers: Vec::new(),
+        cookies: Vec::new(),
+        ignore_file: None,
     }
 }
 
@@ -599,6 +604,7 @@ fn report_with(show_values: bool) -> Report {
             pages_failed: 1,
             resources_fetched: 17,
             robots_disallowed: 2,
+            pages_excluded: 0,
             errors: vec![CrawlError {
                 url: "https://www.barnet.gov.uk/planning/broken".into(),
                 error: "HTTP 500 Internal Server Error".into(),
@@ -623,6 +629,7 @@ fn report_with(show_values: bool) -> Report {
         },
         declaration: Declaration {
             status: DeclarationStatus::Found,
+            reason: None,
             pages: vec![DeclarationPage {
                 url: COOKIES_PAGE.into(),
                 found_by: "link text \"Cookies\" on https://www.barnet.gov.uk/".into(),
@@ -684,6 +691,7 @@ fn report_with(show_values: bool) -> Report {
         }),
         consent: Consent::none_only(12, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }
 
@@ -733,6 +741,11 @@ pub(crate) fn bare_report() -> Report {
             max_time_secs: None,
             consent: None,
             consent_pages: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            ignore_file: None,
             ..config(false)
         },
         limitations: vec![],
@@ -747,6 +760,7 @@ pub(crate) fn bare_report() -> Report {
         },
         declaration: Declaration {
             status: DeclarationStatus::NotFound,
+            reason: None,
             pages: vec![DeclarationPage {
                 url: "https://www.example-council.gov.uk/privacy".into(),
                 found_by: "link text \"Privacy\"".into(),
@@ -765,5 +779,6 @@ pub(crate) fn bare_report() -> Report {
         changes: Some(Changes::default()),
         consent: Consent::none_only(12, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }

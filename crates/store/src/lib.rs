@@ -115,7 +115,7 @@ pub struct RunSummary {
     pub engine: Option<String>,
     /// Counts by kind and severity, for complete runs.
     pub counts: Option<Summary>,
-    /// `found` or `not_found`, for complete runs.
+    /// `found`, `not_found` or `unreadable`, for complete runs.
     pub declaration_status: Option<String>,
     /// See [`declaration_hash`]; equal hashes mean an unchanged cookie table.
     pub declaration_hash: Option<String>,

@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::redact_set_cookie_line;
 use cookie_audit_model::{
-    ConsentState, DeclarationStatus, DeclaredCookie, Finding, FindingField, ObservedCookie, Report,
-    SameSite, StaleReason, Summary,
+    ConsentState, DeclaredCookie, Finding, FindingField, ObservedCookie, Report, SameSite,
+    StaleReason, Summary,
 };
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
@@ -358,10 +358,7 @@ pub(crate) fn mark_complete_values<'a>(
 ) -> Vec<Value<'a>> {
     // Counted from the lists the rows came from, so history agrees with the stored rows.
     let counts = Summary::tally(&report.declared, &report.observed, &report.findings);
-    let declaration_status = match report.declaration.status {
-        DeclarationStatus::Found => "found",
-        DeclarationStatus::NotFound => "not_found",
-    };
+    let declaration_status = report.declaration.status.as_str();
     let coverage = report.changes.as_ref().and_then(|c| c.coverage);
     let values = vec![
         Value::Int(run),

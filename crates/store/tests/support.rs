@@ -150,6 +150,11 @@ pub(crate) fn report(
             max_time_secs: None,
             consent: None,
             consent_pages: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            ignore_file: None,
         },
         limitations: vec![],
         browser: None,
@@ -164,6 +169,7 @@ pub(crate) fn report(
             } else {
                 DeclarationStatus::Found
             },
+            reason: None,
             pages: vec![],
             prose_mentions: vec![],
             warnings: vec![],
@@ -176,6 +182,7 @@ pub(crate) fn report(
         changes: None,
         consent: Consent::none_only(0, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }
 

@@ -210,6 +210,11 @@ async fn audit_and_write(
         why = shared.until_stopped() => return Err(SiteError::Stopped(why)),
     };
     let scan = scan.map_err(|e| SiteError::Site(error_chain(&e)))?;
+    // What `scan` prints as warnings (a cookie page that could not be read, ignore-file entries
+    // expired or unused) must reach a scheduled job's log too.
+    for note in &scan.notes {
+        tracing::warn!("{}: {note}", site.id);
+    }
     let mut report = scan.report;
     summary.engine = Some(report.engine);
     let dir = shared.out_dir.join(&site.id);

@@ -526,6 +526,8 @@ fn summary_from_row(r: &tokio_postgres::Row) -> Result<RunSummary, tokio_postgre
             // NULL only in a row written before schema version 3 whose report lacked them.
             consent: optional_count(r, 20)?.unwrap_or(0),
             cmp_mismatch: optional_count(r, 21)?.unwrap_or(0),
+            // Counts of later kinds are in the stored report, not in columns of their own.
+            ..Summary::default()
         }),
         None => None,
     };

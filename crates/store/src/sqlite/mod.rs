@@ -321,6 +321,8 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
             // NULL only in a row written before schema version 3 whose report lacked them.
             consent: r.get::<_, Option<u32>>(20)?.unwrap_or(0),
             cmp_mismatch: r.get::<_, Option<u32>>(21)?.unwrap_or(0),
+            // Counts of later kinds are in the stored report, not in columns of their own.
+            ..Summary::default()
         }),
         None => None,
     };
