@@ -72,15 +72,30 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         .options
         .max_time
         .map(|limit| tokio::time::Instant::now() + limit);
-    state.queue_sitemap_pages(&ctx, &robots).await;
+    tokio::select! {
+        () = state.queue_sitemap_pages(&ctx, &robots) => {}
+        () = ctx.cancel.cancelled() => {}
+    }
 
     let mut depth = 0u32;
     while (depth as usize) < state.levels.len() {
+        if ctx.is_cancelled() {
+            state.not_visited_in_time += state.queued_from(depth);
+            break;
+        }
         let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
             break;
         };
         let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
-        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
+        // For the progress bar: the pages known so far, within the budget.
+        let known = (state.pages.len() + allowed.len() + state.queued_from(depth + 1))
+            .min(ctx.options.max_pages as usize);
+        let level = Level {
+            depth,
+            done_before: state.pages.len(),
+            known,
+        };
+        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, level, deadline).await;
         state.not_visited_in_time += late;
         for visited in visited {
             state.record_visit(&ctx, visited, depth);
@@ -89,17 +104,22 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         state.kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
-        if past(deadline) {
-            state.not_visited_in_time += state
-                .levels
-                .iter()
-                .skip(depth as usize)
-                .map(Vec::len)
-                .sum::<usize>();
+        if past(deadline) && !ctx.is_cancelled() {
+            state.not_visited_in_time += state.queued_from(depth);
             break;
         }
     }
-    if let Some(limit) = ctx.options.max_time
+    if ctx.is_cancelled() {
+        ctx.limit(
+            LimitKind::Interrupted,
+            format!(
+                "the scan was interrupted after {} pages; {} queued pages were not visited",
+                state.pages.len(),
+                state.not_visited_in_time
+            ),
+            None,
+        );
+    } else if let Some(limit) = ctx.options.max_time
         && past(deadline)
     {
         ctx.limit(
@@ -135,6 +155,9 @@ struct CrawlState {
     pages: Vec<VisitedPage>,
     robots_disallowed: u32,
     pages_failed: u32,
+    /// Links to the site's pages `--include-path`/`--exclude-path` kept out.
+    pages_excluded: u32,
+    /// Queued pages a deadline or an interruption left unvisited.
     not_visited_in_time: usize,
     start_error: Option<String>,
 }
@@ -159,9 +182,15 @@ impl CrawlState {
             pages: Vec::new(),
             robots_disallowed: 0,
             pages_failed: 0,
+            pages_excluded: 0,
             not_visited_in_time: 0,
             start_error: None,
         }
+    }
+
+    /// Pages queued at `depth` and below, not yet visited.
+    fn queued_from(&self, depth: u32) -> usize {
+        self.levels.iter().skip(depth as usize).map(Vec::len).sum()
     }
 
     /// Sitemap pages are queued one level below the start page.
@@ -174,7 +203,11 @@ impl CrawlState {
         let mut level_one = Vec::new();
         for url in sitemap_pages {
             if self.scope.contains(&url) && self.frontier.admit(&url) == Admission::New {
-                level_one.push(url);
+                if ctx.options.paths.allows(&url) {
+                    level_one.push(url);
+                } else {
+                    self.pages_excluded += 1;
+                }
             }
         }
         self.levels.push(level_one);
@@ -238,8 +271,6 @@ impl CrawlState {
             depth,
             status: visit.status,
         });
-        ctx.progress
-            .page_done(&url, self.pages.len() as u32, ctx.options.max_pages);
         match &visit.outcome {
             VisitStatus::Failed { error } => {
                 self.pages_failed += 1;
@@ -282,6 +313,7 @@ impl CrawlState {
         }
         self.candidates.offer(base, depth, &link.text, &link.url);
         match self.frontier.admit(&link.url) {
+            Admission::New if !ctx.options.paths.allows(&link.url) => self.pages_excluded += 1,
             Admission::New => {
                 while self.levels.len() <= depth as usize + 1 {
                     self.levels.push(Vec::new());
@@ -324,6 +356,7 @@ impl CrawlState {
             pages_failed: self.pages_failed,
             resources_fetched: ctx.resources_fetched(),
             robots_disallowed: self.robots_disallowed,
+            pages_excluded: self.pages_excluded,
             errors,
             limits_hit,
             pages: self.pages,
@@ -381,21 +414,32 @@ async fn sitemap_seeds(ctx: &CrawlContext, robots: &RobotsCache, start: &Url) ->
     seeds
 }
 
+/// Where a level stands, for its visits and the progress bar.
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    depth: u32,
+    /// Pages visited on earlier levels.
+    done_before: usize,
+    /// Pages known so far (visited, this level, queued below), within `--max-pages`.
+    known: usize,
+}
+
 /// Visits a level's pages, at most `--concurrency` at once, and returns them in URL order.
 async fn visit_all<E: Engine>(
     engine: &Arc<E>,
     ctx: &Arc<CrawlContext>,
     keep: &HashSet<Url>,
     urls: Vec<Url>,
-    depth: u32,
+    level: Level,
     deadline: Option<tokio::time::Instant>,
 ) -> (Vec<Visited>, usize) {
+    let depth = level.depth;
     let concurrency = ctx.options.concurrency.max(1) as usize;
     let mut queue = urls.into_iter();
     let mut running: JoinSet<Visited> = JoinSet::new();
     let mut done = Vec::new();
     let mut spawn_next = |running: &mut JoinSet<Visited>| {
-        if past(deadline) {
+        if past(deadline) || ctx.is_cancelled() {
             return false;
         }
         let Some(url) = queue.next() else {
@@ -419,16 +463,37 @@ async fn visit_all<E: Engine>(
             break;
         }
     }
-    while let Some(joined) = running.join_next().await {
+    let mut abandoned = 0;
+    loop {
+        let joined = tokio::select! {
+            joined = running.join_next() => Some(joined),
+            () = ctx.cancel.cancelled() => None,
+        };
+        let Some(joined) = joined else {
+            // Stopped: the pages in flight are abandoned, not waited for (a slow page could
+            // take the whole request timeout).
+            abandoned = running.len();
+            running.abort_all();
+            break;
+        };
         match joined {
-            Ok(visited) => done.push(visited),
+            Some(Ok(visited)) => {
+                let done_now = level.done_before + done.len() + 1;
+                ctx.progress.page_done(
+                    &visited.task.page.url,
+                    done_now as u32,
+                    level.known.max(done_now) as u32,
+                );
+                done.push(visited);
+            }
             // A panicking visit is a bug, but it must not take the crawl down with it.
-            Err(e) => tracing::error!(error = %e, "a page visit panicked"),
+            Some(Err(e)) => tracing::error!(error = %e, "a page visit panicked"),
+            None => break,
         }
         spawn_next(&mut running);
     }
-    // What the deadline left in the queue.
-    let late = queue.count();
+    // What the deadline or an interruption left in the queue.
+    let late = queue.count() + abandoned;
     done.sort_by(|a, b| a.task.page.url.cmp(&b.task.page.url));
     (done, late)
 }
@@ -480,6 +545,16 @@ async fn read_declaration_pages<E: Engine>(
         let (url, found_by, kind) = wanted[index].clone();
         index += 1;
         if sources.iter().any(|s| s.url == url) {
+            continue;
+        }
+        if ctx.is_cancelled() && !kept_html.contains_key(&url) {
+            // Not read, not absent: the declaration says it could not be read.
+            sources.push(DeclarationSource {
+                url,
+                found_by,
+                html: None,
+                error: Some("not read: the scan was interrupted".into()),
+            });
             continue;
         }
         let (html, error, links) = match kept_html.remove(&url) {

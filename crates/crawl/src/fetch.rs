@@ -210,10 +210,13 @@ async fn send_with_retries(
     let mut attempt = 1;
     let mut connect_retried = false;
     loop {
-        let cookie = ctx.jar.header_for(url);
+        let (headers, cookies) = ctx.extras_for(url);
+        let cookie = crate::extras::cookie_header(cookies, ctx.jar.header_for(url).as_deref());
         let result = {
             let _slot = ctx.limiter.acquire(&host).await;
-            ctx.http.get(url, cookie.as_deref(), accept).await
+            ctx.http
+                .get_with(url, cookie.as_deref(), accept, headers)
+                .await
         };
         match result {
             Ok(response) if matches!(response.status, 429 | 503) && attempt < MAX_ATTEMPTS => {

@@ -54,11 +54,13 @@ pub enum LimitKind {
     SitemapUrls,
     /// Requests the browser's guard refused, beyond those listed one by one.
     BrowserRefusals,
+    /// The scan was stopped (Ctrl-C, SIGTERM): the report covers what was visited before.
+    Interrupted,
 }
 
 impl LimitKind {
     /// Every limit, in the order docs/crawl.md lists them.
-    pub const ALL: [LimitKind; 16] = [
+    pub const ALL: [LimitKind; 17] = [
         LimitKind::MaxPages,
         LimitKind::MaxDepth,
         LimitKind::MaxTime,
@@ -75,6 +77,7 @@ impl LimitKind {
         LimitKind::SitemapFiles,
         LimitKind::SitemapUrls,
         LimitKind::BrowserRefusals,
+        LimitKind::Interrupted,
     ];
 
     /// The name in reports and docs: `max_pages`.
@@ -96,6 +99,7 @@ impl LimitKind {
             LimitKind::SitemapFiles => "sitemap_files",
             LimitKind::SitemapUrls => "sitemap_urls",
             LimitKind::BrowserRefusals => "browser_refusals",
+            LimitKind::Interrupted => "interrupted",
         }
     }
 
@@ -120,6 +124,7 @@ impl LimitKind {
             LimitKind::SitemapFiles => "more sitemap files were not read",
             LimitKind::SitemapUrls => "more sitemap URLs were not read",
             LimitKind::BrowserRefusals => "more refused browser requests were not listed",
+            LimitKind::Interrupted => "the scan was stopped; pages not yet visited were not",
         }
     }
 }
