@@ -391,6 +391,14 @@ fn changes_line(view: &View) -> Option<String> {
             shown.join(", ")
         )
     };
+    // What now reaches a visitor before a choice leads: it is what the ICO tests first.
+    if !changes.new_before_choice.is_empty() {
+        parts.push(listed(
+            &changes.new_before_choice,
+            "cookie newly stored before a choice",
+            "cookies newly stored before a choice",
+        ));
+    }
     if !changes.new_cookies.is_empty() {
         parts.push(listed(&changes.new_cookies, "new cookie", "new cookies"));
     }
@@ -414,8 +422,24 @@ fn changes_line(view: &View) -> Option<String> {
     if changes.declaration_changed {
         parts.push("the published cookie table changed".to_string());
     }
+    // Not gone, not resolved: their pages were not read again (a shorter crawl).
+    if !changes.not_rechecked.is_empty() {
+        parts.push(format!(
+            "{} not re-checked",
+            count(
+                changes.not_rechecked.len() as u32,
+                "cookie or finding",
+                "cookies and findings"
+            )
+        ));
+    }
+    let coverage = changes
+        .coverage
+        .as_deref()
+        .map(|c| format!(" {c}"))
+        .unwrap_or_default();
     Some(format!(
-        "Changes since the audit of {previous}: {}.",
+        "Changes since the audit of {previous}: {}.{coverage}",
         parts.join("; ")
     ))
 }

@@ -606,3 +606,20 @@ fn cookies_of_unknown_purpose_are_not_said_to_need_consent() {
         "{out}"
     );
 }
+
+/// The compact view's changes line carries what the history now knows: cookies newly stored
+/// before a choice first, what was not re-checked, and how much of the previous crawl was read
+/// again (issue 15 item 1, issue 14's `changes`).
+#[test]
+fn the_changes_line_says_what_was_not_rechecked() {
+    let out = compact(&sample::report(), None);
+    let line = line_with(&out, "Changes since");
+    assert!(
+        line.contains(": 1 cookie newly stored before a choice: YSC (youtube.com/); 1 new cookie"),
+        "{line}"
+    );
+    assert!(
+        line.contains("; 1 cookie or finding not re-checked. This audit read 11 of the previous"),
+        "{line}"
+    );
+}
