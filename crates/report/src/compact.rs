@@ -115,7 +115,7 @@ fn header(out: &mut String, view: &View, style: &Style<'_>) {
             .collect();
         format!("cookie table on {}", pages.join(", "))
     } else {
-        "no cookie table found".to_string()
+        view.declaration.missing.clone()
     };
     let _ = writeln!(
         out,

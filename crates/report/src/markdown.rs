@@ -131,7 +131,7 @@ fn destination(url: &str) -> String {
 fn declaration(view: &View) -> String {
     let d = &view.declaration;
     if !d.found {
-        return "no cookie table found".to_string();
+        return view.declaration.missing.clone();
     }
     let pages: Vec<String> = d
         .pages

@@ -127,7 +127,7 @@ fn declaration_line(view: &View) -> String {
             .collect();
         format!("Declaration: found on {}", pages.join(", "))
     } else {
-        "Declaration: no cookie table found".to_string()
+        format!("Declaration: {}", view.declaration.missing)
     };
     if let Some(list) = &d.cmp_list {
         let _ = write!(line, "; {list}");

@@ -623,3 +623,43 @@ fn the_changes_line_says_what_was_not_rechecked() {
         "{line}"
     );
 }
+
+/// Regression (issue 15 item 2): a cookie page that never loaded read as "no cookie table found",
+/// and with no finding raised from it (as main now does) the verdict would have called the site
+/// clean. Every view says the page could not be read, and why.
+#[test]
+fn an_unreadable_cookie_page_is_never_a_clean_site() {
+    let mut report = sample::report();
+    report.declaration.status = cookie_audit_model::DeclarationStatus::Unreadable;
+    report.declaration.reason = Some("HTTP 404 from https://www.barnet.gov.uk/cookies".into());
+    report.findings.clear();
+    let why = "the cookie page could not be read (HTTP 404 from \
+               https://www.barnet.gov.uk/cookies), so no cookie was checked against a table";
+    let out = compact(&report, None);
+    assert_eq!(
+        line_with(&out, "Verdict:"),
+        format!("Verdict: {}.", capitalise(why))
+    );
+    assert!(out.contains(&format!(" · {why}\n")), "{out}");
+    let md = render(&report, Format::Markdown, &plain(None));
+    assert!(md.contains(&format!("**Declaration:** {why}")), "{md}");
+    let long = render(&report, Format::Table, &long(None));
+    assert!(long.contains(&format!("Declaration: {why}")), "{long}");
+    let html = render(&report, Format::Html, &plain(None));
+    assert!(
+        html.contains("<strong>The cookie table could not be read</strong>: the cookie page"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("class=\"verdict clean"),
+        "never labelled clean"
+    );
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}

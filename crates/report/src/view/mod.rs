@@ -12,9 +12,9 @@ mod verdict;
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, ConsentState, CookieKey, DeclarationStatus, DeclaredCookie, DeclaredSourceKind,
-    Finding, FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity,
-    StorageKind, SuggestedRow, SuggestedStatus, Summary,
+    Changes, ConsentState, CookieKey, Declaration, DeclarationStatus, DeclaredCookie,
+    DeclaredSourceKind, Finding, FindingKey, FindingKind, Lifetime, ObservedCookie, Report,
+    SameSite, Severity, StorageKind, SuggestedRow, SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
@@ -106,6 +106,11 @@ pub(crate) struct ChangesView {
 #[derive(Debug, Serialize)]
 pub(crate) struct DeclarationView {
     pub found: bool,
+    /// What the views say when `found` is false: "no cookie table found", or that the cookie
+    /// page could not be read and why (`declaration.status: unreadable`, issue 15 item 2).
+    pub missing: String,
+    /// The cookie page never loaded: nothing was checked against a table.
+    pub unreadable: bool,
     /// "OneTrust's own cookie list: 7 cookies, compared with your table".
     pub cmp_list: Option<String>,
     pub pages: Vec<DeclarationPageView>,
@@ -215,6 +220,8 @@ impl View {
             groups: groups(&report.findings),
             declaration: DeclarationView {
                 found: report.declaration.status == DeclarationStatus::Found,
+                missing: missing_words(&report.declaration),
+                unreadable: report.declaration.status == DeclarationStatus::Unreadable,
                 cmp_list: consent.cmp_list.clone(),
                 pages: report
                     .declaration
@@ -293,6 +300,20 @@ impl View {
 }
 
 /// "1 table", "5 tables".
+/// "no cookie table found", or "the cookie page could not be read (HTTP 404 …), so no cookie was
+/// checked against a table".
+pub(crate) fn missing_words(d: &Declaration) -> String {
+    match d.status {
+        DeclarationStatus::Unreadable => format!(
+            "the cookie page could not be read ({}), so no cookie was checked against a table",
+            d.reason
+                .as_deref()
+                .map_or("no reason recorded".to_string(), clean)
+        ),
+        _ => "no cookie table found".to_string(),
+    }
+}
+
 pub(crate) fn count(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -4,7 +4,7 @@
 //! Counted from the findings, so a site with any finding is never called clean; a clean site
 //! with a crawl that was cut short says the verdict covers only the pages visited.
 
-use cookie_audit_model::{Finding, FindingCode, FindingKind, Report, Severity};
+use cookie_audit_model::{DeclarationStatus, Finding, FindingCode, FindingKind, Report, Severity};
 use serde::Serialize;
 
 use super::{clean, count};
@@ -37,7 +37,8 @@ impl Verdict {
 
     pub(crate) fn of(report: &Report) -> Verdict {
         let findings = &report.findings;
-        if findings.is_empty() {
+        // A table never read is no clean bill: nothing was checked against it.
+        if findings.is_empty() && report.declaration.status != DeclarationStatus::Unreadable {
             return Verdict {
                 clean: true,
                 text: clean_text(report),
@@ -165,6 +166,9 @@ fn consent_parts(report: &Report) -> Vec<String> {
 fn table_parts(report: &Report) -> Vec<String> {
     let f = &report.findings;
     let mut parts = Vec::new();
+    if report.declaration.status == DeclarationStatus::Unreadable {
+        parts.push(super::missing_words(&report.declaration));
+    }
     if with_code(f, FindingCode::NoDeclaration) > 0 {
         parts.push("no cookie table could be read".to_string());
     }
