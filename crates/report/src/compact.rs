@@ -312,6 +312,12 @@ fn rest(out: &mut String, view: &View, style: &Style<'_>) {
         );
     }
     lines.push(cookies);
+    if !view.ignored.is_empty() {
+        lines.push(format!(
+            "Accepted in the ignore file: {}, not counted (--long lists them)",
+            count(view.ignored.len() as u32, "finding", "findings")
+        ));
+    }
     if !view.paste.rows.is_empty() {
         let mut table = format!(
             "Corrected table: {} (--format html-table or --format csv)",

@@ -455,7 +455,11 @@ fn pages(out: &mut String, view: &View) {
 }
 
 fn notes(out: &mut String, view: &View) {
-    let sections: [(&str, Vec<String>); 4] = [
+    let sections: [(&str, Vec<String>); 5] = [
+        (
+            "Accepted in the ignore file",
+            view.ignored.iter().map(|l| text(l)).collect(),
+        ),
         (
             "Limitations",
             view.limitations.iter().map(|l| text(l)).collect(),

@@ -434,6 +434,12 @@ fn pages(out: &mut String, view: &View, style: &Style<'_>) {
 }
 
 fn notes(out: &mut String, view: &View, style: &Style<'_>) {
+    if !view.ignored.is_empty() {
+        let _ = writeln!(out, "{}", style.heading("Accepted in the ignore file:"));
+        for line in &view.ignored {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
     if !view.limitations.is_empty() {
         let _ = writeln!(out, "{}", style.heading("Limitations:"));
         for limitation in &view.limitations {

@@ -663,3 +663,43 @@ fn capitalise(text: &str) -> String {
         .map(|c| c.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
 }
+
+/// Findings an ignore file accepted are not counted, but no view hides that they exist: the
+/// compact view counts them, `--long`, Markdown and HTML list each with its reason and entry.
+#[test]
+fn accepted_findings_are_listed_not_counted() {
+    let mut report = sample::report();
+    let accepted = report.findings.remove(0);
+    let message = accepted.message.clone();
+    report.ignored.push(cookie_audit_model::IgnoredFinding {
+        finding: accepted,
+        reason: "<b>YouTube embeds</b> are being replaced".into(),
+        expires: chrono::NaiveDate::from_ymd_opt(2027, 1, 31),
+        entry: 2,
+    });
+    let out = compact(&report, None);
+    assert!(
+        out.contains("Accepted in the ignore file: 1 finding, not counted"),
+        "{out}"
+    );
+    assert!(!out.contains(&message), "not among the findings: {out}");
+    let line = format!(
+        "{} {}: <b>YouTube embeds</b> are being replaced (until 2027-01-31; entry 2)",
+        report.ignored[0].finding.code.as_str(),
+        report.ignored[0].finding.cookie
+    );
+    let long_out = render(&report, Format::Table, &long(None));
+    assert!(long_out.contains(&line), "{long_out}");
+    let md = render(&report, Format::Markdown, &plain(None));
+    assert!(md.contains("## Accepted in the ignore file"), "{md}");
+    assert!(
+        md.contains("&lt;b&gt;YouTube embeds&lt;/b&gt;"),
+        "escaped: {md}"
+    );
+    let html = render(&report, Format::Html, &plain(None));
+    assert!(html.contains("Accepted in the ignore file (1)"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;YouTube embeds&lt;/b&gt;"),
+        "escaped"
+    );
+}

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
     Changes, ConsentState, CookieKey, Declaration, DeclarationStatus, DeclaredCookie,
-    DeclaredSourceKind, Finding, FindingKey, FindingKind, Lifetime, ObservedCookie, Report,
-    SameSite, Severity, StorageKind, SuggestedRow, SuggestedStatus, Summary,
+    DeclaredSourceKind, Finding, FindingKey, FindingKind, IgnoredFinding, Lifetime, ObservedCookie,
+    Report, SameSite, Severity, StorageKind, SuggestedRow, SuggestedStatus, Summary,
 };
 use serde::Serialize;
 
@@ -46,6 +46,9 @@ pub(crate) struct View {
     pub show_values: bool,
     pub browser: Option<String>,
     pub limitations: Vec<String>,
+    /// Findings an ignore file accepted, one line each: "undeclared _hjid: reason (until
+    /// 2027-01-01; entry 2)". Not counted anywhere else.
+    pub ignored: Vec<String>,
     pub summary: Summary,
     /// The one line a DPO acts on.
     pub verdict: Verdict,
@@ -211,6 +214,7 @@ impl View {
                 .as_ref()
                 .map(|b| clean(&format!("{}, {}", b.version, b.cookie_policy))),
             limitations: report.limitations.iter().map(|l| clean(l)).collect(),
+            ignored: report.ignored.iter().map(ignored_line).collect(),
             summary: report.summary.clone(),
             verdict: Verdict::of(report),
             severities: extra::severity_notes(),
@@ -312,6 +316,21 @@ pub(crate) fn missing_words(d: &Declaration) -> String {
         ),
         _ => "no cookie table found".to_string(),
     }
+}
+
+fn ignored_line(i: &IgnoredFinding) -> String {
+    let until = i.expires.map_or(String::new(), |d| format!("until {d}; "));
+    let cookie = if i.finding.cookie.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", display_name(&i.finding.cookie))
+    };
+    clean(&format!(
+        "{}{cookie}: {} ({until}entry {})",
+        i.finding.code.as_str(),
+        i.reason,
+        i.entry
+    ))
 }
 
 pub(crate) fn count(n: u32, one: &str, many: &str) -> String {
