@@ -147,6 +147,12 @@ pub(crate) struct DemoArgs {
     /// Also write the HTML report to FILE
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// The council to scan: `exampleshire` (cookie-table problems, no banner) or a consent case
+    /// with a real consent banner (`cookiebot_pixel_ignores_reject`, `onetrust_before_choice`,
+    /// `vanilla_compliant`, …; docs/consent-fixtures.md lists them)
+    #[arg(long, value_name = "NAME", default_value = "exampleshire")]
+    pub council: String,
 }
 
 #[derive(Debug, Args)]

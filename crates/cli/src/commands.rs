@@ -58,10 +58,7 @@ pub(crate) async fn demo(args: DemoArgs, quiet: bool) -> anyhow::Result<Exit> {
     for path in [&args.output.out, &args.html].into_iter().flatten() {
         check_writable(path)?;
     }
-    let server = cookie_audit_fixtures::council::start()
-        .await
-        .context("could not start the fixture site on 127.0.0.1")?;
-    let start_url = server.http_url(cookie_audit_fixtures::council::COUNCIL, "/");
+    let (server, start_url) = demo_council(&args.council).await?;
     if !quiet {
         eprintln!("Serving the fixture council at {start_url} (loopback only) and scanning it…");
     }
@@ -137,6 +134,28 @@ fn ended_early(result: &ScanResult, output: &OutputArgs, quiet: bool) -> Option<
         result.report.crawl.pages_visited
     );
     Some(Exit::Error)
+}
+
+/// The demo's council on loopback, and where its scan starts.
+async fn demo_council(
+    name: &str,
+) -> anyhow::Result<(cookie_audit_fixtures::FixtureServer, String)> {
+    use cookie_audit_fixtures::{consent, council};
+    let (server, host, path) = if name == "exampleshire" {
+        (council::start().await, council::COUNCIL, "/")
+    } else {
+        let case = consent::case(name).ok_or_else(|| {
+            let names: Vec<&str> = consent::cases().map(|c| c.id).collect();
+            anyhow::anyhow!(
+                "--council {name}: no such fixture council; one of exampleshire, {}",
+                names.join(", ")
+            )
+        })?;
+        (consent::start().await, case.host, case.start_path)
+    };
+    let server = server.context("could not start the fixture site on 127.0.0.1")?;
+    let url = server.http_url(host, path);
+    Ok((server, url))
 }
 
 /// `cookie-audit declared URL|FILE`.

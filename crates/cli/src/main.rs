@@ -77,7 +77,7 @@ fn init_logging(verbose: u8, quiet: bool) {
         // chromiumoxide warns for every DevTools event its generated types cannot decode; the
         // browser engine reads those events from raw JSON, so the warnings are noise.
         let cdp = if verbose >= 3 { "debug" } else { "error" };
-        EnvFilter::new(format!("{deps},chromiumoxide={cdp},cookie_audit={level},cookie_audit_crawl={level},cookie_audit_browser={level},cookie_audit_declared={level},cookie_audit_diff={level},cookie_audit_report={level},cookie_audit_store={level}"))
+        EnvFilter::new(format!("{deps},chromiumoxide={cdp},cookie_audit={level},cookie_audit_audit={level},cookie_audit_crawl={level},cookie_audit_browser={level},cookie_audit_declared={level},cookie_audit_diff={level},cookie_audit_report={level},cookie_audit_store={level}"))
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

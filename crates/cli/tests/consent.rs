@@ -196,3 +196,56 @@ fn the_http_engine_refuses_a_click_by_flag_and_by_config_key() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("consent"), "{run:?}");
 }
+
+#[test]
+fn the_demo_runs_a_consent_council_and_names_the_councils_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = consent::case("cookiebot_pixel_ignores_reject").unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "demo",
+            "--council",
+            case.id,
+            "--engine",
+            "browser",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--consent",
+            "reject",
+            "--consent-pages",
+            "3",
+            "--max-pages",
+            "8",
+        ])
+        .env("TMPDIR", tmp.path())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report.site.contains(case.host), "{}", report.site);
+    assert_eq!(
+        report.consent.cmp.as_ref().map(|c| c.id.as_str()),
+        case.cmp.map(|c| c.rule_id())
+    );
+    assert!(
+        !names_in(&report, FindingCode::ConsentAfterReject).is_empty(),
+        "{:#?}",
+        report.findings
+    );
+
+    let unknown = Command::new(BIN)
+        .args(["demo", "--council", "nowhere-shire", "--engine", "http"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    let message = stderr(&unknown);
+    assert!(
+        message.contains("exampleshire") && message.contains(case.id),
+        "{message}"
+    );
+}
