@@ -5,7 +5,7 @@
 //! level makes the set of pages a budget admits deterministic (the first N in depth, URL order),
 //! so two runs over the same site report the same thing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
@@ -18,7 +18,7 @@ use url::Url;
 use crate::context::CrawlContext;
 use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS};
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
-use crate::frontier::{Admission, Frontier};
+use crate::frontier::{Admission, Frontier, UrlId};
 use crate::html::Link;
 use crate::record::PageRef;
 use crate::robots::RobotsCache;
@@ -30,6 +30,10 @@ pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
 pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
 pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
+/// Finished visits held back per `--concurrency` slot, waiting for an earlier page of the level
+/// to finish: pages are recorded in URL order (so the crawl is deterministic) as soon as every
+/// earlier page is, and a slow page stops new visits only once this many later ones wait.
+pub(crate) const REORDER_WINDOW_PER_SLOT: usize = 16;
 
 /// What a crawl hands back: the engine's observations, the crawl's statistics and the pages that
 /// may declare cookies, built once at the end of [`crawl`].
@@ -55,9 +59,12 @@ pub struct CrawlOutcome {
     pub browser: Option<BrowserInfo>,
 }
 
-struct Visited {
-    task: PageTask,
-    visit: PageVisit,
+/// A page of the level, as the loop hands it back in URL order.
+enum Finished {
+    /// The engine visited it (or tried to); boxed, as the other variants are small.
+    Visited(Box<(PageTask, PageVisit)>),
+    /// The visit panicked: a bug, which must not take the crawl down with it.
+    Panicked,
 }
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
@@ -79,12 +86,9 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
             break;
         };
-        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
-        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, depth, deadline).await;
-        state.not_visited_in_time += late;
-        for visited in visited {
-            state.record_visit(&ctx, visited, depth);
-        }
+        state
+            .visit_level(&engine, &ctx, allowed, depth, deadline)
+            .await;
         // Only pages that can still be chosen keep their HTML.
         let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         state.kept_html.retain(|url, _| keep.contains(url));
@@ -130,13 +134,22 @@ struct CrawlState {
     frontier: Frontier,
     candidates: Candidates,
     kept_html: HashMap<Url, String>,
-    /// Pages to visit, by depth.
-    levels: Vec<Vec<Url>>,
-    pages: Vec<VisitedPage>,
+    /// Pages to visit, by depth, named by the frontier.
+    levels: Vec<Vec<UrlId>>,
+    /// Pages visited, in the order they were recorded; their URLs live in the frontier until the
+    /// report is built.
+    pages: Vec<PageRecord>,
     robots_disallowed: u32,
     pages_failed: u32,
     not_visited_in_time: usize,
     start_error: Option<String>,
+}
+
+/// A visited page, compactly: the report's `VisitedPage` once the crawl is done.
+struct PageRecord {
+    url: UrlId,
+    depth: u32,
+    status: Option<u16>,
 }
 
 impl CrawlState {
@@ -148,13 +161,13 @@ impl CrawlState {
                 .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
                 .max(MIN_FRONTIER_URLS),
         );
-        frontier.mark_seen(&start);
+        let start_id = frontier.mark_seen(&start);
         CrawlState {
             scope: CrawlScope::new(options.scope, &start),
             frontier,
             candidates: Candidates::default(),
             kept_html: HashMap::new(),
-            levels: vec![vec![start.clone()]],
+            levels: vec![vec![start_id]],
             start,
             pages: Vec::new(),
             robots_disallowed: 0,
@@ -173,8 +186,10 @@ impl CrawlState {
         let sitemap_pages = crate::sitemap::collect(ctx, seeds, max_sitemap_urls).await;
         let mut level_one = Vec::new();
         for url in sitemap_pages {
-            if self.scope.contains(&url) && self.frontier.admit(&url) == Admission::New {
-                level_one.push(url);
+            if self.scope.contains(&url)
+                && let Admission::New(id) = self.frontier.admit(&url)
+            {
+                level_one.push(id);
             }
         }
         self.levels.push(level_one);
@@ -187,7 +202,7 @@ impl CrawlState {
         ctx: &CrawlContext,
         robots: &RobotsCache,
         depth: u32,
-    ) -> Option<Vec<Url>> {
+    ) -> Option<Vec<UrlId>> {
         let options = &ctx.options;
         let mut level = std::mem::take(&mut self.levels[depth as usize]);
         if !level.is_empty() && depth > options.max_depth {
@@ -202,13 +217,14 @@ impl CrawlState {
             );
             return None;
         }
-        level.sort();
+        // In URL order: ids are in the order URLs were first seen.
+        level.sort_by(|a, b| self.frontier.url(*a).cmp(self.frontier.url(*b)));
         level.dedup();
         let mut allowed = Vec::with_capacity(level.len());
-        for url in level {
+        for id in level {
             // The start page is what the user asked for: it is read whatever robots.txt says.
-            if depth == 0 || robots.allows(ctx, &url).await {
-                allowed.push(url);
+            if depth == 0 || robots.allows(ctx, &self.frontier.parsed(id)).await {
+                allowed.push(id);
             } else {
                 self.robots_disallowed += 1;
             }
@@ -229,12 +245,91 @@ impl CrawlState {
         Some(allowed)
     }
 
+    /// Visits a level's pages, at most `--concurrency` at once, and records each in URL order as
+    /// soon as every earlier page of the level is recorded: what a page's links queue, and in
+    /// which order, is what it would be if the level were recorded at its end, but a page's links
+    /// are not held until then (on a 50,000-page site a level's links were most of the memory).
+    async fn visit_level<E: Engine>(
+        &mut self,
+        engine: &Arc<E>,
+        ctx: &Arc<CrawlContext>,
+        urls: Vec<UrlId>,
+        depth: u32,
+        deadline: Option<tokio::time::Instant>,
+    ) {
+        let keep = html_to_keep(&self.candidates, &ctx.options.privacy_urls, &self.start);
+        let concurrency = ctx.options.concurrency.max(1) as usize;
+        let window = concurrency * REORDER_WINDOW_PER_SLOT;
+        let mut queue = urls.into_iter().enumerate();
+        let mut running: JoinSet<(PageTask, PageVisit)> = JoinSet::new();
+        let mut index_of: HashMap<tokio::task::Id, (usize, UrlId)> = HashMap::new();
+        let mut finished: BTreeMap<usize, (UrlId, Finished)> = BTreeMap::new();
+        let (mut next, mut started) = (0usize, 0usize);
+        loop {
+            while running.len() < concurrency && started - next < window && !past(deadline) {
+                let Some((index, id)) = queue.next() else {
+                    break;
+                };
+                started += 1;
+                let url = self.frontier.parsed(id);
+                let task = PageTask {
+                    keep_html: keep.contains(&url),
+                    page: PageRef { url, depth },
+                };
+                let (engine, ctx) = (engine.clone(), ctx.clone());
+                let handle = running.spawn(async move {
+                    let visit = engine.visit(task.clone(), &ctx).await;
+                    (task, visit)
+                });
+                index_of.insert(handle.id(), (index, id));
+            }
+            while let Some((id, page)) = finished.remove(&next) {
+                self.record(ctx, id, page, depth);
+                next += 1;
+            }
+            let Some(joined) = running.join_next_with_id().await else {
+                break;
+            };
+            let (task_id, page) = match joined {
+                Ok((task_id, (task, visit))) => {
+                    (task_id, Finished::Visited(Box::new((task, visit))))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "a page visit panicked");
+                    (e.id(), Finished::Panicked)
+                }
+            };
+            if let Some((index, id)) = index_of.remove(&task_id) {
+                finished.insert(index, (id, page));
+            }
+        }
+        // What the deadline left in the queue.
+        self.not_visited_in_time += queue.len();
+    }
+
+    /// One page of the level, in URL order.
+    fn record(&mut self, ctx: &CrawlContext, id: UrlId, page: Finished, depth: u32) {
+        match page {
+            Finished::Visited(visited) => {
+                let (task, visit) = *visited;
+                self.record_visit(ctx, id, task, visit, depth);
+            }
+            Finished::Panicked => {}
+        }
+    }
+
     /// A visited page: listed, its failure recorded, its HTML kept if wanted, its links queued.
-    fn record_visit(&mut self, ctx: &CrawlContext, visited: Visited, depth: u32) {
-        let Visited { task, visit } = visited;
+    fn record_visit(
+        &mut self,
+        ctx: &CrawlContext,
+        id: UrlId,
+        task: PageTask,
+        visit: PageVisit,
+        depth: u32,
+    ) {
         let url = task.page.url;
-        self.pages.push(VisitedPage {
-            url: url.to_string(),
+        self.pages.push(PageRecord {
+            url: id,
             depth,
             status: visit.status,
         });
@@ -282,11 +377,11 @@ impl CrawlState {
         }
         self.candidates.offer(base, depth, &link.text, &link.url);
         match self.frontier.admit(&link.url) {
-            Admission::New => {
+            Admission::New(id) => {
                 while self.levels.len() <= depth as usize + 1 {
                     self.levels.push(Vec::new());
                 }
-                self.levels[depth as usize + 1].push(link.url);
+                self.levels[depth as usize + 1].push(id);
             }
             Admission::QueryCapped => ctx.limit(
                 LimitKind::MaxQueryVariants,
@@ -316,17 +411,27 @@ impl CrawlState {
         ctx: &CrawlContext,
         declaration_sources: Vec<DeclarationSource>,
     ) -> CrawlOutcome {
+        let frontier = &self.frontier;
         self.pages
-            .sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
+            .sort_by(|a, b| (a.depth, frontier.url(a.url)).cmp(&(b.depth, frontier.url(b.url))));
+        let pages: Vec<VisitedPage> = self
+            .pages
+            .iter()
+            .map(|page| VisitedPage {
+                url: frontier.url(page.url).to_string(),
+                depth: page.depth,
+                status: page.status,
+            })
+            .collect();
         let (errors, limits_hit) = ctx.take_problems();
         let stats = CrawlStats {
-            pages_visited: self.pages.len() as u32,
+            pages_visited: pages.len() as u32,
             pages_failed: self.pages_failed,
             resources_fetched: ctx.resources_fetched(),
             robots_disallowed: self.robots_disallowed,
             errors,
             limits_hit,
-            pages: self.pages,
+            pages,
         };
         CrawlOutcome {
             engine: engine.kind(),
@@ -379,58 +484,6 @@ async fn sitemap_seeds(ctx: &CrawlContext, robots: &RobotsCache, start: &Url) ->
         seeds.push(default);
     }
     seeds
-}
-
-/// Visits a level's pages, at most `--concurrency` at once, and returns them in URL order.
-async fn visit_all<E: Engine>(
-    engine: &Arc<E>,
-    ctx: &Arc<CrawlContext>,
-    keep: &HashSet<Url>,
-    urls: Vec<Url>,
-    depth: u32,
-    deadline: Option<tokio::time::Instant>,
-) -> (Vec<Visited>, usize) {
-    let concurrency = ctx.options.concurrency.max(1) as usize;
-    let mut queue = urls.into_iter();
-    let mut running: JoinSet<Visited> = JoinSet::new();
-    let mut done = Vec::new();
-    let mut spawn_next = |running: &mut JoinSet<Visited>| {
-        if past(deadline) {
-            return false;
-        }
-        let Some(url) = queue.next() else {
-            return false;
-        };
-        let keep_html = keep.contains(&url);
-        let task = PageTask {
-            page: PageRef { url, depth },
-            keep_html,
-        };
-        let engine = engine.clone();
-        let ctx = ctx.clone();
-        running.spawn(async move {
-            let visit = engine.visit(task.clone(), &ctx).await;
-            Visited { task, visit }
-        });
-        true
-    };
-    for _ in 0..concurrency {
-        if !spawn_next(&mut running) {
-            break;
-        }
-    }
-    while let Some(joined) = running.join_next().await {
-        match joined {
-            Ok(visited) => done.push(visited),
-            // A panicking visit is a bug, but it must not take the crawl down with it.
-            Err(e) => tracing::error!(error = %e, "a page visit panicked"),
-        }
-        spawn_next(&mut running);
-    }
-    // What the deadline left in the queue.
-    let late = queue.count();
-    done.sort_by(|a, b| a.task.page.url.cmp(&b.task.page.url));
-    (done, late)
 }
 
 /// Reads the pages that may declare cookies: `--privacy-url` pages, or the best candidates with
