@@ -20,6 +20,7 @@ use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNO
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
 use crate::frontier::{Admission, Frontier, UrlId};
 use crate::html::Link;
+use crate::ratelimit::UNRESPONSIVE_AFTER;
 use crate::record::PageRef;
 use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
@@ -63,6 +64,8 @@ pub struct CrawlOutcome {
 enum Finished {
     /// The engine visited it (or tried to); boxed, as the other variants are small.
     Visited(Box<(PageTask, PageVisit)>),
+    /// Its host had been given up: it was not visited.
+    Skipped(Url),
     /// The visit panicked: a bug, which must not take the crawl down with it.
     Panicked,
 }
@@ -142,6 +145,8 @@ struct CrawlState {
     robots_disallowed: u32,
     pages_failed: u32,
     not_visited_in_time: usize,
+    /// Queued pages not visited because their host had stopped answering, by host.
+    left_unresponsive: BTreeMap<String, u32>,
     start_error: Option<String>,
 }
 
@@ -173,6 +178,7 @@ impl CrawlState {
             robots_disallowed: 0,
             pages_failed: 0,
             not_visited_in_time: 0,
+            left_unresponsive: BTreeMap::new(),
             start_error: None,
         }
     }
@@ -272,6 +278,10 @@ impl CrawlState {
                 };
                 started += 1;
                 let url = self.frontier.parsed(id);
+                if ctx.limiter.unresponsive(&host_of(&url)) {
+                    finished.insert(index, (id, Finished::Skipped(url)));
+                    continue;
+                }
                 let task = PageTask {
                     keep_html: keep.contains(&url),
                     page: PageRef { url, depth },
@@ -310,12 +320,24 @@ impl CrawlState {
     /// One page of the level, in URL order.
     fn record(&mut self, ctx: &CrawlContext, id: UrlId, page: Finished, depth: u32) {
         match page {
+            Finished::Visited(visited) if visited.1.outcome == VisitStatus::HostUnresponsive => {
+                // Abandoned in flight when its host was given up: left, like the pages after it.
+                self.left_unresponsive(host_of(&visited.0.page.url));
+            }
             Finished::Visited(visited) => {
                 let (task, visit) = *visited;
                 self.record_visit(ctx, id, task, visit, depth);
             }
+            Finished::Skipped(url) => {
+                ctx.limiter.not_sent(&host_of(&url));
+                self.left_unresponsive(host_of(&url));
+            }
             Finished::Panicked => {}
         }
+    }
+
+    fn left_unresponsive(&mut self, host: String) {
+        *self.left_unresponsive.entry(host).or_default() += 1;
     }
 
     /// A visited page: listed, its failure recorded, its HTML kept if wanted, its links queued.
@@ -350,7 +372,7 @@ impl CrawlState {
             VisitStatus::NotHtml { content_type } => {
                 tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
             }
-            VisitStatus::Loaded => {}
+            VisitStatus::Loaded | VisitStatus::HostUnresponsive => {}
         }
         let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
         if depth == 0 && !self.scope.contains(&base) {
@@ -411,6 +433,7 @@ impl CrawlState {
         ctx: &CrawlContext,
         declaration_sources: Vec<DeclarationSource>,
     ) -> CrawlOutcome {
+        self.limit_unresponsive_hosts(ctx);
         let frontier = &self.frontier;
         self.pages
             .sort_by(|a, b| (a.depth, frontier.url(a.url)).cmp(&(b.depth, frontier.url(b.url))));
@@ -441,6 +464,23 @@ impl CrawlState {
             start_error: self.start_error,
             limitations: engine.limitations(),
             browser: engine.browser_info(),
+        }
+    }
+}
+
+impl CrawlState {
+    /// Lists every host given up, with what it cost the crawl.
+    fn limit_unresponsive_hosts(&self, ctx: &CrawlContext) {
+        for host in ctx.limiter.unresponsive_hosts() {
+            let pages = self.left_unresponsive.get(&host.host).copied().unwrap_or(0);
+            ctx.limit(
+                LimitKind::HostUnresponsive,
+                format!(
+                    "{} stopped answering ({UNRESPONSIVE_AFTER} timeouts or failed connections in a row, the last for {}); nothing more was sent to it: {pages} queued pages were not visited, {} requests in all were not sent or were abandoned",
+                    host.host, host.last_url, host.not_sent
+                ),
+                Some(&host.last_url),
+            );
         }
     }
 }

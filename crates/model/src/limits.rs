@@ -54,11 +54,13 @@ pub enum LimitKind {
     SitemapUrls,
     /// Requests the browser's guard refused, beyond those listed one by one.
     BrowserRefusals,
+    /// A host that stopped answering (timeouts or failed connections in a row).
+    HostUnresponsive,
 }
 
 impl LimitKind {
     /// Every limit, in the order docs/crawl.md lists them.
-    pub const ALL: [LimitKind; 16] = [
+    pub const ALL: [LimitKind; 17] = [
         LimitKind::MaxPages,
         LimitKind::MaxDepth,
         LimitKind::MaxTime,
@@ -75,6 +77,7 @@ impl LimitKind {
         LimitKind::SitemapFiles,
         LimitKind::SitemapUrls,
         LimitKind::BrowserRefusals,
+        LimitKind::HostUnresponsive,
     ];
 
     /// The name in reports and docs: `max_pages`.
@@ -96,6 +99,7 @@ impl LimitKind {
             LimitKind::SitemapFiles => "sitemap_files",
             LimitKind::SitemapUrls => "sitemap_urls",
             LimitKind::BrowserRefusals => "browser_refusals",
+            LimitKind::HostUnresponsive => "host_unresponsive",
         }
     }
 
@@ -120,6 +124,9 @@ impl LimitKind {
             LimitKind::SitemapFiles => "more sitemap files were not read",
             LimitKind::SitemapUrls => "more sitemap URLs were not read",
             LimitKind::BrowserRefusals => "more refused browser requests were not listed",
+            LimitKind::HostUnresponsive => {
+                "nothing more was sent to a host that stopped answering; its queued pages were not visited"
+            }
         }
     }
 }

@@ -104,12 +104,28 @@ pub enum FetchError {
         /// Why browsers refuse it, in words (with Chromium's `net::` error).
         reason: String,
     },
+    /// Not sent, or abandoned while waiting: the host had timed out or refused connections
+    /// too many times in a row, and the crawl gave it up (the `host_unresponsive` limit).
+    #[error("not sent: {host} had stopped answering")]
+    Unresponsive {
+        /// The host given up.
+        host: String,
+    },
 }
 
 impl FetchError {
     /// Connection-level failures worth one retry; HTTP statuses are not errors here.
     pub fn is_transient(&self) -> bool {
         matches!(self, FetchError::Connect { .. } | FetchError::Other { .. })
+    }
+
+    /// A sign the host is not answering at all: a timeout or a connection that could not be
+    /// made. Enough of them in a row and the host is given up (`ratelimit.rs`).
+    pub fn is_silence(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Timeout { .. } | FetchError::Connect { .. }
+        )
     }
 }
 
