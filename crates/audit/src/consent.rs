@@ -11,6 +11,7 @@ use cookie_audit_browser::{BrowserEngine, BrowserOptions, ConsentLook, ConsentPl
 use cookie_audit_crawl::record::PageRef;
 use cookie_audit_crawl::{CrawlContext, CrawlOutcome, Engine, NoProgress, PageTask};
 use cookie_audit_model::expiry::parse_expiry_text;
+use cookie_audit_model::redact::malformed_identity;
 use cookie_audit_model::{
     ConsentRun, ConsentState, DeclaredCookie, DeclaredSource, DeclaredSourceKind, Evidence,
     ObservedCookie, RunStatus,
@@ -152,7 +153,10 @@ pub(crate) fn merge_runs(
     crawl: Vec<ObservedCookie>,
     runs: impl IntoIterator<Item = Vec<ObservedCookie>>,
 ) -> Vec<ObservedCookie> {
-    let key = |o: &ObservedCookie| (o.key(), o.malformed.as_ref().map(|m| m.raw.clone()));
+    let key = |o: &ObservedCookie| {
+        let raw = o.malformed.as_ref().map(|m| malformed_identity(&m.raw));
+        (o.key(), raw)
+    };
     let mut merged = crawl;
     for observed in runs {
         for cookie in observed {
@@ -164,6 +168,12 @@ pub(crate) fn merge_runs(
                         }
                     }
                     existing.states.sort();
+                    for state in &cookie.stored_after_click {
+                        if !existing.stored_after_click.contains(state) {
+                            existing.stored_after_click.push(*state);
+                        }
+                    }
+                    existing.stored_after_click.sort();
                     existing.set_then_deleted |= cookie.set_then_deleted;
                     add_evidence(&mut existing.evidence, cookie.evidence);
                 }

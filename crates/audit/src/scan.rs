@@ -17,7 +17,8 @@ use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
 use cookie_audit_model::{
     Consent, ConsentRun, ConsentRuns, ConsentState, DeclaredCookie, EngineChoice, FailOn,
-    FindingKind, ObservedCookie, Report, RunStatus, SCHEMA_VERSION, ScanConfig, Summary,
+    FindingCode, FindingKind, ObservedCookie, Report, RunStatus, SCHEMA_VERSION, ScanConfig,
+    Severity, Summary,
 };
 use url::Url;
 
@@ -281,6 +282,14 @@ pub fn fails(report: &Report, fail_on: FailOn) -> bool {
         FailOn::None => false,
         FailOn::Undeclared => {
             matches!(f.kind, FindingKind::Undeclared | FindingKind::NoDeclaration)
+        }
+        FailOn::Consent => {
+            matches!(
+                f.code,
+                FindingCode::ConsentBeforeChoice
+                    | FindingCode::ConsentAfterReject
+                    | FindingCode::ConsentNoRejectOption
+            ) && f.severity >= Severity::Medium
         }
         FailOn::Any => true,
     })

@@ -34,6 +34,7 @@ pub(crate) enum ScopeArg {
 pub(crate) enum FailOnArg {
     None,
     Undeclared,
+    Consent,
     Any,
 }
 
@@ -124,7 +125,7 @@ pub(crate) struct ScanOptions {
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub show_values: Option<bool>,
 
-    /// Exit 1 when findings of this kind exist: none, undeclared, any [default: none]
+    /// Exit 1 when findings of this kind exist: none, undeclared, consent (the ICO tests), any [default: none]
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOnArg>,
 
@@ -342,6 +343,7 @@ impl FailOnArg {
         match self {
             FailOnArg::None => FailOn::None,
             FailOnArg::Undeclared => FailOn::Undeclared,
+            FailOnArg::Consent => FailOn::Consent,
             FailOnArg::Any => FailOn::Any,
         }
     }

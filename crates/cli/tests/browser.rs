@@ -199,7 +199,10 @@ fn auto_without_chromium_uses_http_and_says_so() {
     assert!(report.browser.is_none());
     assert_eq!(
         report.limitations,
-        vec!["cookies set by JavaScript are not observed".to_string()]
+        vec![
+            "cookies set by JavaScript are not observed".to_string(),
+            "the HTTP engine cannot see or click a consent banner: only the visitor who has not chosen was audited".to_string(),
+        ]
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -34,7 +34,10 @@ fn json_report_on_stdout_validates_against_the_published_schema() {
     );
     assert_eq!(
         report.limitations,
-        vec!["cookies set by JavaScript are not observed".to_string()]
+        vec![
+            "cookies set by JavaScript are not observed".to_string(),
+            "the HTTP engine cannot see or click a consent banner: only the visitor who has not chosen was audited".to_string(),
+        ]
     );
 }
 

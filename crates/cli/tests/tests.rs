@@ -4,6 +4,7 @@ mod support;
 
 mod audit;
 mod browser;
+mod consent;
 mod declared;
 mod docs;
 mod findings;

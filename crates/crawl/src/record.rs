@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use cookie_audit_model::redact::{CookieValue, redact_set_cookie_line};
+use cookie_audit_model::redact::{CookieValue, malformed_identity, redact_set_cookie_line};
 use cookie_audit_model::set_cookie::{CookieRecord, SetCookieContext, interpret_set_cookie};
 use cookie_audit_model::{
     ConsentState, CookieKey, CookieSource, Evidence, EvidenceKind, Malformed, ObservedCookie, Party,
@@ -62,8 +62,7 @@ pub enum Setter<'a> {
 pub struct Recorder {
     site_host: String,
     show_values: bool,
-    /// The visitor this recorder's run becomes once it clicks the banner: writes from the click
-    /// on are this state's; writes before it (or in a run that never clicks) are `none`'s.
+    /// The visitor this recorder's run describes: every cookie it records was seen in this run.
     state: ConsentState,
     /// When the run clicked the banner: evidence says how long before or after each write was.
     clicked_at: Mutex<Option<DateTime<Utc>>>,
@@ -97,8 +96,10 @@ struct Aggregate {
     first_set: Option<(DateTime<Utc>, u64)>,
     /// The last write that removed it.
     last_deletion: Option<(DateTime<Utc>, u64)>,
-    /// The visitors it was stored for: before the click, or after it.
-    states: BTreeSet<ConsentState>,
+    /// Stored (not only deleted) from the run's click on.
+    after_click: bool,
+    /// A malformed line as the report shows it (redacted), from the best-ranked sighting.
+    raw: Option<String>,
 }
 
 impl Recorder {
@@ -229,7 +230,7 @@ impl Recorder {
             .map(|_| redact_set_cookie_line(raw.unwrap_or_default(), self.show_values));
         let key = RecordKey {
             cookie: record.key(),
-            malformed,
+            malformed: malformed.as_deref().map(malformed_identity),
         };
         let (set_by, evidence, source) = match &setter {
             Setter::Response { url, status, note } => {
@@ -259,12 +260,9 @@ impl Recorder {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .map(|clicked| (at - clicked).num_milliseconds());
-        // Before the click every visitor is one who has not chosen.
-        let sighting_state = match at_ms {
-            Some(ms) if ms >= 0 => self.state,
-            _ => ConsentState::None,
-        };
-        let state = (self.state != ConsentState::None).then_some(sighting_state);
+        // Stored from the click on: what the choice let through.
+        let after_click = at_ms.is_some_and(|ms| ms >= 0);
+        let state = (self.state != ConsentState::None).then_some(self.state);
         let mut evidence = evidence;
         evidence.state = state;
         evidence.at_ms = at_ms;
@@ -294,12 +292,13 @@ impl Recorder {
             evidence: BTreeSet::new(),
             first_set: None,
             last_deletion: None,
-            states: BTreeSet::new(),
+            after_click: false,
+            raw: malformed.clone(),
         });
         if deletion {
             entry.last_deletion = entry.last_deletion.max(Some(order));
         } else {
-            entry.states.insert(sighting_state);
+            entry.after_click |= after_click;
             if entry.first_set.is_none_or(|first| order < first) {
                 entry.first_set = Some(order);
             }
@@ -309,6 +308,7 @@ impl Recorder {
             entry.record = record;
             entry.set_by = set_by;
             entry.first_page = page.url.to_string();
+            entry.raw = malformed;
         }
         entry.source = strongest(entry.source, source);
         entry.pages.insert(page_hash);
@@ -373,19 +373,24 @@ impl Recorder {
                     pages: agg.pages.len() as u32,
                     value: CookieValue::new(&r.value, self.show_values),
                     rejected: r.rejected.clone(),
-                    malformed: key.malformed.as_ref().map(|raw| Malformed {
+                    malformed: key.malformed.as_ref().map(|_| Malformed {
                         error: r
                             .rejected
                             .as_ref()
                             .map(|x| x.message.clone())
                             .unwrap_or_default(),
-                        raw: raw.clone(),
+                        raw: agg.raw.clone().unwrap_or_default(),
                     }),
                     warnings: r.warnings.clone(),
                     evidence: agg.evidence.iter().map(|(_, e)| e.clone()).collect(),
                     // Filled by the diff, which owns the knowledge base.
                     classification: None,
-                    states: agg.states.iter().copied().collect(),
+                    states: vec![self.state],
+                    stored_after_click: if agg.after_click {
+                        vec![self.state]
+                    } else {
+                        Vec::new()
+                    },
                     set_then_deleted: agg.set_then_deleted(),
                 }
             })
@@ -484,9 +489,9 @@ mod tests {
         let (ga, sid) = (&observed[0], &observed[1]);
         assert!(ga.set_then_deleted);
         assert!(!sid.set_then_deleted, "cleared, then set: still stored");
-        assert_eq!(
-            ga.states,
-            [ConsentState::None],
+        assert_eq!(ga.states, [ConsentState::Accept]);
+        assert!(
+            ga.stored_after_click.is_empty(),
             "written before the click: what a visitor who has not chosen gets"
         );
         assert!(
@@ -498,9 +503,8 @@ mod tests {
             .iter()
             .find(|e| e.kind == EvidenceKind::Script && e.at_ms == Some(-100))
             .expect("evidence of the write, 100 ms before the click");
-        assert_eq!(script.state, Some(ConsentState::None));
-        // After the click, the run's own state.
-        assert_eq!(sid.states, [ConsentState::Accept]);
+        assert_eq!(script.state, Some(ConsentState::Accept));
+        assert_eq!(sid.stored_after_click, [ConsentState::Accept]);
     }
 
     #[test]

@@ -263,24 +263,18 @@ fn list_mismatch(input: &DiffInput<'_>, j: &Judged<'_>) -> Option<Finding> {
             format!("{name} is on {platform}'s cookie list but not in your cookie table."),
         ),
         (Some(_), None) => {
-            let needs = !matches!(
-                j.purpose(input),
-                Known::As(CookieCategory::StrictlyNecessary)
-            );
+            // Platforms list what the banner controls: a necessary cookie need not be there.
+            let severity = match j.purpose(input) {
+                Known::As(CookieCategory::StrictlyNecessary) => return None,
+                Known::As(_) => Severity::High,
+                Known::Unknown => Severity::Medium,
+            };
             (
                 FindingCode::CmpNotInCmp,
-                if needs {
-                    Severity::High
-                } else {
-                    Severity::Medium
-                },
-                if needs {
-                    format!(
-                        "{name} is in your cookie table but not on {platform}'s cookie list, so the banner cannot block it."
-                    )
-                } else {
-                    format!("{name} is in your cookie table but not on {platform}'s cookie list.")
-                },
+                severity,
+                format!(
+                    "{name} is in your cookie table but not on {platform}'s cookie list, so the banner cannot block it."
+                ),
             )
         }
         (Some(page), Some(cmp)) => {

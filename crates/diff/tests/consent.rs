@@ -57,6 +57,12 @@ fn consent(reject: RunStatus, reject_on_first_layer: bool) -> Consent {
 fn seen(name: &str, domain: &str, states: &[ConsentState]) -> cookie_audit_model::ObservedCookie {
     let mut o = observed(name, domain, persistent(YEAR));
     o.states = states.to_vec();
+    // In these tests a choice run's cookie was stored after its click.
+    o.stored_after_click = states
+        .iter()
+        .copied()
+        .filter(|s| *s != ConsentState::None)
+        .collect();
     o
 }
 

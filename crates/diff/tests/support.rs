@@ -58,6 +58,7 @@ pub(crate) fn observed_on(
         classification: None,
         states: vec![ConsentState::None],
         set_then_deleted: false,
+        stored_after_click: Vec::new(),
     }
 }
 

@@ -34,6 +34,30 @@ pub fn fingerprint(value: &str) -> String {
     hex::encode(&digest[..6])
 }
 
+/// What tells two redacted lines apart as lines, whatever their values: the redacted line with
+/// the values' lengths dropped. A too-long cookie whose value changes on every page (a
+/// timestamp in it) is one malformed cookie, not one per length.
+pub fn malformed_identity(redacted: &str) -> String {
+    let mut out = String::with_capacity(redacted.len());
+    let mut rest = redacted;
+    while let Some(at) = rest.find("<redacted ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "<redacted ".len()..];
+        match after.find(" bytes>") {
+            Some(end) if after[..end].bytes().all(|b| b.is_ascii_digit()) => {
+                out.push_str("<redacted>");
+                rest = &after[end + " bytes>".len()..];
+            }
+            _ => {
+                out.push_str("<redacted ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A raw `Set-Cookie` line with the value replaced, for evidence of malformed or rejected
 /// cookies. Attributes are kept (they explain the rejection); the value never is, unless `show`.
 pub fn redact_set_cookie_line(raw: &str, show: bool) -> String {
@@ -76,6 +100,21 @@ pub fn redact_set_cookie_line(raw: &str, show: bool) -> String {
         out.push('…');
     }
     out + &rest
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    #[test]
+    fn lines_differing_only_in_value_length_are_one_line() {
+        let a = redact_set_cookie_line("big=aaaa; Path=/", false);
+        let b = redact_set_cookie_line("big=aaaaaaaa; Path=/", false);
+        assert_ne!(a, b);
+        assert_eq!(malformed_identity(&a), malformed_identity(&b));
+        let other = redact_set_cookie_line("big=aaaa; Path=/x", false);
+        assert_ne!(malformed_identity(&a), malformed_identity(&other));
+    }
 }
 
 #[cfg(test)]

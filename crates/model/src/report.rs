@@ -190,6 +190,12 @@ pub enum FailOn {
     None,
     /// When a cookie is undeclared or no cookie table could be read (`no_declaration`).
     Undeclared,
+    /// When the visitor's choice is not respected (the ICO's tests): a non-essential cookie stored
+    /// before a choice or after "Reject all", or no reject beside accept on the banner's first
+    /// layer — `consent:before_choice`, `consent:after_reject`, `consent:no_reject_option` at
+    /// medium severity or above. A click we could not confirm (`consent:choice_not_verified`) and
+    /// an unknown cookie before a choice (low) do not fail the run.
+    Consent,
     /// When there is any finding at all, whatever its severity.
     Any,
 }
@@ -621,6 +627,10 @@ pub struct ObservedCookie {
     /// The runs that saw it set (`none`, `accept`, `reject`), in that order.
     #[serde(default)]
     pub states: Vec<ConsentState>,
+    /// The choice runs (`accept`, `reject`) in which it was stored after the click on the banner:
+    /// what the choice let through, as opposed to what the page stored before it was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stored_after_click: Vec<ConsentState>,
     /// It was set and removed again within a visit (a consent platform deleting what a tag
     /// wrote before consent): a jar read at the end of the visit would not have seen it.
     #[serde(default)]

@@ -128,6 +128,7 @@ fn observed(seen: Seen<'_>, show_values: bool) -> ObservedCookie {
         classification: None,
         states: vec![ConsentState::None],
         set_then_deleted: false,
+        stored_after_click: Vec::new(),
     }
 }
 

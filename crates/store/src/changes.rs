@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use cookie_audit_model::{
-    Changes, CookieKey, DeclaredCookie, Finding, FindingKey, ObservedCookie, Report,
+    Changes, CookieKey, DeclaredCookie, DeclaredSourceKind, Finding, FindingKey, ObservedCookie,
+    Report,
 };
 use sha2::{Digest, Sha256};
 
@@ -47,7 +48,13 @@ pub fn finding_key(finding: &Finding) -> FindingKey {
 /// row order, which page or table a row sits in, and a leading dot or capitals in a domain do not
 /// change the hash; any change to a name, provider, domain, purpose, category or expiry text does.
 pub fn declaration_hash(declared: &[DeclaredCookie]) -> String {
-    let mut rows: Vec<[String; 7]> = declared.iter().map(normalised_row).collect();
+    // The site's own table: the consent platform's list (`source.kind: cmp`) is not what a web
+    // team edits, and its changes are the platform's.
+    let mut rows: Vec<[String; 7]> = declared
+        .iter()
+        .filter(|d| d.source.kind == DeclaredSourceKind::Page)
+        .map(normalised_row)
+        .collect();
     rows.sort();
     rows.dedup();
     let mut hasher = Sha256::new();

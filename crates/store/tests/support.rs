@@ -36,6 +36,7 @@ pub(crate) fn observed(name: &str, domain: &str, show_values: bool) -> ObservedC
         classification: None,
         states: vec![ConsentState::None],
         set_then_deleted: false,
+        stored_after_click: Vec::new(),
     }
 }
 

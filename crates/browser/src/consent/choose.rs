@@ -72,6 +72,16 @@ pub(crate) enum Choice {
 }
 
 impl Choice {
+    /// Whether a platform state records this choice. "Accept" buttons often accept only some
+    /// categories (GOV.UK's "Accept analytics cookies"): any consent given counts. A rejection
+    /// must leave every optional category off.
+    fn recorded_in(self, state: Option<&str>) -> bool {
+        match self {
+            Choice::Accept => matches!(state, Some("accept" | "partial")),
+            Choice::Reject => state == Some("reject"),
+        }
+    }
+
     fn state(self) -> &'static str {
         match self {
             Choice::Accept => "accept",
@@ -313,7 +323,7 @@ async fn verify<D: PageDriver>(
                 .or(before.cmp.as_deref())
                 .and_then(|id| rules.get(id));
             match rule.and_then(|r| r.state.as_ref()) {
-                Some(state) if now.state.as_deref() == Some(choice.state()) => {
+                Some(state) if choice.recorded_in(now.state.as_deref()) => {
                     return Some(state.describe.clone());
                 }
                 Some(_) => {}

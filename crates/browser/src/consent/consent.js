@@ -96,19 +96,50 @@
   }));
   const button = (hit) => hit && { text: text(hit.el), selector: hit.sel, within: hit.within };
 
-  const global = (path) => {
-    let v = globalThis;
+  // A window object by dotted path: the page's, else a same-origin frame's (a banner in an
+  // iframe keeps its platform there).
+  const globalIn = (win, path) => {
+    let v = win;
     for (const part of path.split(".")) {
       try { v = v[part]; } catch (e) { return undefined; }
       if (v === undefined || v === null) return v;
     }
     return v;
   };
+  const global = (path) => {
+    const own = globalIn(globalThis, path);
+    if (own !== undefined && own !== null) return own;
+    for (const doc of documents()) {
+      const win = doc.defaultView;
+      if (!win || win === globalThis) continue;
+      const found = globalIn(win, path);
+      if (found !== undefined && found !== null) return found;
+    }
+    return undefined;
+  };
   const scripts = () => Array.from(document.scripts).map((s) => s.src).filter(Boolean);
 
   // Helpers the rules' state and list expressions use.
+  // Every same-origin document: a banner in an iframe writes cookies its own path may scope.
+  const documents = () => {
+    const docs = [];
+    for (const { root } of roots()) {
+      const doc = root.nodeType === 9 ? root : null;
+      if (doc && !docs.includes(doc)) docs.push(doc);
+    }
+    return docs;
+  };
   const cookie = (name) => {
-    for (const part of document.cookie.split(/;\s*/)) {
+    for (const doc of documents()) {
+      const found = cookieIn(doc, name);
+      if (found !== null) return found;
+    }
+    return null;
+  };
+  const cookieIn = (doc, name) => {
+    let jar = "";
+    try { jar = doc.cookie; } catch (e) { return null; }
+    for (const part of jar.split(/;\s*/)) {
       const eq = part.indexOf("=");
       if ((eq < 0 ? part : part.slice(0, eq)) === name) {
         const raw = eq < 0 ? "" : part.slice(eq + 1);
@@ -119,7 +150,14 @@
   };
   const json = (s) => { try { return s == null ? null : JSON.parse(s); } catch (e) { return null; } };
   const storage = (key) => { try { return localStorage.getItem(key); } catch (e) { return null; } };
-  const helpers = { cookie, json, storage, global, find: (s) => find(s) !== null, exists };
+  // Calls a method by dotted path with its object as `this`, wherever `global` finds it.
+  const call = (path, ...args) => {
+    const dot = path.lastIndexOf(".");
+    const owner = dot < 0 ? globalThis : global(path.slice(0, dot));
+    const method = owner && owner[path.slice(dot + 1)];
+    return typeof method === "function" ? method.apply(owner, args) : undefined;
+  };
+  const helpers = { cookie, json, storage, global, call, find: (s) => find(s) !== null, exists };
 
   // Runs a rule's expression with the helpers in scope as `ca`.
   const run = (expression) => {

@@ -14,6 +14,9 @@ use super::{BANNER_WAIT, CmpCookie, cookie_list};
 use crate::engine::COMMAND_TIMEOUT;
 use crate::running::{Running, Tab};
 
+/// Pages on which a run clicks a banner that came back, at most.
+const MAX_CLICKS_AGAIN: u32 = 3;
+
 /// What a run does with banners.
 #[derive(Debug, Clone)]
 pub struct ConsentPlan {
@@ -168,6 +171,15 @@ pub(crate) async fn step(
         } else {
             StepDone::Looked
         };
+    }
+    if !first {
+        // Clicked again only when the banner came back: one that never closed would cost every
+        // page the whole click-and-check, and a banner back on every page is bounded too.
+        let p = progress.lock().unwrap_or_else(|e| e.into_inner());
+        let closed_before = p.outcome.as_ref().is_some_and(|o| o.verified_by.is_some());
+        if !closed_before || p.look.clicked_again >= MAX_CLICKS_AGAIN {
+            return StepDone::Looked;
+        }
     }
     let outcome = choose(&driver, rules, choice, now).await;
     if let Some(at) = outcome.clicked_at {
