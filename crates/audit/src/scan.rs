@@ -173,8 +173,9 @@ async fn browser_runs(
     result.consent.banner = look.banner.clone();
     let mut list = look;
     let pages = crate::consent::choice_pages(&outcome, settings.consent.pages);
-    for &state in settings.consent.runs.choices() {
-        if outcome.start_error.is_some() || pages.is_empty() {
+    let states = settings.consent.runs.choices();
+    let choices = if outcome.start_error.is_some() || pages.is_empty() {
+        for &state in states {
             result.consent.runs.push(ConsentRun {
                 state,
                 status: RunStatus::Failed,
@@ -184,13 +185,19 @@ async fn browser_runs(
                 pages_visited: 0,
                 error: Some("the start page could not be loaded".into()),
             });
-            continue;
         }
-        let plan = ConsentPlan {
-            rules: rules.clone(),
-            state,
-        };
-        let choice = crate::consent::choice_run(&options, plan, &ctx, &pages).await;
+        Vec::new()
+    } else {
+        let plans = states
+            .iter()
+            .map(|&state| ConsentPlan {
+                rules: rules.clone(),
+                state,
+            })
+            .collect();
+        crate::consent::choice_runs(&options, plans, &ctx, &pages).await
+    };
+    for choice in choices {
         // A banner the crawl missed (it appeared late) is the one the choice run saw.
         if result.consent.cmp.is_none() {
             result.consent.cmp = choice.look.cmp.clone();
