@@ -1,10 +1,13 @@
-//! A site's audit runs over time, read from the history database (`cookie-audit history`).
+//! A site's audit runs over time, and audit rounds' progress across workers, read from the
+//! history database (`cookie-audit history`, `cookie-audit rounds`).
 
 use std::path::PathBuf;
 
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
-use cookie_audit_store::{Location, RunSummary, Store, StoreError};
+use cookie_audit_store::{
+    Lease, Location, RoundId, RoundProgress, RoundSummary, RunSummary, Store, StoreError,
+};
 use serde::Serialize;
 
 /// One site's runs, oldest first.
@@ -40,9 +43,85 @@ pub enum HistoryError {
         /// The sites it does have.
         known: Vec<String>,
     },
+    /// The database has no runs in that round, and no site list was given.
+    #[error("no runs in round `{round}` in {db}: {}", known_rounds(known))]
+    UnknownRound {
+        /// The round asked for.
+        round: RoundId,
+        /// The database read.
+        db: Location,
+        /// The rounds it does have, newest first.
+        known: Vec<RoundId>,
+    },
     /// The database could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn known_rounds(known: &[RoundId]) -> String {
+    match known {
+        [] => "it has no rounds yet".to_string(),
+        _ => {
+            let shown: Vec<&str> = known.iter().take(10).map(RoundId::as_str).collect();
+            format!("its latest rounds are: {}", shown.join(", "))
+        }
+    }
+}
+
+/// Every round of the history at `db`, newest first.
+#[derive(Debug, Serialize)]
+pub struct RoundsListing {
+    /// The history database read: a path, or a PostgreSQL URL without its password.
+    pub db: String,
+    /// Newest first.
+    pub rounds: Vec<RoundSummary>,
+}
+
+/// The rounds in the history at `db`.
+pub async fn list_rounds(db: &Location) -> Result<RoundsListing, HistoryError> {
+    let store = open_existing(db).await?;
+    Ok(RoundsListing {
+        db: db.to_string(),
+        rounds: store.rounds().await?,
+    })
+}
+
+/// Where each site of `round` stands across its workers. `sites` is the round's list (the audit
+/// config's site ids): sites on it with no run are "left". Without a list, the sites with runs in
+/// the round are the list, so nothing is "left".
+pub async fn round_progress(
+    db: &Location,
+    round: &RoundId,
+    sites: Option<&[String]>,
+    lease: Lease,
+) -> Result<RoundProgress, HistoryError> {
+    let store = open_existing(db).await?;
+    if let Some(sites) = sites {
+        return Ok(store.round_progress(round, sites, lease).await?);
+    }
+    let seen = store.round_progress(round, &[], lease).await?.unlisted;
+    if seen.is_empty() {
+        let known = store.rounds().await?.into_iter().map(|r| r.round).collect();
+        return Err(HistoryError::UnknownRound {
+            round: round.clone(),
+            db: db.clone(),
+            known,
+        });
+    }
+    Ok(store.round_progress(round, &seen, lease).await?)
+}
+
+/// Opens the history at `db` for reading: a SQLite path must exist (opening would create an empty
+/// database, and a mistyped path must not leave one behind).
+async fn open_existing(db: &Location) -> Result<Store, HistoryError> {
+    if let Some(path) = db.sqlite_path()
+        && !path.is_file()
+    {
+        return Err(HistoryError::NoDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(Store::open(db).await?)
 }
 
 fn known_sites(known: &[String]) -> String {
@@ -56,15 +135,7 @@ fn known_sites(known: &[String]) -> String {
 /// The runs of `given` (a site id, a URL or a host name) in the history at `db`: a SQLite file,
 /// or the PostgreSQL database workers share.
 pub async fn site_history(db: &Location, given: &str) -> Result<SiteHistory, HistoryError> {
-    // Opening creates a SQLite file; a mistyped path must not leave an empty one behind.
-    if let Some(path) = db.sqlite_path()
-        && !path.is_file()
-    {
-        return Err(HistoryError::NoDatabase {
-            path: path.to_path_buf(),
-        });
-    }
-    let store = Store::open(db).await?;
+    let store = open_existing(db).await?;
     let known = store.sites().await?;
     let Some(site) = pick_site(given, &known) else {
         return Err(HistoryError::UnknownSite {

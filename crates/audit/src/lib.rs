@@ -8,9 +8,12 @@
 //! - [`scan`]: [`scan_site`], one site through the pipeline into a [`Report`](cookie_audit_model::Report).
 //! - [`page`]: [`read_page`], one declaration page fetched or rendered on its own.
 //! - [`knowledge`]: the knowledge base, built in plus `--cookie-db`.
-//! - [`history`]: a site's runs over time.
+//! - [`ignore`]: the ignore file, findings a team has accepted.
+//! - [`output`]: where a command will write, checked before the crawl.
+//! - [`history`]: a site's runs over time, and audit rounds' progress across workers.
 //! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
-//!   its summary contract.
+//!   its summary contract; as one worker of an audit round shared with others (claims, leases,
+//!   `--shard`).
 //!
 //! **Invariant:** nothing here parses arguments or prints; errors are typed, and a site that fails
 //! page by page is data in its report, not an error.
@@ -19,17 +22,28 @@
 
 mod consent;
 pub mod history;
+pub mod ignore;
 pub mod job;
 pub mod knowledge;
+pub mod output;
 pub mod page;
 pub mod scan;
 pub mod settings;
 
-pub use history::{HistoryError, SiteHistory, site_history};
-pub use job::summary::{AuditSummary, SiteStatus, SiteSummary, WebhookFailure};
+pub use history::{
+    HistoryError, RoundsListing, SiteHistory, list_rounds, round_progress, site_history,
+};
+pub use ignore::{IgnoreError, IgnoreList};
+pub use job::shard::{Shard, ShardError};
+pub use job::summary::{
+    AuditSummary, SiteStatus, SiteSummary, SkipReason, Skipped, WebhookFailure,
+};
 pub use job::webhook::{Webhook, WebhookError};
-pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, SiteJob, run_audit};
+pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, RoundPlan, SiteJob, run_audit};
 pub use knowledge::{KnowledgeError, load_knowledge_base};
-pub use page::{PageError, read_page};
-pub use scan::{ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site};
+pub use output::{OutputError, check_writable};
+pub use page::{PageError, local_path, read_file_page, read_page};
+pub use scan::{
+    ResolvedEngine, ScanError, ScanResult, fails, resolve_engine, scan_site, scan_site_until,
+};
 pub use settings::{ConsentSettings, ScanSettings};

@@ -10,15 +10,17 @@ use cookie_audit_browser::{
     BrowserEngine, BrowserError, BrowserOptions, ConsentPlan, ConsentRules, find_chrome,
 };
 use cookie_audit_crawl::net::FetchError;
-use cookie_audit_crawl::{CrawlContext, CrawlOutcome, Engine, HttpEngine, Progress, crawl};
+use cookie_audit_crawl::{
+    CancellationToken, CrawlContext, CrawlOutcome, Engine, HttpEngine, Progress, crawl,
+};
 use cookie_audit_declared::read_declaration;
 use cookie_audit_diff::{DiffInput, KnowledgeBase, diff};
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::host_of;
 use cookie_audit_model::{
-    Consent, ConsentRun, ConsentRuns, ConsentState, DeclaredCookie, EngineChoice, FailOn,
-    FindingCode, FindingKind, ObservedCookie, Report, RunStatus, SCHEMA_VERSION, ScanConfig,
-    Severity, Summary,
+    Consent, ConsentRun, ConsentRuns, ConsentState, DeclarationStatus, DeclaredCookie,
+    EngineChoice, FailOn, FindingCode, FindingKind, ObservedCookie, Report, RunStatus,
+    SCHEMA_VERSION, ScanConfig, Severity, StorageEntry, Summary,
 };
 use url::Url;
 
@@ -31,6 +33,12 @@ pub struct ScanResult {
     pub report: Report,
     /// The start URL gave no response at all: the report is thin and nothing was audited.
     pub start_error: Option<String>,
+    /// The scan was stopped before its end (the `cancel` of [`scan_site_until`]): the report
+    /// covers what was visited, and `crawl.limits_hit` says `interrupted`.
+    pub interrupted: bool,
+    /// What the user should hear besides the report, in words: a cookie page that could not be
+    /// read, ignore-file entries that expired or matched nothing.
+    pub notes: Vec<String>,
 }
 
 /// Why a scan could not run at all. A site that fails page by page is not an error: that is in
@@ -89,18 +97,30 @@ pub async fn scan_site(
     kb: &KnowledgeBase,
     progress: Box<dyn Progress>,
 ) -> Result<ScanResult, ScanError> {
+    scan_site_until(start_url, settings, kb, progress, CancellationToken::new()).await
+}
+
+/// [`scan_site`] that stops early when `cancel` is cancelled (Ctrl-C): no new page is visited,
+/// no consent run starts, and the report covers what was visited (`ScanResult::interrupted`).
+pub async fn scan_site_until(
+    start_url: Url,
+    settings: &ScanSettings,
+    kb: &KnowledgeBase,
+    progress: Box<dyn Progress>,
+    cancel: CancellationToken,
+) -> Result<ScanResult, ScanError> {
     let started_at = Utc::now();
     let engine = resolve_engine(settings.engine, settings.chrome.as_deref())?;
     if settings.crawl.ignore_robots {
         tracing::warn!("--ignore-robots: robots.txt is not honoured for this crawl");
     }
-    let ctx = Arc::new(
-        CrawlContext::new(settings.crawl.clone(), start_url.clone(), progress)
-            .map_err(ScanError::Client)?,
-    );
+    let mut ctx = CrawlContext::new(settings.crawl.clone(), start_url.clone(), progress)
+        .map_err(ScanError::Client)?;
+    ctx.cancel = cancel;
+    let ctx = Arc::new(ctx);
     let (mut outcome, consent) = match engine {
         ResolvedEngine::Http => {
-            let outcome = crawl(Arc::new(HttpEngine), ctx).await;
+            let outcome = crawl(Arc::new(HttpEngine), ctx.clone()).await;
             let why = (settings.consent.runs != ConsentRuns::None).then(|| {
                 "the HTTP engine cannot see or click a consent banner: only the visitor who has not chosen was audited".to_string()
             });
@@ -108,22 +128,36 @@ pub async fn scan_site(
             (outcome, consent)
         }
         ResolvedEngine::Browser(chrome) => {
-            let options = BrowserOptions::new(chrome, &settings.crawl, &settings.browser);
-            browser_runs(options, settings, ctx).await?
+            let mut options = BrowserOptions::new(chrome, &settings.crawl, &settings.browser);
+            options.extras.site = Some(start_url.clone());
+            browser_runs(options, settings, ctx.clone()).await?
         }
     };
     if let Some(why) = &consent.limitation {
         outcome.limitations.push(why.clone());
     }
-    let report = assemble(
+    let interrupted = ctx.is_cancelled();
+    let mut result = assemble(
         start_url,
         settings.record(),
         started_at,
         outcome,
         consent,
+        ctx.storage.finish(),
         kb,
     );
-    Ok(report)
+    result.interrupted = interrupted;
+    if let Some(list) = &settings.ignore {
+        let today = Utc::now().date_naive();
+        let report = &mut result.report;
+        let out = list.apply(std::mem::take(&mut report.findings), today);
+        report.findings = out.findings;
+        report.ignored = out.ignored;
+        report.summary = Summary::tally(&report.declared, &report.observed, &report.findings);
+        report.summary.ignored = report.ignored.len() as u32;
+        result.notes.extend(out.notes);
+    }
+    Ok(result)
 }
 
 /// What the consent runs give the report: the banner and runs, the cookies of the choice runs,
@@ -174,7 +208,10 @@ async fn browser_runs(
     let mut list = look;
     let pages = crate::consent::choice_pages(&outcome, settings.consent.pages);
     let states = settings.consent.runs.choices();
-    let choices = if outcome.start_error.is_some() || pages.is_empty() {
+    let choices = if ctx.is_cancelled() {
+        // Stopped: no choice run starts, and none is reported as if it had failed.
+        Vec::new()
+    } else if outcome.start_error.is_some() || pages.is_empty() {
         for &state in states {
             result.consent.runs.push(ConsentRun {
                 state,
@@ -199,8 +236,18 @@ async fn browser_runs(
     };
     for choice in choices {
         // A banner the crawl missed (it appeared late) is the one the choice run saw.
-        if result.consent.cmp.is_none() {
-            result.consent.cmp = choice.look.cmp.clone();
+        match (&mut result.consent.cmp, &choice.look.cmp) {
+            (None, found) => result.consent.cmp = found.clone(),
+            // A choice run learns where the choice is stored (a banner found by its words
+            // says only when clicked): the platform's cookies are those of every run.
+            (Some(cmp), Some(seen)) if cmp.id == seen.id => {
+                for name in &seen.cookies {
+                    if !cmp.cookies.contains(name) {
+                        cmp.cookies.push(name.clone());
+                    }
+                }
+            }
+            _ => {}
         }
         if !result.consent.banner.found && choice.look.banner.found {
             result.consent.banner = choice.look.banner.clone();
@@ -229,6 +276,7 @@ fn assemble(
     started_at: chrono::DateTime<Utc>,
     outcome: CrawlOutcome,
     consent: ConsentOutcome,
+    storage: Vec<StorageEntry>,
     kb: &KnowledgeBase,
 ) -> ScanResult {
     // In the order the pages were read (tables, rows, names within a cell): already deterministic.
@@ -274,12 +322,21 @@ fn assemble(
         suggested_table: diffed.suggested_table,
         changes: None,
         consent,
-        // Filled when the browser engine records storage writes (issue 15).
-        storage: Vec::new(),
+        storage,
+        ignored: Vec::new(),
     };
+    let mut notes = Vec::new();
+    if report.declaration.status == DeclarationStatus::Unreadable {
+        notes.push(format!(
+            "{}; findings that depend on the cookie table (undeclared, stale, no_declaration) were not raised",
+            report.declaration.reason.as_deref().unwrap_or("no cookie page could be read")
+        ));
+    }
     ScanResult {
         report,
         start_error: outcome.start_error,
+        interrupted: false,
+        notes,
     }
 }
 

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use cookie_audit_browser::BrowserSettings;
 use cookie_audit_crawl::CrawlOptions;
-use cookie_audit_model::{ConsentRuns, EngineChoice, FailOn, ScanConfig};
+use cookie_audit_model::redact::CookieValue;
+use cookie_audit_model::{ConsentRuns, EngineChoice, FailOn, ScanConfig, SentValue};
+
+use crate::ignore::IgnoreList;
 
 /// Everything one scan of one site needs besides its URL and knowledge base.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22,6 +25,8 @@ pub struct ScanSettings {
     pub chrome: Option<PathBuf>,
     /// The consent runs (`--consent`, `--consent-pages`, `--consent-rules`).
     pub consent: ConsentSettings,
+    /// `--ignore-file`: accepted findings, loaded and checked before the crawl.
+    pub ignore: Option<IgnoreList>,
 }
 
 /// Which visits a browser scan makes besides the crawl, and with which rules.
@@ -81,6 +86,29 @@ impl ScanSettings {
             max_time_secs: crawl.max_time.map(|t| t.as_secs()),
             consent: Some(self.consent.runs),
             consent_pages: Some(self.consent.pages),
+            include_paths: crawl.paths.include_texts(),
+            exclude_paths: crawl.paths.exclude_texts(),
+            // Credentials: the name, and the value only as a fingerprint, whatever --show-values.
+            headers: crawl
+                .headers
+                .iter()
+                .map(|h| SentValue {
+                    name: h.name.clone(),
+                    value: CookieValue::new(&h.value, false),
+                })
+                .collect(),
+            cookies: crawl
+                .cookies
+                .iter()
+                .map(|c| SentValue {
+                    name: c.name.clone(),
+                    value: CookieValue::new(&c.value, false),
+                })
+                .collect(),
+            ignore_file: self
+                .ignore
+                .as_ref()
+                .map(|list| list.path().display().to_string()),
         }
     }
 }

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use cookie_audit_audit::job::summary::json_schema_string;
 use cookie_audit_audit::{
-    AuditEnd, AuditJob, AuditSummary, LAST_RUN_FILE, ScanSettings, SiteJob, SiteStatus, run_audit,
+    AuditEnd, AuditJob, AuditSummary, LAST_RUN_FILE, RoundPlan, ScanSettings, SiteJob, SiteStatus,
+    run_audit,
 };
 use cookie_audit_fixtures::council;
 use cookie_audit_model::EngineChoice;
-use cookie_audit_store::Store;
+use cookie_audit_store::{Location, RoundId, Store};
 
 fn schema_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/audit-summary-schema.json")
@@ -56,10 +57,15 @@ async fn run_job(dir: &std::path::Path) -> AuditSummary {
             ),
             site("unmapped", "http://www.not-mapped.gov.uk/".into()),
         ],
+        shard: None,
+        round: RoundPlan {
+            round: RoundId::parse("contract-round").unwrap(),
+            ..RoundPlan::new_round()
+        },
         sites_concurrency: 2,
         out_dir: dir.join("reports"),
         config_path: dir.join("audit.toml"),
-        db_path: dir.join("history.db"),
+        db: Location::Sqlite(dir.join("history.db")),
         store: Store::open(&dir.join("history.db")).await.unwrap(),
         webhook: None,
     };
@@ -70,7 +76,7 @@ async fn run_job(dir: &std::path::Path) -> AuditSummary {
             last_run_error,
         } => {
             assert_eq!(last_run_error, None);
-            summary
+            *summary
         }
         AuditEnd::Interrupted { why, .. } => panic!("not interrupted: {why}"),
     }
@@ -89,7 +95,7 @@ fn stable(summary: &AuditSummary) -> serde_json::Value {
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, key)),
             serde_json::Value::String(s) => {
                 let varies = key.ends_with("_at")
-                    || ["config", "db", "out_dir", "report", "html"].contains(&key)
+                    || ["config", "db", "out_dir", "report", "html", "worker"].contains(&key)
                     || (key == "url" && s.contains(':'));
                 if varies {
                     *s = format!("[{key}]");

@@ -1,5 +1,6 @@
 //! The audit library's integration tests, in one binary.
 
 mod consent;
+mod consent_variants;
 mod contract;
 mod docs;

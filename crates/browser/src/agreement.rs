@@ -138,7 +138,7 @@ impl Chromium {
         })
         .await
         .expect("Chromium starts");
-        let tap = Tap::start(process.ws_url())
+        let tap = Tap::start(process.ws_url(), None)
             .await
             .expect("the tap connects");
         let (browser, mut handler) = Browser::connect(tap.url.clone())

@@ -15,12 +15,13 @@ use chromiumoxide::cdp::browser_protocol::network::EventResponseReceivedExtraInf
 use chrono::{DateTime, Utc};
 use cookie_audit_crawl::CrawlContext;
 use cookie_audit_crawl::record::{PageRef, Setter};
-use cookie_audit_model::CookieKey;
+use cookie_audit_crawl::storage::StorageWrite;
 use cookie_audit_model::cookie_date::parse_cookie_date;
 use cookie_audit_model::set_cookie::{
     CookieRecord, Lifetime, RejectReason, Rejection, SameSite, SetCookieContext,
     interpret_set_cookie,
 };
+use cookie_audit_model::{CookieKey, StorageKind};
 use serde_json::Value;
 use url::Url;
 
@@ -30,6 +31,8 @@ use crate::tap::RawEvent;
 
 /// The name of the function the hook calls for every `document.cookie` write.
 pub(crate) const BINDING: &str = "__cookieAuditWrite";
+/// The name of the function the hook calls for every `localStorage`/`sessionStorage.setItem`.
+pub(crate) const STORAGE_BINDING: &str = "__cookieAuditStorage";
 
 /// The key a jar entry is matched by against what headers and scripts set. A byte that is not
 /// UTF-8 is U+FFFD in a header's record (read as the HTTP engine reads it) but missing from the
@@ -222,12 +225,31 @@ pub(crate) struct ScriptWrite {
     pub at: DateTime<Utc>,
 }
 
+/// A web-storage write reported by the hook.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub(crate) struct StorageWriteEvent {
+    /// `local` or `session`.
+    pub kind: StorageKind,
+    pub key: String,
+    pub value: String,
+    /// The writing frame's origin, whose storage it is.
+    pub origin: String,
+    /// The script whose code made the write, from the stack; empty when unknown.
+    #[serde(default)]
+    pub script: String,
+    /// The document that wrote it.
+    pub document: String,
+    #[serde(skip, default = "Utc::now")]
+    pub at: DateTime<Utc>,
+}
+
 /// Everything one visit captured, in arrival order.
 #[derive(Debug, Default)]
 pub(crate) struct Capture {
     chains: HashMap<String, RequestChain>,
     chain_order: Vec<String>,
     pub writes: Vec<ScriptWrite>,
+    pub storage: Vec<StorageWriteEvent>,
     pub main: MainDocument,
     pub raw_fallbacks: u32,
     main_request: Option<String>,
@@ -313,6 +335,20 @@ impl Capture {
                     .and_then(|s| serde_json::from_str::<ScriptWrite>(s).ok())
                 {
                     self.writes.push(ScriptWrite {
+                        at: event.at,
+                        ..write
+                    });
+                }
+            }
+            "Runtime.bindingCalled"
+                if p.get("name").and_then(Value::as_str) == Some(STORAGE_BINDING) =>
+            {
+                if let Some(write) = p
+                    .get("payload")
+                    .and_then(Value::as_str)
+                    .and_then(|s| serde_json::from_str::<StorageWriteEvent>(s).ok())
+                {
+                    self.storage.push(StorageWriteEvent {
                         at: event.at,
                         ..write
                     });
@@ -526,7 +562,35 @@ impl Capture {
                 write.at,
             );
         }
+        self.record_storage(ctx, page);
         keys
+    }
+
+    /// Storage writes go to the site's storage log, with the visitor they were made for.
+    fn record_storage(&self, ctx: &CrawlContext, page: &PageRef) {
+        for write in &self.storage {
+            let script = Url::parse(&write.script).ok().filter(|s| {
+                // Inline code reports its document's own URL: the page is named instead.
+                let (mut bare, mut document) = (s.clone(), Url::parse(&write.document).ok());
+                bare.set_fragment(None);
+                if let Some(d) = document.as_mut() {
+                    d.set_fragment(None);
+                }
+                Some(bare) != document
+            });
+            ctx.storage.record(
+                page,
+                ctx.recorder.run_state(),
+                ctx.recorder.state_at(write.at),
+                StorageWrite {
+                    kind: write.kind,
+                    origin: &write.origin,
+                    key: &write.key,
+                    value: &write.value,
+                    script: script.as_ref(),
+                },
+            );
+        }
     }
 }
 

@@ -52,6 +52,7 @@ pub(crate) fn classify(facts: &DocumentFacts) -> Verdict {
         };
     } else if status.is_none() {
         failed(match &facts.error {
+            Some(error) if error.has_words() => error.to_string(),
             Some(error @ DocumentError::Net { .. }) => {
                 format!("the browser could not load the page: {error}")
             }
@@ -64,13 +65,11 @@ pub(crate) fn classify(facts: &DocumentFacts) -> Verdict {
     } else if main.status.is_none() && status.is_some_and(|s| (300..400).contains(&s)) {
         // Redirected, and no response ever ended the chain: a loop, or more hops than Chromium
         // follows (20).
-        failed(format!(
-            "the browser could not load the page: {}",
-            facts
-                .error
-                .as_ref()
-                .map_or("its redirects did not end".to_string(), ToString::to_string)
-        ))
+        failed(match &facts.error {
+            Some(error) if error.has_words() => error.to_string(),
+            Some(error) => format!("the browser could not load the page: {error}"),
+            None => "the browser could not load the page: its redirects did not end".to_string(),
+        })
     } else if status.is_some_and(|s| s >= 400) {
         VisitStatus::HttpError
     } else if !main
@@ -171,7 +170,7 @@ mod tests {
         };
         assert_eq!(
             failure(&classify(&refused)),
-            "the browser could not load the page: net::ERR_CONNECTION_REFUSED"
+            "could not connect: connection refused (net::ERR_CONNECTION_REFUSED)"
         );
         let guard = DocumentFacts {
             error: Some(DocumentError::Guard(
@@ -195,7 +194,7 @@ mod tests {
         let verdict = classify(&facts);
         assert_eq!(
             failure(&verdict),
-            "the browser could not load the page: net::ERR_TOO_MANY_REDIRECTS"
+            "more than 20 redirects, so browsers give up (net::ERR_TOO_MANY_REDIRECTS)"
         );
         assert_eq!(verdict.status, Some(302));
         let silent = DocumentFacts {

@@ -7,15 +7,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cookie_audit_crawl::extras::{ExtraCookie, ExtraHeader, ExtrasScope};
 use cookie_audit_crawl::net::Guard;
 use cookie_audit_crawl::record::{PageRef, Setter};
 use cookie_audit_crawl::{CrawlContext, CrawlOptions, Engine, PageTask, PageVisit};
 use cookie_audit_model::set_cookie::CookieRecord;
 use cookie_audit_model::{
-    BrowserInfo, ConsentState, CookieKey, EngineKind, LimitKind, ResolveRule,
+    BrowserInfo, ConsentState, CookieKey, EngineKind, LimitKind, ResolveRule, Scope,
 };
 use serde_json::{Value, json};
 use tokio::sync::{RwLock, Semaphore};
+use url::Url;
 
 use crate::capture::{jar_match_key, jar_record};
 use crate::consent::{ConsentLook, ConsentPlan, ConsentProgress};
@@ -79,6 +81,82 @@ pub struct BrowserOptions {
     pub allow_private: bool,
     /// What the run does with consent banners; `None`: nothing (the page is read as it comes).
     pub consent: Option<ConsentPlan>,
+    /// `--header`s and `--cookie`s for the site's own hosts (`site` says which site).
+    pub extras: SiteExtras,
+}
+
+/// What the user adds to the site's requests (`--header`, `--cookie`): the cookies are set in
+/// each tab's jar for the site's domain before its first page, the headers added to the site's
+/// requests (and to no one else's) through DevTools' request interception.
+#[derive(Debug, Clone, Default)]
+pub struct SiteExtras {
+    /// The headers.
+    pub headers: Vec<ExtraHeader>,
+    /// The cookies.
+    pub cookies: Vec<ExtraCookie>,
+    /// The crawl's scope rule, which decides who is "the site".
+    pub scope: Scope,
+    /// The site's start URL; nothing is added without it.
+    pub site: Option<Url>,
+}
+
+impl SiteExtras {
+    /// Whether there is anything to add.
+    pub(crate) fn any(&self) -> bool {
+        self.site.is_some() && !(self.headers.is_empty() && self.cookies.is_empty())
+    }
+
+    /// The headers a request to `url` gets: the user's for the site's hosts, with their
+    /// cookies joined to the `Cookie` the request already carries (`cookie`); none otherwise.
+    /// The cookies go in the header too: since Chromium 145 a `Cookie` header given to
+    /// `Fetch.continueRequest` replaces the jar's, and the jar may not hold ours.
+    pub(crate) fn headers_for(&self, url: &str, cookie: Option<&str>) -> Vec<(String, String)> {
+        let (Some(site), Ok(url)) = (&self.site, Url::parse(url)) else {
+            return Vec::new();
+        };
+        if !ExtrasScope::new(self.scope, site).includes(&url) {
+            return Vec::new();
+        }
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|h| (h.name.clone(), h.value.clone()))
+            .collect();
+        if let Some(joined) = cookie_audit_crawl::extras::cookie_header(&self.cookies, cookie) {
+            headers.push(("Cookie".to_string(), joined));
+        }
+        headers
+    }
+
+    /// `Network.setCookies` entries: each cookie for the site's registrable domain (or only its
+    /// start host with `--scope host`), path `/`.
+    pub(crate) fn devtools_cookies(&self) -> Vec<serde_json::Value> {
+        let Some(site) = &self.site else {
+            return Vec::new();
+        };
+        let host = cookie_audit_model::url_norm::host_of(site);
+        self.cookies
+            .iter()
+            .map(|c| {
+                let mut cookie = serde_json::json!({
+                    "name": c.name, "value": c.value, "url": site.as_str(), "path": "/",
+                });
+                if self.scope == Scope::Registrable {
+                    cookie["domain"] = serde_json::Value::String(
+                        cookie_audit_model::domain::registrable_domain(&host),
+                    );
+                }
+                cookie
+            })
+            .collect()
+    }
+
+    /// Whether a jar entry is one of ours (the same name and value), not the site's.
+    pub(crate) fn is_ours(&self, name: &str, value: &str) -> bool {
+        self.cookies
+            .iter()
+            .any(|c| c.name == name && c.value == value)
+    }
 }
 
 impl BrowserOptions {
@@ -101,6 +179,12 @@ impl BrowserOptions {
             offline: network.offline,
             allow_private: network.allow_private,
             consent: None,
+            extras: SiteExtras {
+                headers: crawl.headers.clone(),
+                cookies: crawl.cookies.clone(),
+                scope: crawl.scope,
+                site: None,
+            },
         }
     }
 }
@@ -357,6 +441,10 @@ impl BrowserEngine {
             let Some(record) = jar_record(cookie, now) else {
                 continue;
             };
+            if self.options.extras.is_ours(&record.name, &record.value) {
+                // A --cookie we set ourselves: not the site's.
+                continue;
+            }
             let key = jar_match_key(&record);
             if accounted.contains(&key) {
                 continue;
@@ -378,6 +466,16 @@ impl Engine for BrowserEngine {
     }
 
     async fn visit(&self, task: PageTask, ctx: &CrawlContext) -> PageVisit {
+        // Chromium refuses these before any request (net::ERR_UNSAFE_PORT); said in the HTTP
+        // engine's words, so a report reads the same whichever engine ran.
+        if let Some(port) = task
+            .page
+            .url
+            .port()
+            .filter(|p| cookie_audit_crawl::net::is_unsafe_port(*p))
+        {
+            return PageVisit::failed(cookie_audit_crawl::net::FetchError::UnsafePort { port });
+        }
         self.visit_with_retry(&task, ctx).await
     }
 

@@ -70,11 +70,52 @@ impl NetError {
     }
 }
 
+impl NetError {
+    /// What the code means, in the words the HTTP engine uses for the same failure (the code
+    /// follows in brackets): a report reads the same whichever engine ran. `None` for codes
+    /// without a plain meaning (`ERR_ABORTED`).
+    pub(crate) fn words(&self) -> Option<&'static str> {
+        let NetError::Other(code) = self else {
+            return Some("could not connect through the address guard");
+        };
+        Some(match code.as_str() {
+            "ERR_NAME_NOT_RESOLVED" | "ERR_NAME_RESOLUTION_FAILED" => "could not resolve the host",
+            "ERR_CONNECTION_REFUSED" => "could not connect: connection refused",
+            "ERR_CONNECTION_RESET" | "ERR_CONNECTION_CLOSED" | "ERR_EMPTY_RESPONSE" => {
+                "the server closed the connection without an answer"
+            }
+            "ERR_CONNECTION_TIMED_OUT" | "ERR_TIMED_OUT" => "timed out",
+            "ERR_ADDRESS_UNREACHABLE" | "ERR_INTERNET_DISCONNECTED" => {
+                "could not connect: the host is unreachable from here (no route)"
+            }
+            "ERR_TOO_MANY_REDIRECTS" => "more than 20 redirects, so browsers give up",
+            "ERR_UNSAFE_PORT" => {
+                "the port is one browsers refuse to connect to, so a visitor could not load it"
+            }
+            "ERR_INVALID_RESPONSE" | "ERR_INVALID_HTTP_RESPONSE" => {
+                "the response is not valid HTTP, so browsers refuse it"
+            }
+            "ERR_RESPONSE_HEADERS_TOO_BIG" => "the response's headers are too big for browsers",
+            "ERR_SSL_PROTOCOL_ERROR" | "ERR_SSL_VERSION_OR_CIPHER_MISMATCH" => {
+                "TLS error: the secure connection could not be set up"
+            }
+            code if code.starts_with("ERR_CERT_") => {
+                "TLS error: the certificate is not valid (use --insecure for self-signed or staging certificates)"
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl std::fmt::Display for NetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NetError::TunnelConnectionFailed => f.write_str("net::ERR_TUNNEL_CONNECTION_FAILED"),
-            NetError::Other(code) => write!(f, "net::{code}"),
+        let code = match self {
+            NetError::TunnelConnectionFailed => "ERR_TUNNEL_CONNECTION_FAILED",
+            NetError::Other(code) => code,
+        };
+        match self.words() {
+            Some(words) => write!(f, "{words} (net::{code})"),
+            None => write!(f, "net::{code}"),
         }
     }
 }
@@ -94,6 +135,14 @@ pub(crate) enum DocumentError {
 }
 
 impl DocumentError {
+    /// Whether it reads as words, not only as Chromium's code.
+    pub(crate) fn has_words(&self) -> bool {
+        match self {
+            DocumentError::Net { error, .. } => error.words().is_some(),
+            DocumentError::Guard(_) | DocumentError::Other(_) => true,
+        }
+    }
+
     /// From an error text and an optional blocked reason, as DevTools reports them.
     pub(crate) fn from_devtools(text: &str, blocked: Option<&str>) -> DocumentError {
         match NetError::parse(text) {
@@ -190,6 +239,11 @@ mod tests {
         );
         assert_eq!(NetError::parse("Cannot navigate to invalid URL"), None);
         assert_eq!(NetError::parse("net::something else"), None);
+        // Codes with a plain meaning say it first, in the HTTP engine's words.
+        assert_eq!(
+            DocumentError::from_devtools("net::ERR_CERT_AUTHORITY_INVALID", None).to_string(),
+            "TLS error: the certificate is not valid (use --insecure for self-signed or staging certificates) (net::ERR_CERT_AUTHORITY_INVALID)"
+        );
         let blocked = DocumentError::from_devtools("net::ERR_BLOCKED_BY_CLIENT", Some("inspector"));
         assert_eq!(
             blocked.to_string(),

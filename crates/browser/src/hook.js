@@ -1,5 +1,6 @@
-// cookie-audit: reports every cookie a script writes, with the script that wrote it, and what
-// the page still has to do (its pending timers, its storage writes) so the engine knows when it
+// cookie-audit: reports every cookie a script writes, with the script that wrote it, every key
+// it writes to localStorage or sessionStorage (setItem) likewise, and what the page still has to
+// do (its pending timers, its storage writes) so the engine knows when it
 // has settled. Injected with Page.addScriptToEvaluateOnNewDocument, so it runs in every frame
 // before the page's own scripts. It changes nothing the page can observe except the identity of
 // the functions it wraps.
@@ -153,9 +154,29 @@
         Storage.prototype[name] = function () {
           storageWritten = true;
           changed();
+          if (name === "setItem") reportStorage(this, arguments[0], arguments[1]);
           return original.apply(this, arguments);
         };
       }
+    }
+    // Which storage, whose origin, which script: the engine records the key like a cookie.
+    // Reading localStorage can throw in an opaque origin; such a frame has no storage to report.
+    function reportStorage(storage, key, value) {
+      try {
+        const binding = globalThis["__cookieAuditStorage"];
+        if (typeof binding !== "function") return;
+        const kind = storage === globalThis.localStorage ? "local"
+          : storage === globalThis.sessionStorage ? "session" : "";
+        if (!kind) return;
+        binding(JSON.stringify({
+          kind: kind,
+          key: String(key).slice(0, 1024),
+          value: String(value).slice(0, MAX_LINE),
+          origin: location.origin,
+          script: callerScript(),
+          document: location.href,
+        }));
+      } catch (e) { /* never break the page */ }
     }
     // A frame going away leaves no timer behind.
     globalThis.addEventListener("pagehide", () => { pending.clear(); flush(); });

@@ -37,7 +37,7 @@ mod visit;
 pub use consent::{ConsentLook, ConsentPlan, ConsentRules};
 pub use engine::{
     BrowserEngine, BrowserOptions, BrowserSettings, COOKIE_POLICY, DEFAULT_SETTLE_MS, DEFAULT_TABS,
-    MAX_SETTLE_MS, VisitStats,
+    MAX_SETTLE_MS, SiteExtras, VisitStats,
 };
 pub use error::BrowserError;
 pub use launch::{MARKER_ENV, find_chrome};

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::capture::BINDING;
+use crate::capture::{BINDING, STORAGE_BINDING};
 use crate::engine::{BrowserOptions, COMMAND_TIMEOUT};
 use crate::error::{BrowserError, CallError};
 use crate::launch::{ChromeProcess, LaunchOptions, PROBE_PAGE};
@@ -59,6 +59,9 @@ pub(crate) struct Running {
     client_hints: Value,
     /// The hook, with the settle horizon filled in.
     hook: String,
+    /// `--cookie`s to set in each tab's jar, and whether `--header`s need request interception.
+    cookies: Vec<Value>,
+    intercept: bool,
     pub idle: Mutex<Vec<Tab>>,
 }
 
@@ -85,6 +88,8 @@ impl Running {
                 tap,
                 user_agent,
                 hook: hook_source(options.settle),
+                cookies: options.extras.devtools_cookies(),
+                intercept: options.extras.any(),
                 idle: Mutex::new(Vec::new()),
             }),
             Err(e) => {
@@ -98,7 +103,15 @@ impl Running {
         options: &BrowserOptions,
         process: &ChromeProcess,
     ) -> Result<(Browser, JoinHandle<()>, Tap, String), BrowserError> {
-        let tap = Tap::start(process.ws_url()).await?;
+        // `--header`s reach the site's requests, and only those, by request interception:
+        // answered in the tap itself, so a paused request never waits on a visit's loop.
+        let extras = options.extras.clone();
+        let interceptor: Option<crate::tap::Interceptor> = extras.any().then(|| {
+            std::sync::Arc::new(move |url: &str, cookie: Option<&str>| {
+                extras.headers_for(url, cookie)
+            }) as _
+        });
+        let tap = Tap::start(process.ws_url(), interceptor).await?;
         let config = HandlerConfig {
             // chromiumoxide ignores certificate errors unless told otherwise.
             ignore_https_errors: options.insecure,
@@ -182,12 +195,30 @@ impl Running {
             ("Page.enable", json!({})),
             ("Runtime.addBinding", json!({"name": BINDING})),
             ("Runtime.addBinding", json!({"name": ACTIVITY_BINDING})),
+            ("Runtime.addBinding", json!({"name": STORAGE_BINDING})),
             (
                 "Page.addScriptToEvaluateOnNewDocument",
                 json!({"source": self.hook}),
             ),
         ] {
             self.tap.call(sid, method, params, COMMAND_TIMEOUT).await?;
+        }
+        if !self.cookies.is_empty() {
+            // Set in the tab's own browser context, so a consent run's fresh context has them too.
+            self.tap
+                .call(
+                    sid,
+                    "Network.setCookies",
+                    json!({"cookies": self.cookies}),
+                    COMMAND_TIMEOUT,
+                )
+                .await?;
+        }
+        if self.intercept {
+            let patterns = json!({"patterns": [{"urlPattern": "*", "requestStage": "Request"}]});
+            self.tap
+                .call(sid, "Fetch.enable", patterns, COMMAND_TIMEOUT)
+                .await?;
         }
         let mut agent = json!({"userAgent": self.user_agent, "acceptLanguage": ACCEPT_LANGUAGE});
         if !self.client_hints.is_null() {

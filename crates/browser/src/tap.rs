@@ -61,6 +61,12 @@ pub(crate) struct RawEvent {
 }
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>>;
+
+/// The headers a request to a URL gets added (`--header`, `--cookie`, for the site's hosts
+/// only), given its URL and the `Cookie` it already carries. Called by the relay for every
+/// request Chromium pauses (`Fetch.requestPaused`).
+pub(crate) type Interceptor =
+    Arc<dyn Fn(&str, Option<&str>) -> Vec<(String, String)> + Send + Sync>;
 type Routes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<RawEvent>>>>;
 
 /// The running proxy.
@@ -71,7 +77,7 @@ pub(crate) struct Tap {
     outgoing: mpsc::UnboundedSender<String>,
     pending: Pending,
     routes: Routes,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     closed: Arc<AtomicBool>,
     task: JoinHandle<()>,
 }
@@ -83,8 +89,12 @@ impl Drop for Tap {
 }
 
 impl Tap {
-    /// Listens on loopback for chromiumoxide and relays to `upstream` once it connects.
-    pub(crate) async fn start(upstream: &str) -> Result<Tap, BrowserError> {
+    /// Listens on loopback for chromiumoxide and relays to `upstream` once it connects; with an
+    /// `interceptor`, continues every paused request itself, with the headers it names.
+    pub(crate) async fn start(
+        upstream: &str,
+        interceptor: Option<Interceptor>,
+    ) -> Result<Tap, BrowserError> {
         let err = |reason: String| BrowserError::Connect {
             url: upstream.to_string(),
             reason,
@@ -112,20 +122,21 @@ impl Tap {
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(relay(
-            listener,
-            upstream_ws,
-            outgoing_rx,
-            pending.clone(),
-            routes.clone(),
-            closed.clone(),
-        ));
+        let next_id = Arc::new(AtomicU64::new(OWN_ID_BASE));
+        let channels = Channels {
+            pending: pending.clone(),
+            routes: routes.clone(),
+            closed: closed.clone(),
+            interceptor,
+            next_id: next_id.clone(),
+        };
+        let task = tokio::spawn(relay(listener, upstream_ws, outgoing_rx, channels));
         Ok(Tap {
             url,
             outgoing,
             pending,
             routes,
-            next_id: AtomicU64::new(OWN_ID_BASE),
+            next_id,
             closed,
             task,
         })
@@ -275,14 +286,28 @@ fn without_lone_surrogates(text: &str) -> String {
     out
 }
 
+/// What the relay shares with the [`Tap`].
+struct Channels {
+    pending: Pending,
+    routes: Routes,
+    closed: Arc<AtomicBool>,
+    interceptor: Option<Interceptor>,
+    next_id: Arc<AtomicU64>,
+}
+
 async fn relay(
     listener: TcpListener,
     upstream: async_tungstenite::WebSocketStream<async_tungstenite::tokio::ConnectStream>,
     mut own: mpsc::UnboundedReceiver<String>,
-    pending: Pending,
-    routes: Routes,
-    closed: Arc<AtomicBool>,
+    channels: Channels,
 ) {
+    let Channels {
+        pending,
+        routes,
+        closed,
+        interceptor,
+        next_id,
+    } = channels;
     let (mut up_tx, mut up_rx) = upstream.split();
     let client = match listener.accept().await {
         Ok((stream, _)) => async_tungstenite::tokio::accept_async(stream).await.ok(),
@@ -310,6 +335,13 @@ async fn relay(
             },
             from_chrome = up_rx.next() => match from_chrome {
                 Some(Ok(Message::Text(text))) => {
+                    if let Some(reply) = interceptor
+                        .as_ref()
+                        .and_then(|i| continue_paused(text.as_str(), i, &next_id))
+                    {
+                        if up_tx.send(Message::text(reply)).await.is_err() { break; }
+                        continue;
+                    }
                     if inspect(text.as_str(), &pending, &routes)
                         && client_tx.send(Message::Text(text)).await.is_err()
                     {
@@ -329,6 +361,51 @@ async fn relay(
     routes.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let _ = client_tx.close(None).await;
     let _ = up_tx.close(None).await;
+}
+
+/// For a `Fetch.requestPaused`, the `Fetch.continueRequest` that lets it go on, with the
+/// interceptor's headers (replacing any of the same name); `None` for any other message.
+fn continue_paused(text: &str, interceptor: &Interceptor, next_id: &AtomicU64) -> Option<String> {
+    if !text.contains("\"Fetch.requestPaused\"") {
+        return None;
+    }
+    let head = from_json::<Head>(text).ok()?;
+    if head.method.as_deref() != Some("Fetch.requestPaused") {
+        return None;
+    }
+    let message = from_json::<Value>(text).ok()?;
+    let params = message.get("params")?;
+    let request_id = params.get("requestId")?.clone();
+    let url = params.pointer("/request/url").and_then(Value::as_str)?;
+    let headers = params
+        .pointer("/request/headers")
+        .and_then(Value::as_object);
+    let cookie = headers.and_then(|h| {
+        h.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("cookie"))
+            .and_then(|(_, v)| v.as_str())
+    });
+    let extra = interceptor(url, cookie);
+    let mut continued = json!({"requestId": request_id});
+    if !extra.is_empty() {
+        let mut headers: Vec<Value> = headers
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| !extra.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect();
+        headers.extend(extra.iter().map(|(n, v)| json!({"name": n, "value": v})));
+        continued["headers"] = Value::Array(headers);
+    }
+    let mut reply = json!({
+        "id": next_id.fetch_add(1, Ordering::Relaxed),
+        "method": "Fetch.continueRequest",
+        "params": continued,
+    });
+    if let Some(session) = head.session_id {
+        reply["sessionId"] = Value::String(session);
+    }
+    Some(reply.to_string())
 }
 
 /// Routes what the engine needs; returns whether the message goes on to chromiumoxide.
@@ -388,6 +465,51 @@ fn inspect(text: &str, pending: &Pending, routes: &Routes) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A paused request goes on at once: with the interceptor's headers (replacing its own of
+    /// the same name) for the site, untouched for anyone else; other messages are not ours.
+    #[test]
+    fn paused_requests_continue_with_the_sites_headers_only() {
+        let interceptor: Interceptor = Arc::new(|url: &str, cookie: Option<&str>| {
+            if url.starts_with("https://www.council.test/") {
+                vec![
+                    ("X-Key".to_string(), "k".to_string()),
+                    (
+                        "Cookie".to_string(),
+                        format!("s=1; {}", cookie.unwrap_or("")),
+                    ),
+                ]
+            } else {
+                Vec::new()
+            }
+        });
+        let next = AtomicU64::new(OWN_ID_BASE);
+        let paused = |url: &str| {
+            json!({"method": "Fetch.requestPaused", "sessionId": "S1", "params": {
+                "requestId": "interception-1", "request": {"url": url,
+                "headers": {"Accept": "*/*", "x-key": "old", "Cookie": "a=2"}}}})
+            .to_string()
+        };
+        let reply: Value = serde_json::from_str(
+            &continue_paused(&paused("https://www.council.test/a"), &interceptor, &next).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reply["method"], "Fetch.continueRequest");
+        assert_eq!(reply["sessionId"], "S1");
+        assert_eq!(reply["id"], OWN_ID_BASE);
+        assert_eq!(
+            reply["params"]["headers"],
+            json!([{"name": "Accept", "value": "*/*"}, {"name": "X-Key", "value": "k"},
+                   {"name": "Cookie", "value": "s=1; a=2"}])
+        );
+        let reply: Value = serde_json::from_str(
+            &continue_paused(&paused("https://tracker.test/p"), &interceptor, &next).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(reply["params"], json!({"requestId": "interception-1"}));
+        let other = json!({"method": "Network.requestWillBeSent", "params": {}}).to_string();
+        assert!(continue_paused(&other, &interceptor, &next).is_none());
+    }
 
     /// Issue 18's bytes that are not UTF-8: Chromium 156 answers `Storage.getCookies` for the
     /// cookie `a=\xed\xa0\x80` with `"value":"\ud800"`, which serde_json refuses.

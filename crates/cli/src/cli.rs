@@ -1,10 +1,12 @@
-//! The command line: `scan`, `demo`, `declared`, `report`, `audit`, `history`.
+//! The command line: `scan`, `demo`, `declared`, `report`, `audit`, `history`, `rounds`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use cookie_audit_audit::Shard;
+use cookie_audit_store::{Lease, RoundId};
 
-use crate::options::ScanOptions;
+use crate::options::{PageOptions, ScanOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,7 +18,7 @@ use crate::options::ScanOptions;
         by JavaScript), reads the cookie table on its cookie or privacy page, and reports undeclared, \
         stale and misdescribed cookies with evidence and the corrected table.",
     after_help = "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; \
-        2 usage error or nothing could be audited."
+        2 usage error, nothing could be audited, or interrupted (Ctrl-C)."
 )]
 pub(crate) struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
@@ -34,11 +36,17 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Crawl a site and audit its cookies against its cookie table
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
-    /// Serve the bundled fixture council site on loopback and scan it (no internet needed; the
-    /// demo runs with --max-pages 60 --rate 50 unless told otherwise)
+    /// Serve the bundled fixture council site on loopback and scan it (no internet needed)
+    #[command(
+        after_help = "Examples:\n  cookie-audit demo\n  cookie-audit demo --engine browser --html demo.html"
+    )]
     Demo(DemoArgs),
     /// Read the cookie table(s) of one page or HTML file
+    #[command(
+        after_help = "Examples:\n  cookie-audit declared https://www.barnet.gov.uk/cookies\n  cookie-audit declared saved-cookie-page.html --format json"
+    )]
     Declared(DeclaredArgs),
     /// Render a saved JSON report
     Report(ReportArgs),
@@ -46,6 +54,8 @@ pub(crate) enum Command {
     Audit(AuditArgs),
     /// Show a site's audit runs over time
     History(HistoryArgs),
+    /// Show audit rounds: every round, or where each site of one round stands across its workers
+    Rounds(RoundsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,14 +70,34 @@ pub(crate) struct ScanArgs {
     pub output: OutputArgs,
 }
 
+const SCAN_EXAMPLES: &str = "Examples:
+  cookie-audit scan www.barnet.gov.uk
+  cookie-audit scan https://www.barnet.gov.uk/ -n 50 --out report.json --fail-on undeclared
+  cookie-audit scan https://staging.council.gov.uk/ -H 'Authorization: Basic …' --exclude-path /search
+  cookie-audit report report.json --format html > report.html";
+
+/// The command line, with what derive cannot say: `demo`'s own defaults in its help.
+pub(crate) fn command() -> clap::Command {
+    Cli::command().mut_subcommand("demo", |demo| {
+        demo.mut_arg("max_pages", |a| {
+            a.help("Most pages to visit [default: 60 in the demo]")
+        })
+        .mut_arg("rate", |a| {
+            a.help("Requests per second per host; 0 for no limit [default: 50 in the demo]")
+        })
+    })
+}
+
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub(crate) struct OutputArgs {
     /// Output on stdout [default: table on a terminal, json otherwise]
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum)]
     pub format: Option<FormatArg>,
 
-    /// Write the JSON report to FILE (atomically)
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON report to FILE (atomically; its folder is checked before the crawl);
+    /// Ctrl-C writes the partial report here
+    #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -75,6 +105,7 @@ pub(crate) struct OutputArgs {
 pub(crate) enum FormatArg {
     Json,
     Table,
+    #[value(alias = "md")]
     Markdown,
     Html,
     HtmlTable,
@@ -114,11 +145,11 @@ pub(crate) struct DeclaredArgs {
     pub source: String,
 
     /// Output [default: table on a terminal, json otherwise]
-    #[arg(long, value_enum)]
+    #[arg(short, long, value_enum)]
     pub format: Option<DeclaredFormat>,
 
     #[command(flatten)]
-    pub options: ScanOptions,
+    pub options: PageOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,9 +182,28 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// The history database [default: cookie-audit.db beside the config]
-    #[arg(long, value_name = "PATH")]
-    pub db: Option<PathBuf>,
+    /// The history database: a SQLite file, or a postgres:// URL that workers on several
+    /// machines share [default: cookie-audit.db beside the config]
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// Audit only shard INDEX of COUNT (from 0) of the config's sites, by a stable hash of each
+    /// site id: one worker of an array job (Kubernetes: --shard $JOB_COMPLETION_INDEX/N)
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<Shard>,
+
+    /// The audit round this worker takes part in: workers of one round audit each site once, and
+    /// a worker restarted on it skips the sites complete in it [default: a new round]
+    #[arg(long, value_name = "ID")]
+    pub round: Option<RoundId>,
+
+    /// A site claimed by a worker whose heartbeat is older than SECS is taken over by another
+    #[arg(long, value_name = "SECS", default_value_t = Lease::DEFAULT.duration().as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+
+    /// Runs of a site in one round, failed ones included, after which workers leave it alone
+    #[arg(long, value_name = "N", default_value_t = cookie_audit_audit::job::DEFAULT_MAX_ATTEMPTS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
 
     /// Sites audited at once; each keeps its own per-host rate limits
     #[arg(long, value_name = "N", default_value_t = cookie_audit_audit::job::DEFAULT_SITES_CONCURRENCY, value_parser = clap::value_parser!(u32).range(1..))]
@@ -178,17 +228,45 @@ pub(crate) struct HistoryArgs {
     pub site: String,
 
     /// The history database: a SQLite file, or a postgres:// URL [default: cookie-audit.db]
-    #[arg(long, value_name = "PATH|URL")]
-    pub db: Option<PathBuf>,
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
 
-    /// Use the history database beside this audit config, as `audit` does
-    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    /// Use the history database beside this audit config, as `audit` does (--db wins)
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Output [default: table on a terminal, json otherwise]
     #[arg(long, value_enum)]
     pub format: Option<ListFormat>,
 }
+
+#[derive(Debug, Args)]
+pub(crate) struct RoundsArgs {
+    /// A round's id: where each of its sites stands (complete, failed, in progress, stalled,
+    /// left); without it, every round, newest first
+    pub round: Option<RoundId>,
+
+    /// The history database: a SQLite file, or a postgres:// URL [default: cookie-audit.db]
+    #[arg(long, value_name = "PATH|URL", env = DB_ENV, hide_env_values = true)]
+    pub db: Option<String>,
+
+    /// The audit config: its sites are the round's list ("left": listed and not begun), and its
+    /// history database is used unless --db is given
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A running site whose heartbeat is older than SECS is shown as stalled
+    #[arg(long, value_name = "SECS", default_value_t = Lease::DEFAULT.duration().as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub lease: u64,
+
+    /// Output [default: table on a terminal, json otherwise]
+    #[arg(long, value_enum)]
+    pub format: Option<ListFormat>,
+}
+
+/// `--db` from the environment: how a container or a systemd unit passes a PostgreSQL URL (and
+/// its password) without putting it on a command line that `ps` shows.
+pub(crate) const DB_ENV: &str = "COOKIE_AUDIT_DB";
 
 /// Output of the list commands (`audit`'s summary, `history`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

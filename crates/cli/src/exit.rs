@@ -9,7 +9,7 @@ pub(crate) enum Exit {
     /// Findings at or above `--fail-on`.
     Findings = 1,
     /// Usage error, or nothing could be audited (start URL unreachable, browser failed to start,
-    /// output not writable).
+    /// output not writable), or the scan was interrupted (Ctrl-C, SIGTERM; a second one too).
     Error = 2,
 }
 

@@ -1,4 +1,5 @@
-//! `cookie-audit history <site>`: a site's audit runs over time, with counts by kind.
+//! `cookie-audit history <site>`: a site's audit runs over time, with counts by kind and how
+//! much of the previous run each one read again.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,19 +13,7 @@ use crate::exit::Exit;
 use crate::output::print;
 
 pub(crate) async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
-    let db = match (&args.db, &args.config) {
-        // A path, or the URL of a PostgreSQL history shared by workers.
-        (Some(db), _) => match db.to_str() {
-            Some(given) => Location::parse(given),
-            None => db.clone().into(),
-        },
-        (None, Some(config)) => config
-            .parent()
-            .unwrap_or(Path::new(""))
-            .join(DEFAULT_DB)
-            .into(),
-        (None, None) => PathBuf::from(DEFAULT_DB).into(),
-    };
+    let db = history_location(args.db.as_deref(), args.config.as_deref());
     let history = site_history(&db, &args.site).await?;
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         ListFormat::Table
@@ -36,6 +25,20 @@ pub(crate) async fn history(args: HistoryArgs) -> anyhow::Result<Exit> {
         ListFormat::Table => print(&table(&history.site, &history.runs))?,
     }
     Ok(Exit::Clean)
+}
+
+/// The history database: `--db` (or `COOKIE_AUDIT_DB`) as a path or a `postgres://` URL, else
+/// `cookie-audit.db` beside the audit config, else in the working directory.
+pub(crate) fn history_location(db: Option<&str>, config: Option<&Path>) -> Location {
+    match (db, config) {
+        (Some(db), _) => Location::parse(db),
+        (None, Some(config)) => config
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(DEFAULT_DB)
+            .into(),
+        (None, None) => PathBuf::from(DEFAULT_DB).into(),
+    }
 }
 
 fn table(site: &str, runs: &[RunSummary]) -> String {
@@ -51,7 +54,9 @@ fn table(site: &str, runs: &[RunSummary]) -> String {
         "Undeclared",
         "Stale",
         "Misdescribed",
+        "Consent/CMP",
         "High/Med/Low",
+        "Pages re-read",
         "Cookie table",
     ]);
     let mut previous_hash: Option<&str> = None;
@@ -91,7 +96,13 @@ fn table(site: &str, runs: &[RunSummary]) -> String {
             n(|c| c.stale),
             n(|c| c.misdescribed),
             counts
+                .map(|c| format!("{}/{}", c.consent, c.cmp_mismatch))
+                .unwrap_or_default(),
+            counts
                 .map(|c| format!("{}/{}/{}", c.high, c.medium, c.low))
+                .unwrap_or_default(),
+            run.coverage
+                .map(|c| format!("{} of {}", c.pages_revisited, c.previous_pages_visited))
                 .unwrap_or_default(),
             table_note,
         ]);

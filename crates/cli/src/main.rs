@@ -9,22 +9,25 @@
 mod audit;
 mod cli;
 mod commands;
+#[cfg(test)]
+mod deploy_manifests;
 mod exit;
 mod history;
 mod options;
 mod output;
 mod progress;
+mod rounds;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_arg_matches(&cli::command().get_matches()).unwrap_or_else(|e| e.exit());
     init_logging(cli.verbose, cli.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report(args),
             Command::Audit(args) => audit::audit(args, quiet).await,
             Command::History(args) => history::history(args).await,
+            Command::Rounds(args) => rounds::rounds(args).await,
         }
     });
     // Background tasks (fixture listeners, idle connections) must not keep the process alive.

@@ -8,11 +8,22 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use cookie_audit_audit::{ConsentSettings, ScanSettings};
+use cookie_audit_audit::{ConsentSettings, IgnoreError, IgnoreList, ScanSettings};
 use cookie_audit_browser::BrowserSettings;
+use cookie_audit_crawl::extras::{ExtraCookie, ExtraError, ExtraHeader};
+use cookie_audit_crawl::paths::{PathFilter, PathPatternError};
 use cookie_audit_crawl::{CrawlOptions, NetworkOptions};
 use cookie_audit_model::{ConsentRuns, EngineChoice, FailOn, ResolveRule, Scope};
 use serde::Deserialize;
+
+// Option groups of `--help`, in the order a new user needs them.
+const ENGINES: &str = "Engine";
+const CRAWL: &str = "Crawl";
+const SITE: &str = "Site";
+const NETWORK: &str = "Network and access";
+const FINDINGS: &str = "Findings";
+const CONSENT: &str = "Consent (browser engine)";
+const LIMITS: &str = "Limits";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,120 +54,200 @@ pub(crate) enum FailOnArg {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScanOptions {
     /// Engine: `http` (fast, no JavaScript), `browser` (headless Chromium), `auto` [default: auto]
-    #[arg(long, value_enum)]
+    #[arg(help_heading = ENGINES, short, long, value_enum)]
     pub engine: Option<EngineArg>,
 
     /// Most pages to visit [default: 200]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = CRAWL, short = 'n', long, value_name = "N")]
     pub max_pages: Option<u32>,
 
     /// Deepest link level to follow from the start page [default: 6]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = CRAWL, long, value_name = "N")]
     pub max_depth: Option<u32>,
 
     /// Requests in flight at once [default: 8]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = CRAWL, long, value_name = "N")]
     pub concurrency: Option<u32>,
 
     /// Requests per second per host; 0 for no limit [default: 2]
-    #[arg(long, value_name = "R")]
+    #[arg(help_heading = CRAWL, long, value_name = "R", allow_negative_numbers = true)]
     pub rate: Option<f64>,
 
     /// Timeout per request in seconds [default: 20]
-    #[arg(long, value_name = "SECS")]
+    #[arg(help_heading = CRAWL, long, value_name = "SECS")]
     pub timeout: Option<u64>,
 
     /// Most embedded resources (iframes, scripts, images) to fetch [default: 500]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = LIMITS, long, value_name = "N")]
     pub max_resources: Option<u32>,
 
     /// Largest body read per response, in bytes [default: 5242880]
-    #[arg(long, value_name = "BYTES")]
+    #[arg(help_heading = LIMITS, long, value_name = "BYTES")]
     pub max_body_bytes: Option<u64>,
 
     /// Most redirects followed per request [default: 10]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = LIMITS, long, value_name = "N")]
     pub max_redirects: Option<u32>,
 
     /// Distinct query strings followed per path, against calendar traps [default: 10]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = LIMITS, long, value_name = "N")]
     pub max_query_variants: Option<u32>,
 
     /// Visit no new page after this many seconds; the report covers what was crawled [default: no limit]
-    #[arg(long, value_name = "SECS")]
+    #[arg(help_heading = CRAWL, long, value_name = "SECS")]
     pub max_time: Option<u64>,
 
     /// Page that declares the cookies (repeatable); skips discovery
-    #[arg(long = "privacy-url", value_name = "URL")]
+    #[arg(help_heading = SITE, long = "privacy-url", value_name = "URL")]
     #[serde(default)]
     pub privacy_url: Vec<String>,
 
     /// Pages crawled: every host of the site's registrable domain, or the start host only [default: registrable]
-    #[arg(long, value_enum)]
+    #[arg(help_heading = SITE, long, value_enum)]
     pub scope: Option<ScopeArg>,
 
     /// Connect to ADDR for HOST on any port, like curl (repeatable); allows that address
-    #[arg(long, value_name = "HOST=ADDR")]
+    #[arg(help_heading = NETWORK, long, value_name = "HOST=ADDR")]
     #[serde(default)]
     pub resolve: Vec<String>,
 
     /// Resolve only --resolve names: anything else fails without a DNS query
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    #[arg(help_heading = NETWORK, long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub offline: Option<bool>,
 
     /// Accept invalid TLS certificates (staging sites, self-signed fixtures)
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    #[arg(help_heading = NETWORK, long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub insecure: Option<bool>,
 
     /// Allow private, loopback and link-local addresses (refused by default)
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    #[arg(help_heading = NETWORK, long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub allow_private: Option<bool>,
 
     /// User-Agent header of the HTTP engine; the browser sends a visitor's Chrome's [default:
     /// cookie-audit/<version> (+<project url>)]
-    #[arg(long, value_name = "UA")]
+    #[arg(help_heading = NETWORK, long, value_name = "UA")]
     pub user_agent: Option<String>,
 
     /// Do not honour robots.txt (warns)
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    #[arg(help_heading = CRAWL, long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub ignore_robots: Option<bool>,
 
     /// Keep cookie values in the report (redacted by default)
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    #[arg(help_heading = FINDINGS, long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub show_values: Option<bool>,
 
     /// Exit 1 when findings of this kind exist: none, undeclared, consent (the ICO tests), any [default: none]
-    #[arg(long, value_enum)]
+    #[arg(help_heading = FINDINGS, long, value_enum)]
     pub fail_on: Option<FailOnArg>,
 
     /// Browser engine: tabs working in parallel [default: 4]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = ENGINES, long, value_name = "N")]
     pub tabs: Option<u32>,
 
     /// Browser engine: quiet time after load (no request, write or timer due) that counts as
     /// settled, in ms [default: 500]
-    #[arg(long, value_name = "MS")]
+    #[arg(help_heading = ENGINES, long, value_name = "MS")]
     pub settle_ms: Option<u64>,
 
     /// Browser engine: the Chromium to run [default: $CHROME or chromium on PATH]
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = ENGINES, long, value_name = "PATH")]
     pub chrome: Option<PathBuf>,
 
     /// Extra cookie knowledge: an Open Cookie Database CSV file
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = FINDINGS, long, value_name = "FILE")]
     pub cookie_db: Option<PathBuf>,
 
     /// Browser engine: visits besides the crawl — after "Accept all", after "Reject all", both, or none [default: all]
-    #[arg(long, value_enum)]
+    #[arg(help_heading = CONSENT, long, value_enum)]
     pub consent: Option<ConsentArg>,
 
     /// Browser engine: pages each consent visit revisits, the cookie page included [default: 10]
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = CONSENT, long, value_name = "N")]
     pub consent_pages: Option<u32>,
 
     /// Browser engine: consent rules tried before the built-in ones (docs/consent.md)
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = CONSENT, long, value_name = "FILE")]
     pub consent_rules: Option<PathBuf>,
+
+    /// Crawl only pages whose path starts like this (repeatable; robots.txt syntax: /news,
+    /// /*.pdf$); the start page and cookie page are always read
+    #[arg(help_heading = SITE, long = "include-path", value_name = "PATTERN")]
+    #[serde(default)]
+    pub include_path: Vec<String>,
+
+    /// Do not crawl pages whose path starts like this (repeatable; robots.txt syntax)
+    #[arg(help_heading = SITE, long = "exclude-path", value_name = "PATTERN")]
+    #[serde(default)]
+    pub exclude_path: Vec<String>,
+
+    /// Send this header to the site's own hosts, never to a third party (repeatable: a staging
+    /// site's password); its value is not kept in the report
+    #[arg(help_heading = NETWORK, short = 'H', long, value_name = "'NAME: VALUE'")]
+    #[serde(default)]
+    pub header: Vec<String>,
+
+    /// Send this cookie to the site's own hosts (repeatable: a logged-in session); not reported
+    /// as observed, its value not kept
+    #[arg(help_heading = NETWORK, short = 'b', long, value_name = "NAME=VALUE")]
+    #[serde(default)]
+    pub cookie: Vec<String>,
+
+    /// Findings you have accepted: a TOML file of [[ignore]] entries (code, cookie, reason,
+    /// expires; docs/findings.md). They are listed as ignored and never fail --fail-on
+    #[arg(help_heading = FINDINGS, long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
+}
+
+/// `declared`'s options: how one page is fetched or rendered, no crawl. A scan option that
+/// means nothing for one page (`--max-pages`, `--consent`, …) is not offered.
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct PageOptions {
+    /// Engine: `http` (the page as served), `browser` (as a visitor's Chromium renders it), `auto` [default: auto]
+    #[arg(short, long, value_enum)]
+    engine: Option<EngineArg>,
+    /// Timeout in seconds [default: 20]
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<u64>,
+    /// Connect to ADDR for HOST on any port, like curl (repeatable); allows that address
+    #[arg(long, value_name = "HOST=ADDR")]
+    resolve: Vec<String>,
+    /// Resolve only --resolve names: anything else fails without a DNS query
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    offline: Option<bool>,
+    /// Accept invalid TLS certificates (staging sites, self-signed fixtures)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    insecure: Option<bool>,
+    /// Allow private, loopback and link-local addresses (refused by default)
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
+    allow_private: Option<bool>,
+    /// Send this header to the page's site (repeatable: a staging site's password)
+    #[arg(short = 'H', long, value_name = "'NAME: VALUE'")]
+    header: Vec<String>,
+    /// Send this cookie to the page's site (repeatable: a logged-in session)
+    #[arg(short = 'b', long, value_name = "NAME=VALUE")]
+    cookie: Vec<String>,
+    /// Browser engine: the Chromium to run [default: $CHROME or chromium on PATH]
+    #[arg(long, value_name = "PATH")]
+    chrome: Option<PathBuf>,
+}
+
+impl PageOptions {
+    /// The same values as scan options, the rest at their defaults.
+    pub(crate) fn scan_options(&self) -> ScanOptions {
+        let page = self.clone();
+        ScanOptions {
+            engine: page.engine,
+            timeout: page.timeout,
+            resolve: page.resolve,
+            offline: page.offline,
+            insecure: page.insecure,
+            allow_private: page.allow_private,
+            header: page.header,
+            cookie: page.cookie,
+            chrome: page.chrome,
+            ..ScanOptions::default()
+        }
+    }
 }
 
 // Switches are `Option<bool>` so "not given" differs from "false": `--insecure` alone means true,
@@ -177,17 +268,9 @@ impl ScanOptions {
             max_redirects: self.max_redirects.or(base.max_redirects),
             max_query_variants: self.max_query_variants.or(base.max_query_variants),
             max_time: self.max_time.or(base.max_time),
-            privacy_url: if self.privacy_url.is_empty() {
-                base.privacy_url
-            } else {
-                self.privacy_url
-            },
+            privacy_url: or_list(self.privacy_url, base.privacy_url),
             scope: self.scope.or(base.scope),
-            resolve: if self.resolve.is_empty() {
-                base.resolve
-            } else {
-                self.resolve
-            },
+            resolve: or_list(self.resolve, base.resolve),
             offline: self.offline.or(base.offline),
             insecure: self.insecure.or(base.insecure),
             allow_private: self.allow_private.or(base.allow_private),
@@ -202,11 +285,17 @@ impl ScanOptions {
             consent: self.consent.or(base.consent),
             consent_pages: self.consent_pages.or(base.consent_pages),
             consent_rules: self.consent_rules.or(base.consent_rules),
+            include_path: or_list(self.include_path, base.include_path),
+            exclude_path: or_list(self.exclude_path, base.exclude_path),
+            header: or_list(self.header, base.header),
+            cookie: or_list(self.cookie, base.cookie),
+            ignore_file: self.ignore_file.or(base.ignore_file),
         }
     }
 
     /// The effective settings: defaults (held by the runtime types themselves) for everything
-    /// unset, `--resolve` parsed, values checked.
+    /// unset, `--resolve`, headers, cookies, patterns and the ignore file parsed, values checked:
+    /// everything that can be wrong is found before a crawl starts.
     pub(crate) fn resolve_settings(&self) -> Result<ScanSettings, OptionsError> {
         self.check()?;
         let resolve = self
@@ -214,6 +303,21 @@ impl ScanOptions {
             .iter()
             .map(|r| parse_resolve(r))
             .collect::<Result<Vec<_>, _>>()?;
+        let headers = self
+            .header
+            .iter()
+            .map(|h| ExtraHeader::parse(h))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut cookies = Vec::new();
+        for cookie in &self.cookie {
+            cookies.extend(ExtraCookie::parse(cookie)?);
+        }
+        let paths = PathFilter::new(&self.include_path, &self.exclude_path)?;
+        let ignore = self
+            .ignore_file
+            .as_deref()
+            .map(IgnoreList::load)
+            .transpose()?;
         let crawl = CrawlOptions::default();
         let browser = BrowserSettings::default();
         let network = NetworkOptions::default();
@@ -237,6 +341,9 @@ impl ScanOptions {
                 privacy_urls: self.privacy_url.clone(),
                 ignore_robots: self.ignore_robots.unwrap_or(crawl.ignore_robots),
                 show_values: self.show_values.unwrap_or(crawl.show_values),
+                paths,
+                headers,
+                cookies,
                 network: NetworkOptions {
                     resolve,
                     offline: self.offline.unwrap_or(network.offline),
@@ -256,6 +363,7 @@ impl ScanOptions {
                 pages: self.consent_pages.unwrap_or(consent.pages),
                 rules: self.consent_rules.clone(),
             },
+            ignore,
         })
     }
 
@@ -358,6 +466,32 @@ pub(crate) enum OptionsError {
         option: &'static str,
         reason: String,
     },
+    #[error(transparent)]
+    Extra(#[from] ExtraError),
+    #[error(transparent)]
+    Paths(#[from] PathPatternError),
+    #[error(transparent)]
+    Ignore(#[from] IgnoreError),
+}
+
+impl OptionsError {
+    /// The option at fault, as a config file's key (`max_pages`).
+    pub(crate) fn key(&self) -> &'static str {
+        match self {
+            OptionsError::Invalid { option, .. } => option,
+            OptionsError::Resolve { .. } => "resolve",
+            OptionsError::Extra(ExtraError::Header { .. }) => "header",
+            OptionsError::Extra(ExtraError::Cookie { .. }) => "cookie",
+            OptionsError::Paths(e) if e.option == "include-path" => "include_path",
+            OptionsError::Paths(_) => "exclude_path",
+            OptionsError::Ignore(_) => "ignore_file",
+        }
+    }
+}
+
+/// A repeatable option: the one given wins whole, as a scalar does.
+fn or_list(given: Vec<String>, base: Vec<String>) -> Vec<String> {
+    if given.is_empty() { base } else { given }
 }
 
 /// A `--resolve` value, or the usage error that names it.

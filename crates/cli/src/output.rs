@@ -10,6 +10,7 @@ use cookie_audit_report::{Format, RenderOptions, render, to_json, write_atomic};
 use crate::cli::OutputArgs;
 
 /// Terminal rendering options: colour unless `NO_COLOR`, width from `COLUMNS`.
+/// (The terminal view itself is issue 15's report-views work.)
 pub(crate) fn terminal_options() -> RenderOptions {
     let terminal = std::io::stdout().is_terminal();
     RenderOptions {

@@ -10,9 +10,9 @@ use url::Url;
 struct Bar(ProgressBar);
 
 impl Progress for Bar {
-    fn page_done(&self, url: &Url, done: u32, budget: u32) {
-        self.0.set_length(budget as u64);
-        self.0.set_position(done.min(budget) as u64);
+    fn page_done(&self, url: &Url, done: u32, known: u32) {
+        self.0.set_length(known as u64);
+        self.0.set_position(done.min(known) as u64);
         self.0
             .set_message(url.path().chars().take(60).collect::<String>());
     }
@@ -31,8 +31,12 @@ pub(crate) fn for_terminal(quiet: bool) -> Box<dyn Progress> {
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} pages {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        // `len` is the pages known so far (it grows as links are found), so the ETA is for
+        // those: a floor, said as "about".
+        ProgressStyle::with_template(
+            "{spinner} {pos}/{len} pages, {elapsed} so far, about {eta} left {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     Box::new(Bar(bar))
 }

@@ -104,6 +104,7 @@ const SCHEDULING: &str = include_str!("../../../docs/scheduling.md");
 fn documented_commands() -> Vec<Vec<String>> {
     let mut commands = Vec::new();
     let mut in_code = false;
+    let mut continued = String::new();
     for line in SCHEDULING.lines() {
         if line.starts_with("```") {
             in_code = !in_code;
@@ -112,18 +113,26 @@ fn documented_commands() -> Vec<Vec<String>> {
         if !in_code {
             continue;
         }
+        // A command continued on the next line (`\` at the end) is one command.
+        if let Some(head) = line.strip_suffix('\\') {
+            continued.push_str(head);
+            continue;
+        }
+        let joined = std::mem::take(&mut continued) + line;
+        let line = joined.as_str();
         // `cd /srv/cookie-audit && cookie-audit audit …`: the program, not a directory.
         let Some(rest) = line
             .match_indices("cookie-audit ")
             .map(|(at, _)| &line[at + "cookie-audit ".len()..])
             .find(|rest| {
                 let word = rest.split_whitespace().next().unwrap_or("");
-                ["audit", "history", "report", "demo", "scan"].contains(&word)
+                ["audit", "history", "rounds", "report", "demo", "scan"].contains(&word)
             })
         else {
             continue;
         };
-        let rest = rest.split(['>', '|']).next().unwrap_or("");
+        // Up to a redirection, a pipe or a comment.
+        let rest = rest.split(['>', '|', '#']).next().unwrap_or("");
         commands.push(rest.split_whitespace().map(str::to_string).collect());
     }
     commands
@@ -134,8 +143,9 @@ fn documented_commands() -> Vec<Vec<String>> {
 #[test]
 fn the_scheduling_guide_shows_commands_that_parse() {
     let commands = documented_commands();
-    // The intro's two, history's two, cron, systemd and the screenshot's demo.
-    assert_eq!(commands.len(), 7, "{commands:?}");
+    // The intro's two, a worker of a round, rounds' two, history's two, cron, systemd and the
+    // screenshot's demo.
+    assert_eq!(commands.len(), 10, "{commands:?}");
     for args in commands {
         let output = std::process::Command::new(BIN)
             .args(&args)

@@ -542,7 +542,7 @@ fn hostile_site_scan_with_the_browser_is_bounded_and_complete() {
             "/frame refused to connect to 127.0.0.2",
             "/go/metadata refused to connect to 127.0.0.2",
             "has no --resolve mapping",
-            "/loop/a the browser could not load the page: net::ERR_TOO_MANY_REDIRECTS",
+            "/loop/a more than 20 redirects, so browsers give up (net::ERR_TOO_MANY_REDIRECTS)",
             "/drip the page did not finish loading within 5s",
             "timed out",
             "lines that are not rules",

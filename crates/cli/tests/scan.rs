@@ -156,8 +156,11 @@ fn out_writes_json_atomically_and_report_renders_it() {
         &["--out", "/nonexistent-dir/r.json", "--max-pages", "1"],
     );
     assert_eq!(unwritable.status.code(), Some(2));
+    // Found before the crawl (issue 15 item 3), naming the folder, not a temporary file.
     assert!(
-        stderr(&unwritable).contains("could not write"),
+        stderr(&unwritable).contains(
+            "cannot write /nonexistent-dir/r.json: the folder /nonexistent-dir does not exist"
+        ),
         "{}",
         stderr(&unwritable)
     );

@@ -10,3 +10,4 @@ mod docs;
 mod findings;
 mod hostile;
 mod scan;
+mod ux;

@@ -2,22 +2,26 @@
 //! the jar, the recorder and the problem log. Engines receive it by reference.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use cookie_audit_model::{ConsentState, CrawlError, LimitHit, LimitKind};
 use url::Url;
 
+use crate::extras::{ExtraCookie, ExtraHeader, ExtrasScope};
 use crate::jar::Jar;
 use crate::net::{ClientOptions, FetchError, HttpClient};
 use crate::options::CrawlOptions;
 use crate::ratelimit::HostLimiter;
 use crate::record::Recorder;
+use crate::storage::StorageLog;
+use tokio_util::sync::CancellationToken;
 
 /// Reports crawl progress to whoever shows it (a progress bar, nothing in tests).
 pub trait Progress: Send + Sync {
-    /// A page finished; `done` pages of at most `budget`.
-    fn page_done(&self, url: &Url, done: u32, budget: u32);
+    /// A page finished: `done` pages of the `known` ones so far (visited and queued, within
+    /// `--max-pages`; it grows as links are found).
+    fn page_done(&self, url: &Url, done: u32, known: u32);
 }
 
 /// Shows nothing.
@@ -59,6 +63,12 @@ pub struct CrawlContext {
     pub recorder: Recorder,
     /// Told when each page is done: a progress bar in the CLI, [`NoProgress`] elsewhere.
     pub progress: Box<dyn Progress>,
+    /// Cancelled to stop the crawl (Ctrl-C, SIGTERM): no new page is visited, pages in flight
+    /// are abandoned, and the outcome covers what was visited. Shared with the site's other runs.
+    pub cancel: CancellationToken,
+    /// The web-storage keys pages write, shared by every run of the site.
+    pub storage: Arc<StorageLog>,
+    extras_scope: ExtrasScope,
     problems: Mutex<Problems>,
     resources: Mutex<ResourceBudget>,
     resources_fetched: AtomicU32,
@@ -98,6 +108,9 @@ impl CrawlContext {
         Ok(CrawlContext {
             limiter: HostLimiter::new(options.rate, options.concurrency),
             recorder: Recorder::new(&host, options.show_values),
+            cancel: CancellationToken::new(),
+            storage: Arc::new(StorageLog::new(options.show_values)),
+            extras_scope: ExtrasScope::new(options.scope, &start_url),
             site: Site { start_url, host },
             http,
             jar: Jar::new(),
@@ -116,6 +129,9 @@ impl CrawlContext {
         CrawlContext {
             limiter: self.limiter.clone(),
             recorder: Recorder::for_run(&self.site.host, self.options.show_values, state),
+            cancel: self.cancel.clone(),
+            storage: self.storage.clone(),
+            extras_scope: self.extras_scope.clone(),
             site: self.site.clone(),
             http: self.http.clone(),
             jar: Jar::new(),
@@ -125,6 +141,21 @@ impl CrawlContext {
             resources: Mutex::new(ResourceBudget::default()),
             resources_fetched: AtomicU32::new(0),
         }
+    }
+
+    /// The `--header`s and `--cookie`s a request to `url` carries: the user's, for the site's
+    /// own hosts; nothing for anyone else.
+    pub fn extras_for(&self, url: &Url) -> (&[ExtraHeader], &[ExtraCookie]) {
+        if self.extras_scope.includes(url) {
+            (&self.options.headers, &self.options.cookies)
+        } else {
+            (&[], &[])
+        }
+    }
+
+    /// Whether the crawl was told to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 
     /// Records a page or resource that failed, with why.

@@ -82,31 +82,46 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         .options
         .max_time
         .map(|limit| tokio::time::Instant::now() + limit);
-    state.queue_sitemap_pages(&ctx, &robots).await;
+    tokio::select! {
+        () = state.queue_sitemap_pages(&ctx, &robots) => {}
+        () = ctx.cancel.cancelled() => {}
+    }
 
     let mut depth = 0u32;
     while (depth as usize) < state.levels.len() {
+        if ctx.is_cancelled() {
+            state.not_visited_in_time += state.queued_from(depth);
+            break;
+        }
         let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
             break;
         };
+        // For the progress bar: the pages known so far, within the budget.
+        let known = (state.pages.len() + allowed.len() + state.queued_from(depth + 1))
+            .min(ctx.options.max_pages as usize);
         state
-            .visit_level(&engine, &ctx, allowed, depth, deadline)
+            .visit_level(&engine, &ctx, allowed, depth, known, deadline)
             .await;
         // Only pages that can still be chosen keep their HTML.
         let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         state.kept_html.retain(|url, _| keep.contains(url));
         depth += 1;
-        if past(deadline) {
-            state.not_visited_in_time += state
-                .levels
-                .iter()
-                .skip(depth as usize)
-                .map(Vec::len)
-                .sum::<usize>();
+        if past(deadline) && !ctx.is_cancelled() {
+            state.not_visited_in_time += state.queued_from(depth);
             break;
         }
     }
-    if let Some(limit) = ctx.options.max_time
+    if ctx.is_cancelled() {
+        ctx.limit(
+            LimitKind::Interrupted,
+            format!(
+                "the scan was interrupted after {} pages; {} queued pages were not visited",
+                state.pages.len(),
+                state.not_visited_in_time
+            ),
+            None,
+        );
+    } else if let Some(limit) = ctx.options.max_time
         && past(deadline)
     {
         ctx.limit(
@@ -144,6 +159,9 @@ struct CrawlState {
     pages: Vec<PageRecord>,
     robots_disallowed: u32,
     pages_failed: u32,
+    /// Links to the site's pages `--include-path`/`--exclude-path` kept out.
+    pages_excluded: u32,
+    /// Queued pages a deadline or an interruption left unvisited.
     not_visited_in_time: usize,
     /// Queued pages not visited because their host had stopped answering, by host.
     left_unresponsive: BTreeMap<String, u32>,
@@ -177,10 +195,16 @@ impl CrawlState {
             pages: Vec::new(),
             robots_disallowed: 0,
             pages_failed: 0,
+            pages_excluded: 0,
             not_visited_in_time: 0,
             left_unresponsive: BTreeMap::new(),
             start_error: None,
         }
+    }
+
+    /// Pages queued at `depth` and below, not yet visited.
+    fn queued_from(&self, depth: u32) -> usize {
+        self.levels.iter().skip(depth as usize).map(Vec::len).sum()
     }
 
     /// Sitemap pages are queued one level below the start page.
@@ -195,7 +219,11 @@ impl CrawlState {
             if self.scope.contains(&url)
                 && let Admission::New(id) = self.frontier.admit(&url)
             {
-                level_one.push(id);
+                if ctx.options.paths.allows(&url) {
+                    level_one.push(id);
+                } else {
+                    self.pages_excluded += 1;
+                }
             }
         }
         self.levels.push(level_one);
@@ -261,6 +289,7 @@ impl CrawlState {
         ctx: &Arc<CrawlContext>,
         urls: Vec<UrlId>,
         depth: u32,
+        known: usize,
         deadline: Option<tokio::time::Instant>,
     ) {
         let keep = html_to_keep(&self.candidates, &ctx.options.privacy_urls, &self.start);
@@ -270,9 +299,13 @@ impl CrawlState {
         let mut running: JoinSet<(PageTask, PageVisit)> = JoinSet::new();
         let mut index_of: HashMap<tokio::task::Id, (usize, UrlId)> = HashMap::new();
         let mut finished: BTreeMap<usize, (UrlId, Finished)> = BTreeMap::new();
-        let (mut next, mut started) = (0usize, 0usize);
+        let (mut next, mut started, mut abandoned) = (0usize, 0usize, 0usize);
         loop {
-            while running.len() < concurrency && started - next < window && !past(deadline) {
+            while running.len() < concurrency
+                && started - next < window
+                && !past(deadline)
+                && !ctx.is_cancelled()
+            {
                 let Some((index, id)) = queue.next() else {
                     break;
                 };
@@ -294,10 +327,20 @@ impl CrawlState {
                 index_of.insert(handle.id(), (index, id));
             }
             while let Some((id, page)) = finished.remove(&next) {
-                self.record(ctx, id, page, depth);
+                self.record(ctx, id, page, depth, known);
                 next += 1;
             }
-            let Some(joined) = running.join_next_with_id().await else {
+            let joined = tokio::select! {
+                joined = running.join_next_with_id() => joined,
+                () = ctx.cancel.cancelled() => {
+                    // Stopped: the pages in flight are abandoned, not waited for (a slow page
+                    // could take the whole request timeout).
+                    abandoned = running.len();
+                    running.abort_all();
+                    break;
+                }
+            };
+            let Some(joined) = joined else {
                 break;
             };
             let (task_id, page) = match joined {
@@ -313,12 +356,16 @@ impl CrawlState {
                 finished.insert(index, (id, page));
             }
         }
-        // What the deadline left in the queue.
-        self.not_visited_in_time += queue.len();
+        // Pages that finished behind one abandoned by an interruption are recorded all the same.
+        for (_, (id, page)) in std::mem::take(&mut finished) {
+            self.record(ctx, id, page, depth, known);
+        }
+        // What the deadline or an interruption left: in the queue and in flight.
+        self.not_visited_in_time += queue.len() + abandoned;
     }
 
     /// One page of the level, in URL order.
-    fn record(&mut self, ctx: &CrawlContext, id: UrlId, page: Finished, depth: u32) {
+    fn record(&mut self, ctx: &CrawlContext, id: UrlId, page: Finished, depth: u32, known: usize) {
         match page {
             Finished::Visited(visited) if visited.1.outcome == VisitStatus::HostUnresponsive => {
                 // Abandoned in flight when its host was given up: left, like the pages after it.
@@ -326,7 +373,11 @@ impl CrawlState {
             }
             Finished::Visited(visited) => {
                 let (task, visit) = *visited;
+                let url = task.page.url.clone();
                 self.record_visit(ctx, id, task, visit, depth);
+                let done = self.pages.len();
+                ctx.progress
+                    .page_done(&url, done as u32, known.max(done) as u32);
             }
             Finished::Skipped(url) => {
                 ctx.limiter.not_sent(&host_of(&url));
@@ -355,8 +406,6 @@ impl CrawlState {
             depth,
             status: visit.status,
         });
-        ctx.progress
-            .page_done(&url, self.pages.len() as u32, ctx.options.max_pages);
         match &visit.outcome {
             VisitStatus::Failed { error } => {
                 self.pages_failed += 1;
@@ -399,6 +448,9 @@ impl CrawlState {
         }
         self.candidates.offer(base, depth, &link.text, &link.url);
         match self.frontier.admit(&link.url) {
+            Admission::New(_) if !ctx.options.paths.allows(&link.url) => {
+                self.pages_excluded += 1;
+            }
             Admission::New(id) => {
                 while self.levels.len() <= depth as usize + 1 {
                     self.levels.push(Vec::new());
@@ -452,6 +504,7 @@ impl CrawlState {
             pages_failed: self.pages_failed,
             resources_fetched: ctx.resources_fetched(),
             robots_disallowed: self.robots_disallowed,
+            pages_excluded: self.pages_excluded,
             errors,
             limits_hit,
             pages,
@@ -573,6 +626,16 @@ async fn read_declaration_pages<E: Engine>(
         let (url, found_by, kind) = wanted[index].clone();
         index += 1;
         if sources.iter().any(|s| s.url == url) {
+            continue;
+        }
+        if ctx.is_cancelled() && !kept_html.contains_key(&url) {
+            // Not read, not absent: the declaration says it could not be read.
+            sources.push(DeclarationSource {
+                url,
+                found_by,
+                html: None,
+                error: Some("not read: the scan was interrupted".into()),
+            });
             continue;
         }
         let (html, error, links) = match kept_html.remove(&url) {

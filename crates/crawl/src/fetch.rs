@@ -214,10 +214,13 @@ async fn send_with_retries(
     let mut attempt = 1;
     let mut connect_retried = false;
     loop {
-        let cookie = ctx.jar.header_for(url);
+        let (headers, cookies) = ctx.extras_for(url);
+        let cookie = crate::extras::cookie_header(cookies, ctx.jar.header_for(url).as_deref());
         let result = watched(ctx, &host, url, async {
             let _slot = ctx.limiter.acquire(&host).await;
-            ctx.http.get(url, cookie.as_deref(), accept).await
+            ctx.http
+                .get_with(url, cookie.as_deref(), accept, headers)
+                .await
         })
         .await;
         match result {

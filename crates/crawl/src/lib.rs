@@ -8,6 +8,10 @@
 //! - `ratelimit.rs`: per-host politeness; `jar.rs`: a browser-like cookie jar.
 //! - [`record`]: sightings → observed cookies, through the one Set-Cookie parser.
 //! - `discover.rs`: which pages may declare cookies.
+//! - [`paths`]: `--include-path`/`--exclude-path`; [`extras`]: `--header`/`--cookie`, sent to the
+//!   site's own hosts only; [`storage`]: the web-storage keys pages write.
+//! - A crawl stops early when its context's [`CancellationToken`] is cancelled (Ctrl-C): no new
+//!   page is visited, and the outcome covers what was.
 //!
 //! The public surface is what the browser engine and the audit library need: the loop, the
 //! engine trait and its context, the guarded client, one fetch, HTML decoding and the recorder.
@@ -22,6 +26,7 @@ mod context;
 mod crawler;
 mod discover;
 mod engine;
+pub mod extras;
 pub mod fetch;
 mod frontier;
 pub mod html;
@@ -29,14 +34,17 @@ mod http_engine;
 mod jar;
 pub mod net;
 mod options;
+pub mod paths;
 mod ratelimit;
 pub mod record;
 mod robots;
 mod scope;
 mod sitemap;
+pub mod storage;
 
 pub use context::{CrawlContext, NoProgress, Progress};
 pub use crawler::{CrawlOutcome, crawl};
 pub use engine::{Engine, PageTask, PageVisit, VisitStatus};
 pub use http_engine::HttpEngine;
 pub use options::{CrawlOptions, NetworkOptions, default_user_agent};
+pub use tokio_util::sync::CancellationToken;

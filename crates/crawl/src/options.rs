@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use cookie_audit_model::{ResolveRule, Scope};
 
+use crate::extras::{ExtraCookie, ExtraHeader};
+use crate::paths::PathFilter;
+
 /// Options of one crawl. `CrawlOptions::default()` is the documented default of every field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CrawlOptions {
@@ -40,6 +43,12 @@ pub struct CrawlOptions {
     pub ignore_robots: bool,
     /// Cookie values are kept in the report (`--show-values`).
     pub show_values: bool,
+    /// Which of the site's pages are crawled (`--include-path`, `--exclude-path`).
+    pub paths: PathFilter,
+    /// Headers sent to the site's own hosts, never to a third party (`--header`).
+    pub headers: Vec<ExtraHeader>,
+    /// Cookies sent to the site's own hosts (`--cookie`); never recorded as observed.
+    pub cookies: Vec<ExtraCookie>,
     /// How requests reach the network: the guard, names, TLS and who we say we are.
     pub network: NetworkOptions,
 }
@@ -100,6 +109,9 @@ impl Default for CrawlOptions {
             privacy_urls: Vec::new(),
             ignore_robots: false,
             show_values: false,
+            paths: PathFilter::default(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
             network: NetworkOptions::default(),
         }
     }

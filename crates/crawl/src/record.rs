@@ -128,6 +128,21 @@ impl Recorder {
         clicked.get_or_insert(at);
     }
 
+    /// The visitor this run becomes once it clicks (`none` for the crawl itself).
+    pub fn run_state(&self) -> ConsentState {
+        self.state
+    }
+
+    /// The visitor a write made at `at` was made for: the run's state from its click on, `none`
+    /// before it (or in a run that never clicks).
+    pub fn state_at(&self, at: DateTime<Utc>) -> ConsentState {
+        let clicked = *self.clicked_at.lock().unwrap_or_else(|e| e.into_inner());
+        match clicked {
+            Some(clicked) if at >= clicked => self.state,
+            _ => ConsentState::None,
+        }
+    }
+
     /// Records every `Set-Cookie` line of one response (a page, a redirect hop or a resource).
     #[allow(
         clippy::too_many_arguments,

@@ -294,3 +294,59 @@ async fn reports_are_deterministic() {
     };
     assert_eq!(strip(&a), strip(&b));
 }
+
+/// What the progress bar was told, call by call: (pages done, pages known).
+#[derive(Default)]
+struct Recorded(std::sync::Arc<std::sync::Mutex<Vec<(u32, u32)>>>);
+
+impl cookie_audit_crawl::Progress for Recorded {
+    fn page_done(&self, _: &url::Url, done: u32, known: u32) {
+        self.0.lock().unwrap().push((done, known));
+    }
+}
+
+async fn progress_of(
+    server: &cookie_audit_fixtures::FixtureServer,
+    max_pages: u32,
+) -> Vec<(u32, u32)> {
+    use std::sync::Arc;
+    let mut cfg = config(server);
+    cfg.max_pages = max_pages;
+    let calls = Arc::default();
+    let start = url::Url::parse(&server.http_url(COUNCIL, "/")).unwrap();
+    let recorder = Box::new(Recorded(Arc::clone(&calls)));
+    let ctx = Arc::new(cookie_audit_crawl::CrawlContext::new(cfg, start, recorder).unwrap());
+    let outcome = cookie_audit_crawl::crawl(Arc::new(cookie_audit_crawl::HttpEngine), ctx).await;
+    let calls = calls.lock().unwrap().clone();
+    // Every page visited, failed ones included, is one step of the bar.
+    let finished = outcome.stats.pages.len() as u32;
+    assert_eq!(calls.last().map(|c| c.0), Some(finished), "{calls:?}");
+    calls
+}
+
+/// The bar's ETA is only as good as its length: it was `--max-pages` (200), so a 30-page site
+/// showed 30/200 and an ETA for pages that did not exist. It is now the pages known so far.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_counts_pages_known_not_the_page_budget() {
+    let server = council::start().await.unwrap();
+    let calls = progress_of(&server, 200).await;
+    for (i, &(done, known)) in calls.iter().enumerate() {
+        assert_eq!(
+            done as usize,
+            i + 1,
+            "one call per page, in order: {calls:?}"
+        );
+        assert!(done <= known, "never more done than known: {calls:?}");
+    }
+    let &(done, known) = calls.last().unwrap();
+    assert!(done < 200, "the fixture is smaller than the budget");
+    assert_eq!(
+        known, done,
+        "at the end every known page is done: {calls:?}"
+    );
+
+    // Within the budget: never more pages known than may be visited.
+    let calls = progress_of(&server, 5).await;
+    assert_eq!(calls.len(), 5);
+    assert!(calls.iter().all(|&(_, known)| known <= 5), "{calls:?}");
+}

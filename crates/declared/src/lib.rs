@@ -54,7 +54,7 @@ pub struct PageExtraction {
 /// in a later table of the same page — the same table served on the privacy page and on the
 /// cookie page) is kept once, with the source where it was first read; each page still reports
 /// how many cookies it declared itself. `status` is `found` when at least one cookie was
-/// declared.
+/// declared, `unreadable` when every page failed to load (with the reason), else `not_found`.
 pub fn read_declaration(pages: &[DeclarationSource]) -> (Declaration, Vec<DeclaredCookie>) {
     let mut declared: Vec<DeclaredCookie> = Vec::new();
     // Each declaration seen, with the (page, structure) it was first read from.
@@ -103,17 +103,40 @@ pub fn read_declaration(pages: &[DeclarationSource]) -> (Declaration, Vec<Declar
         }
         page_entries.push(entry);
     }
+    let (status, reason) = status_of(&declared, &page_entries);
     let declaration = Declaration {
-        status: if declared.is_empty() {
-            DeclarationStatus::NotFound
-        } else {
-            DeclarationStatus::Found
-        },
+        status,
+        reason,
         pages: page_entries,
         prose_mentions,
         warnings,
     };
     (declaration, declared)
+}
+
+/// `found` with any declared cookie; `unreadable` (and why) when there were pages to read and
+/// none could be read — a 404 on the cookie page is not the same as a page without a table;
+/// `not_found` otherwise.
+fn status_of(
+    declared: &[DeclaredCookie],
+    pages: &[DeclarationPage],
+) -> (DeclarationStatus, Option<String>) {
+    if !declared.is_empty() {
+        return (DeclarationStatus::Found, None);
+    }
+    if pages.is_empty() || pages.iter().any(|p| p.error.is_none()) {
+        return (DeclarationStatus::NotFound, None);
+    }
+    let failures: Vec<String> = pages
+        .iter()
+        .map(|p| format!("{} ({})", p.url, p.error.as_deref().unwrap_or_default()))
+        .collect();
+    let noun = if pages.len() == 1 { "page" } else { "pages" };
+    let reason = format!(
+        "the cookie {noun} could not be read: {}",
+        failures.join("; ")
+    );
+    (DeclarationStatus::Unreadable, Some(reason))
 }
 
 /// Every field of a declaration but where it was read: two declarations with the same key are

@@ -160,3 +160,43 @@ fn warnings_name_their_page() {
             .all(|w| w.starts_with("https://www.anytown.gov.uk/cookie-policy: table "))
     );
 }
+
+/// Issue 15: a 404 on `--privacy-url` read as "no cookie table", and every cookie undeclared.
+/// A page that never loaded is not a page without a table.
+#[test]
+fn every_page_failing_is_unreadable_with_the_reason() {
+    let pages = [
+        page(
+            "https://www.anytown.gov.uk/cookies",
+            "--privacy-url",
+            None,
+            Some("HTTP 404"),
+        ),
+        page(
+            "https://www.anytown.gov.uk/privacy",
+            "--privacy-url",
+            None,
+            Some("timed out after 20s"),
+        ),
+    ];
+    let (declaration, cookies) = read_declaration(&pages);
+    assert!(cookies.is_empty());
+    assert_eq!(declaration.status, DeclarationStatus::Unreadable);
+    let reason = declaration.reason.expect("the reason is given");
+    assert!(
+        reason.contains("https://www.anytown.gov.uk/cookies (HTTP 404)")
+            && reason.contains("timed out after 20s"),
+        "{reason}"
+    );
+    // One page read without a table is a real "not found": the site published no table there.
+    let mut some_read = pages.to_vec();
+    some_read.push(page(
+        "https://www.anytown.gov.uk/terms",
+        "link text \"Terms\"",
+        Some("<p>No cookies here.</p>".to_string()),
+        None,
+    ));
+    let (declaration, _) = read_declaration(&some_read);
+    assert_eq!(declaration.status, DeclarationStatus::NotFound);
+    assert_eq!(declaration.reason, None);
+}

@@ -52,6 +52,8 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
         .map(|&i| ObservedView::new(&input.observed[i], kb))
         .collect();
     let no_table = input.declaration.status == DeclarationStatus::NotFound || declared.is_empty();
+    // No cookie page could be read: what the table says is unknown, so nothing is judged by it.
+    let unread = input.declaration.status == DeclarationStatus::Unreadable;
 
     let mut findings = Vec::new();
     let mut table = Vec::new();
@@ -103,7 +105,9 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
                 declared_rows[pair.declared].get_or_insert(row);
             }
             None => {
-                findings.push(undeclared(o, input, kb, no_table));
+                if !unread {
+                    findings.push(undeclared(o, input, kb, no_table));
+                }
                 // A browser never stores a rejected cookie, so the table need not list it.
                 if o.cookie.rejected.is_none() {
                     table.push(suggest::new_row(o.cookie, o.entry));
@@ -124,6 +128,9 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
 
     findings.extend(no_declaration(input, kb, &observed));
     findings.extend(consent::findings(input, &judged));
+    if unread {
+        findings.retain(|f| !judges_the_page_table(f.code));
+    }
     let findings = dedupe_and_sort(findings);
     suggest::sort_table(&mut table);
     warnings.sort();
@@ -571,6 +578,19 @@ fn stale(
     (f, Some(suggest::kept_row(d, None, entry)))
 }
 
+/// Codes that accuse the page's cookie table of leaving something out or keeping something
+/// stale: never raised from a table that could not be read.
+fn judges_the_page_table(code: FindingCode) -> bool {
+    matches!(
+        code,
+        FindingCode::Undeclared
+            | FindingCode::StaleNotObserved
+            | FindingCode::StaleRetired
+            | FindingCode::NoDeclaration
+            | FindingCode::CmpNotInTable
+    )
+}
+
 /// One finding for the whole site when it publishes no table that could be read.
 fn no_declaration(
     input: &DiffInput<'_>,
@@ -578,7 +598,9 @@ fn no_declaration(
     observed: &[ObservedView<'_>],
 ) -> Option<Finding> {
     let not_found = input.declaration.status == DeclarationStatus::NotFound;
-    if !not_found && !input.declared.is_empty() {
+    if input.declaration.status == DeclarationStatus::Unreadable
+        || (!not_found && !input.declared.is_empty())
+    {
         return None;
     }
     let set: Vec<&ObservedView<'_>> = observed.iter().filter(|o| o.set).collect();

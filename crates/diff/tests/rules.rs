@@ -655,6 +655,31 @@ fn no_declaration_makes_every_cookie_undeclared_plus_one_summary() {
     assert_eq!(only(&out, "no_declaration").severity, Severity::Low);
 }
 
+/// Issue 15: a 404 on the cookie page gave a high `no_declaration` and every cookie
+/// "undeclared", judged against a table nobody read. Now nothing is judged by it; the suggested
+/// table still lists what the site sets.
+#[test]
+fn an_unreadable_cookie_page_accuses_nothing() {
+    let observed = [
+        observed("_ga", ".barnet.gov.uk", persistent(2 * YEAR)),
+        observed("PHPSESSID", "www.barnet.gov.uk", session()),
+    ];
+    let out = run_with(&unreadable(), &[], &observed, &KnowledgeBase::builtin());
+    assert!(codes(&out).is_empty(), "{:?}", codes(&out));
+    let names: Vec<&str> = out
+        .suggested_table
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"_ga") && names.contains(&"PHPSESSID"),
+        "{names:?}"
+    );
+    // The same cookies with a page that loaded and had no table: that is a finding.
+    let out = run_with(&not_found(), &[], &observed, &KnowledgeBase::builtin());
+    assert!(codes(&out).contains(&"no_declaration"));
+}
+
 #[test]
 fn prose_mentions_are_named_even_when_a_table_exists() {
     let mut declaration = found();

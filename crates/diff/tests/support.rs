@@ -104,6 +104,7 @@ pub(crate) fn declared_with(name: &str, row: u32, expiry: &str) -> DeclaredCooki
 pub(crate) fn found() -> Declaration {
     Declaration {
         status: DeclarationStatus::Found,
+        reason: None,
         pages: vec![DeclarationPage {
             url: COOKIE_PAGE.to_string(),
             found_by: "footer link \"Privacy\"".to_string(),
@@ -119,7 +120,27 @@ pub(crate) fn found() -> Declaration {
 pub(crate) fn not_found() -> Declaration {
     Declaration {
         status: DeclarationStatus::NotFound,
+        reason: None,
         pages: Vec::new(),
+        prose_mentions: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
+/// The cookie page failed to load (a 404 on `--privacy-url`).
+pub(crate) fn unreadable() -> Declaration {
+    Declaration {
+        status: DeclarationStatus::Unreadable,
+        reason: Some(format!(
+            "the cookie page could not be read: {COOKIE_PAGE} (HTTP 404)"
+        )),
+        pages: vec![DeclarationPage {
+            url: COOKIE_PAGE.to_string(),
+            found_by: "--privacy-url".to_string(),
+            tables: 0,
+            cookies: 0,
+            error: Some("HTTP 404".to_string()),
+        }],
         prose_mentions: Vec::new(),
         warnings: Vec::new(),
     }

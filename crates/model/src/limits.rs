@@ -56,11 +56,13 @@ pub enum LimitKind {
     BrowserRefusals,
     /// A host that stopped answering (timeouts or failed connections in a row).
     HostUnresponsive,
+    /// The scan was stopped (Ctrl-C, SIGTERM): the report covers what was visited before.
+    Interrupted,
 }
 
 impl LimitKind {
     /// Every limit, in the order docs/crawl.md lists them.
-    pub const ALL: [LimitKind; 17] = [
+    pub const ALL: [LimitKind; 18] = [
         LimitKind::MaxPages,
         LimitKind::MaxDepth,
         LimitKind::MaxTime,
@@ -78,6 +80,7 @@ impl LimitKind {
         LimitKind::SitemapUrls,
         LimitKind::BrowserRefusals,
         LimitKind::HostUnresponsive,
+        LimitKind::Interrupted,
     ];
 
     /// The name in reports and docs: `max_pages`.
@@ -100,6 +103,7 @@ impl LimitKind {
             LimitKind::SitemapUrls => "sitemap_urls",
             LimitKind::BrowserRefusals => "browser_refusals",
             LimitKind::HostUnresponsive => "host_unresponsive",
+            LimitKind::Interrupted => "interrupted",
         }
     }
 
@@ -127,6 +131,7 @@ impl LimitKind {
             LimitKind::HostUnresponsive => {
                 "nothing more was sent to a host that stopped answering; its queued pages were not visited"
             }
+            LimitKind::Interrupted => "the scan was stopped; pages not yet visited were not",
         }
     }
 }

@@ -73,9 +73,39 @@ pub struct Report {
     #[serde(default)]
     pub consent: Consent,
     /// Keys the site's pages wrote to `localStorage` and `sessionStorage` (browser engine): PECR
-    /// covers every storage, not only cookies. Sorted by kind, origin, key.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// covers every storage, not only cookies. Sorted by kind, origin, key. Always present (an
+    /// empty list for the HTTP engine), so `jq '.storage[]'` never fails.
+    #[serde(default)]
     pub storage: Vec<StorageEntry>,
+    /// Findings an ignore file (`--ignore-file`) accepted: not in `findings`, not counted in
+    /// `summary` (except `summary.ignored`), never a reason to exit 1. Sorted as `findings`.
+    #[serde(default)]
+    pub ignored: Vec<IgnoredFinding>,
+}
+
+/// A finding an ignore file accepted, with the entry that accepted it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IgnoredFinding {
+    /// The finding, as it would have been reported.
+    pub finding: Finding,
+    /// The entry's `reason`: why the finding was accepted.
+    pub reason: String,
+    /// The entry's `expires` date, after which the finding counts again; `null`: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<chrono::NaiveDate>,
+    /// The 1-based number of the `[[ignore]]` entry in the file.
+    pub entry: u32,
+}
+
+/// A request header or cookie the user gave (`--header`, `--cookie`), as the report records it:
+/// its name, and its value only as a fingerprint, even with `--show-values` (they are
+/// credentials: a staging password, a session).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SentValue {
+    /// The header or cookie name.
+    pub name: String,
+    /// The value's length and short SHA-256; never the value.
+    pub value: CookieValue,
 }
 
 /// One key a page wrote to web storage.
@@ -299,6 +329,23 @@ pub struct ScanConfig {
     /// Pages each choice run visits (`--consent-pages`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_pages: Option<u32>,
+    /// `--include-path` patterns: when any is given, only pages whose path matches one are
+    /// crawled (the start page always is). robots.txt syntax: a prefix, `*` any run, `$` the end.
+    #[serde(default)]
+    pub include_paths: Vec<String>,
+    /// `--exclude-path` patterns: pages whose path matches one are not crawled.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
+    /// `--header` headers sent to the site's own hosts (never to third parties), values redacted.
+    #[serde(default)]
+    pub headers: Vec<SentValue>,
+    /// `--cookie` cookies sent to the site's own hosts, values redacted. Never reported as
+    /// observed.
+    #[serde(default)]
+    pub cookies: Vec<SentValue>,
+    /// The ignore file whose entries were applied (`--ignore-file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_file: Option<String>,
 }
 
 /// The browser behind a browser-engine report.
@@ -325,6 +372,9 @@ pub struct CrawlStats {
     pub resources_fetched: u32,
     /// Pages not fetched because robots.txt disallows them.
     pub robots_disallowed: u32,
+    /// Links to the site's pages not followed because of `--include-path`/`--exclude-path`.
+    #[serde(default)]
+    pub pages_excluded: u32,
     /// Every page or resource that could not be fetched or read, with why.
     pub errors: Vec<CrawlError>,
     /// Every limit that cut the crawl short (max pages, body cap, query variants, …).
@@ -370,8 +420,12 @@ pub struct VisitedPage {
 /// Where the site's cookie declaration was found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Declaration {
-    /// `found` when at least one cookie table (or table-like list) was read.
+    /// `found` when at least one cookie table (or table-like list) was read; `unreadable` when
+    /// no cookie or privacy page could be read at all.
     pub status: DeclarationStatus,
+    /// For `unreadable`: why, in words (each page and its error), as stderr says it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Every privacy or cookie page read, whether or not it held a table.
     pub pages: Vec<DeclarationPage>,
     /// Cookie names and vendors the privacy pages mention in prose (outside tables).
@@ -390,6 +444,21 @@ pub enum DeclarationStatus {
     Found,
     /// No declared cookie could be read from any page; the diff then raises `no_declaration`.
     NotFound,
+    /// Every cookie or privacy page failed to load (an HTTP error, a network failure, an
+    /// interrupted scan): the table was never read, so no finding that depends on it
+    /// (`undeclared`, `stale`, `no_declaration`) is raised. `Declaration::reason` says why.
+    Unreadable,
+}
+
+impl DeclarationStatus {
+    /// The wire name (`found`, `not_found`, `unreadable`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeclarationStatus::Found => "found",
+            DeclarationStatus::NotFound => "not_found",
+            DeclarationStatus::Unreadable => "unreadable",
+        }
+    }
 }
 
 /// A privacy or cookie page the audit read.
@@ -474,9 +543,10 @@ pub struct DeclaredCookie {
 pub struct DeclaredSource {
     /// The page the table is on.
     pub url: String,
-    /// 0-based index of the table on the page.
+    /// 0-based index of the table on the page (the views number tables and rows from 1, as
+    /// people count: table 0 row 2 here is "table 1, row 3" there).
     pub table: u32,
-    /// 0-based index of the data row in that table.
+    /// 0-based index of the data row in that table (1-based in the views).
     pub row: u32,
     /// The shape it was read from (`table`, `flattened`, `headings`, `list`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -614,8 +684,8 @@ pub struct ObservedCookie {
     /// The header could not be read as a cookie; its raw text with the value redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub malformed: Option<Malformed>,
-    /// Attributes a browser ignored.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Attributes a browser ignored. Always present, empty when there are none.
+    #[serde(default)]
     pub warnings: Vec<String>,
     /// Where it was seen: the page, the response, the script.
     #[serde(default)]
@@ -856,10 +926,10 @@ pub struct Evidence {
     /// HTTP status of the response, for `response` evidence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    /// For `declared_row`: the table and row on the page.
+    /// For `declared_row`: the 0-based table on the page (1-based in the views).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<u32>,
-    /// 0-based index of the data row in that table.
+    /// 0-based index of the data row in that table (1-based in the views).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<u32>,
     /// Anything else worth saying ("redirect hop 1 of 2").
@@ -1131,6 +1201,12 @@ pub struct Summary {
     /// Findings of kind `cmp_mismatch`.
     #[serde(default)]
     pub cmp_mismatch: u32,
+    /// Findings of kind `no_declaration` (0 or 1: one finding for the whole site).
+    #[serde(default)]
+    pub no_declaration: u32,
+    /// Findings an ignore file accepted (`Report::ignored`): in no other count.
+    #[serde(default)]
+    pub ignored: u32,
     /// Findings of severity `high`.
     #[serde(default)]
     pub high: u32,
@@ -1161,8 +1237,7 @@ impl Summary {
                 FindingKind::Misdescribed => summary.misdescribed += 1,
                 FindingKind::Consent => summary.consent += 1,
                 FindingKind::CmpMismatch => summary.cmp_mismatch += 1,
-                // A site-level finding: counted by severity only, not as a cookie.
-                FindingKind::NoDeclaration => {}
+                FindingKind::NoDeclaration => summary.no_declaration += 1,
             }
             match finding.severity {
                 Severity::High => summary.high += 1,
@@ -1221,6 +1296,45 @@ pub struct Changes {
     /// The declared rows differ from the previous run's (compared by a hash of the normalised rows:
     /// order, page and whitespace do not count).
     pub declaration_changed: bool,
+    /// Cookies set before a choice now (their `states` include `none`) that the previous run did
+    /// not see set before a choice: new cookies, and cookies that moved in front of the banner.
+    #[serde(default)]
+    pub new_before_choice: Vec<CookieKey>,
+    /// Cookies of the previous run not observed now whose pages this run did not visit again: they
+    /// may still be set there, so they are neither gone nor kept.
+    #[serde(default)]
+    pub not_rechecked_cookies: Vec<CookieKey>,
+    /// Findings whose change this run could not check because it did not visit again the pages
+    /// where their cookie was seen: findings of the previous run not found now (neither resolved
+    /// nor kept), and `stale:not_observed` findings for cookies the previous run saw on those
+    /// pages (not new: the cookie was not looked for there).
+    #[serde(default)]
+    pub not_rechecked_findings: Vec<FindingKey>,
+    /// How much of the previous run's crawl this run saw again; `null` on a first run, or when the
+    /// previous run's pages are not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// The pages a run visited, against the previous run's: what `changes` could re-check.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Coverage {
+    /// Pages this run read (a response below 500, crawled or read for the cookie table).
+    pub pages_visited: u32,
+    /// Pages the previous run read, counted the same way.
+    pub previous_pages_visited: u32,
+    /// Pages of the previous run this run read again. Cookies and findings tied to the others are
+    /// listed as not re-checked.
+    pub pages_revisited: u32,
+}
+
+impl Coverage {
+    /// This run read every page the previous one did: every change it reports was re-checked.
+    pub fn is_complete(&self) -> bool {
+        self.pages_revisited >= self.previous_pages_visited
+    }
 }
 
 /// A cookie's identity: (name, domain, path), as browsers key their jars. The one key for a

@@ -17,6 +17,15 @@ pub enum LinkSkip {
         /// The scheme in lower case, without the colon.
         scheme: String,
     },
+    /// A start URL typed with a scheme that is not a web address's: `htps://` (a typo of
+    /// `https`, named in the message) or `ftp://`.
+    #[error("{}", start_scheme_message(scheme, *meant))]
+    StartScheme {
+        /// The scheme as typed, in lower case, without the colon.
+        scheme: String,
+        /// The web scheme it is one or two keystrokes from (`https` for `htps`), if any.
+        meant: Option<&'static str>,
+    },
     /// Not a URL once joined with its base, or one without a host.
     #[error("link `{href}` is not a valid URL: {reason}")]
     Invalid {
@@ -89,9 +98,31 @@ pub fn parse_start_url(input: &str) -> Result<Url, LinkSkip> {
             href: truncate(input, 200),
             reason: "no host".into(),
         }),
-        other => Err(LinkSkip::Scheme {
+        other => Err(LinkSkip::StartScheme {
             scheme: other.to_string(),
+            meant: web_scheme_near(other),
         }),
+    }
+}
+
+/// `https` or `http` when `scheme` is a typo of one (`htps`, `htttp`, `hhtps`, `htpt`): one
+/// letter missing, extra, wrong or swapped. Two edits would take `ftp` for `http`, and `ftp:` is
+/// a scheme of its own, not a typo.
+fn web_scheme_near(scheme: &str) -> Option<&'static str> {
+    ["https", "http"]
+        .into_iter()
+        .map(|web| (strsim::damerau_levenshtein(scheme, web), web))
+        .filter(|(distance, _)| *distance <= 1)
+        .min()
+        .map(|(_, web)| web)
+}
+
+fn start_scheme_message(scheme: &str, meant: Option<&str>) -> String {
+    match meant {
+        Some(web) => format!("`{scheme}:` is not a web address: did you mean `{web}://`?"),
+        None => {
+            format!("only http:// and https:// sites can be audited, not `{scheme}:` addresses")
+        }
     }
 }
 
@@ -173,5 +204,25 @@ mod tests {
         );
         assert!(parse_start_url("ftp://x/").is_err());
         assert!(parse_start_url("").is_err());
+    }
+
+    /// Issue 15: `htps://` said "`htps:` links are not fetched", as if the site had the link.
+    #[test]
+    fn a_mistyped_start_scheme_says_what_was_meant() {
+        let typo = parse_start_url("htps://www.barnet.gov.uk/").unwrap_err();
+        assert_eq!(
+            typo.to_string(),
+            "`htps:` is not a web address: did you mean `https://`?"
+        );
+        let typo = parse_start_url("htp://www.barnet.gov.uk/").unwrap_err();
+        assert!(
+            typo.to_string().contains("did you mean `http://`?"),
+            "{typo}"
+        );
+        let other = parse_start_url("ftp://x/").unwrap_err().to_string();
+        assert_eq!(
+            other,
+            "only http:// and https:// sites can be audited, not `ftp:` addresses"
+        );
     }
 }

@@ -156,11 +156,16 @@ fn changes(out: &mut String, view: &View) {
         let _ = writeln!(out, "Nothing changed.");
         return;
     }
+    if let Some(coverage) = &changes.coverage {
+        let _ = writeln!(out, "{}\n", text(coverage));
+    }
     let lists = [
         ("New cookie", &changes.new_cookies),
+        ("New before a choice", &changes.new_before_choice),
         ("Gone cookie", &changes.gone_cookies),
         ("New finding", &changes.new_findings),
         ("Resolved finding", &changes.resolved_findings),
+        ("Not re-checked", &changes.not_rechecked),
     ];
     for (label, items) in lists {
         for item in items {

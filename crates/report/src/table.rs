@@ -171,11 +171,16 @@ fn changes(out: &mut String, view: &View, style: &Style<'_>) {
         "{}",
         style.heading(&format!("Changes since the audit of {previous}:"))
     );
+    if let Some(coverage) = &changes.coverage {
+        let _ = writeln!(out, "  {coverage}");
+    }
     let lists = [
         ("+ new cookie", &changes.new_cookies),
+        ("! pre-consent", &changes.new_before_choice),
         ("- gone cookie", &changes.gone_cookies),
         ("+ new finding", &changes.new_findings),
         ("✓ resolved", &changes.resolved_findings),
+        ("? not checked", &changes.not_rechecked),
     ];
     for (label, items) in lists {
         for item in items {

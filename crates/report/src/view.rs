@@ -69,6 +69,12 @@ pub(crate) struct ChangesView {
     pub new_findings: Vec<String>,
     pub resolved_findings: Vec<String>,
     pub declaration_changed: bool,
+    /// Cookies set before a choice now that were not before.
+    pub new_before_choice: Vec<String>,
+    /// Previous cookies and findings on pages this run did not read again.
+    pub not_rechecked: Vec<String>,
+    /// "Read 11 of the previous audit's 14 pages again", when it did not read them all.
+    pub coverage: Option<String>,
     /// Compared with an earlier run, and nothing differs.
     pub nothing: bool,
 }
@@ -468,6 +474,17 @@ fn changes(c: &Changes) -> ChangesView {
         new_findings: c.new_findings.iter().map(finding).collect(),
         resolved_findings: c.resolved_findings.iter().map(finding).collect(),
         declaration_changed: c.declaration_changed,
+        new_before_choice: c.new_before_choice.iter().map(cookie).collect(),
+        not_rechecked: (c.not_rechecked_cookies.iter().map(cookie))
+            .chain(c.not_rechecked_findings.iter().map(finding))
+            .collect(),
+        coverage: c.coverage.filter(|c| !c.is_complete()).map(|c| {
+            format!(
+                "This audit read {} of the previous audit's {} pages again; what was seen only \
+                 on the others is listed as not re-checked.",
+                c.pages_revisited, c.previous_pages_visited
+            )
+        }),
         nothing: false,
     };
     let nothing = !first_run
@@ -475,7 +492,9 @@ fn changes(c: &Changes) -> ChangesView {
         && view.gone_cookies.is_empty()
         && view.new_findings.is_empty()
         && view.resolved_findings.is_empty()
-        && !view.declaration_changed;
+        && !view.declaration_changed
+        && view.new_before_choice.is_empty()
+        && view.not_rechecked.is_empty();
     ChangesView { nothing, ..view }
 }
 

@@ -159,6 +159,9 @@ fn the_page_has_summary_changes_fixes_and_the_table_to_copy() {
     assert!(html.contains("<h2>Summary</h2>"));
     assert!(html.contains("<h2>Changes since the last audit</h2>"));
     assert!(html.contains("New cookie</span> YSC (youtube.com/)"));
+    assert!(html.contains("New before a choice</span> YSC (youtube.com/)"));
+    assert!(html.contains("Not re-checked: _hjSessionUser_123 (barnet.gov.uk/)"));
+    assert!(html.contains("read 11 of the previous audit&#39;s 14 pages again"));
     assert!(html.contains("The published cookie table changed."));
     assert!(html.contains("<strong>Fix:</strong> add this row"));
     assert!(html.contains("<strong>Fix:</strong> correct this row"));

@@ -45,6 +45,11 @@ fn config(show_values: bool) -> ScanConfig {
         max_time_secs: None,
         consent: None,
         consent_pages: None,
+        include_paths: Vec::new(),
+        exclude_paths: Vec::new(),
+        headers: Vec::new(),
+        cookies: Vec::new(),
+        ignore_file: None,
     }
 }
 
@@ -599,6 +604,7 @@ fn report_with(show_values: bool) -> Report {
             pages_failed: 1,
             resources_fetched: 17,
             robots_disallowed: 2,
+            pages_excluded: 0,
             errors: vec![CrawlError {
                 url: "https://www.barnet.gov.uk/planning/broken".into(),
                 error: "HTTP 500 Internal Server Error".into(),
@@ -623,6 +629,7 @@ fn report_with(show_values: bool) -> Report {
         },
         declaration: Declaration {
             status: DeclarationStatus::Found,
+            reason: None,
             pages: vec![DeclarationPage {
                 url: COOKIES_PAGE.into(),
                 found_by: "link text \"Cookies\" on https://www.barnet.gov.uk/".into(),
@@ -665,9 +672,26 @@ fn report_with(show_values: bool) -> Report {
                 domain: None,
             }],
             declaration_changed: true,
+            new_before_choice: vec![CookieKey {
+                name: "YSC".into(),
+                domain: "youtube.com".into(),
+                path: "/".into(),
+            }],
+            not_rechecked_cookies: vec![CookieKey {
+                name: "_hjSessionUser_123".into(),
+                domain: "barnet.gov.uk".into(),
+                path: "/".into(),
+            }],
+            not_rechecked_findings: vec![],
+            coverage: Some(Coverage {
+                pages_visited: 12,
+                previous_pages_visited: 14,
+                pages_revisited: 11,
+            }),
         }),
         consent: Consent::none_only(12, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }
 
@@ -717,6 +741,11 @@ pub(crate) fn bare_report() -> Report {
             max_time_secs: None,
             consent: None,
             consent_pages: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            ignore_file: None,
             ..config(false)
         },
         limitations: vec![],
@@ -731,6 +760,7 @@ pub(crate) fn bare_report() -> Report {
         },
         declaration: Declaration {
             status: DeclarationStatus::NotFound,
+            reason: None,
             pages: vec![DeclarationPage {
                 url: "https://www.example-council.gov.uk/privacy".into(),
                 found_by: "link text \"Privacy\"".into(),
@@ -749,5 +779,6 @@ pub(crate) fn bare_report() -> Report {
         changes: Some(Changes::default()),
         consent: Consent::none_only(12, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }

@@ -67,8 +67,11 @@ impl Heartbeat {
 
     /// Resolves when the lease is lost; never while it is held. Race it against the audit.
     pub async fn until_lost(&mut self) -> LeaseLost {
-        match self.lost.wait_for(Option::is_some).await {
-            Ok(lost) => lost.clone().expect("waited for Some"),
+        // The guard is dropped before any other await: a future holding it would not be `Send`,
+        // and a worker races this against an audit running on its own task.
+        let lost = self.lost.wait_for(Option::is_some).await.map(|l| l.clone());
+        match lost {
+            Ok(lost) => lost.expect("waited for Some"),
             // The renewing task ended without a verdict (the runtime is shutting down).
             Err(_) => std::future::pending().await,
         }

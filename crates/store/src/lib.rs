@@ -33,10 +33,10 @@ use std::fmt;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use cookie_audit_model::{CookieKey, FindingCode, FindingKey, Report, Summary};
+use cookie_audit_model::{CookieKey, Coverage, FindingCode, FindingKey, Report, Summary};
 use serde::{Deserialize, Serialize};
 
-pub use changes::{changes, declaration_hash, finding_key};
+pub use changes::{Sighting, Sightings, changes, declaration_hash, finding_key};
 pub use error::{DbError, StoreError};
 pub use heartbeat::{Heartbeat, LeaseLost};
 pub use location::Location;
@@ -115,7 +115,7 @@ pub struct RunSummary {
     pub engine: Option<String>,
     /// Counts by kind and severity, for complete runs.
     pub counts: Option<Summary>,
-    /// `found` or `not_found`, for complete runs.
+    /// `found`, `not_found` or `unreadable`, for complete runs.
     pub declaration_status: Option<String>,
     /// See [`declaration_hash`]; equal hashes mean an unchanged cookie table.
     pub declaration_hash: Option<String>,
@@ -125,6 +125,10 @@ pub struct RunSummary {
     /// The worker that claimed it (see [`worker_name`]).
     #[serde(default)]
     pub worker: Option<String>,
+    /// How much of the previous complete run it read again (the report's `changes.coverage`);
+    /// `None` for a site's first run and for runs recorded before schema version 3.
+    #[serde(default)]
+    pub coverage: Option<Coverage>,
 }
 
 /// What [`changes`] needs of the previous complete run of a site.
@@ -138,6 +142,10 @@ pub struct PreviousRun {
     /// Findings, sorted.
     pub findings: Vec<FindingKey>,
     pub declaration_hash: String,
+    /// Where it looked and where each cookie was set, from its stored report: what tells a gone
+    /// cookie from one on a page this run did not read again. `None` when the stored report could
+    /// not be read (written by a newer cookie-audit, say): then `changes` compares the keys alone.
+    pub sightings: Option<Sightings>,
 }
 
 impl PreviousRun {
@@ -171,6 +179,7 @@ impl PreviousRun {
             cookies,
             findings,
             declaration_hash,
+            sightings: None,
         })
     }
 }
@@ -324,9 +333,24 @@ impl Store {
         before: i64,
     ) -> Result<Option<PreviousRun>, StoreError> {
         let site = site_id.to_string();
-        on_backend!(self,
+        let previous = on_backend!(self,
             sqlite: |c, at| sqlite::latest_complete_before(c, at, &site, before),
-            postgres: |p| p.latest_complete_before(site_id, before))
+            postgres: |p| p.latest_complete_before(site_id, before))?;
+        let Some(mut previous) = previous else {
+            return Ok(None);
+        };
+        // The pages and each cookie's pages are in the stored report, not in columns: a list of
+        // every page per cookie would be the largest table by far, for one comparison per run.
+        previous.sightings = match self.report(previous.id).await {
+            Ok(Some(report)) => Some(Sightings::of(&report)),
+            Ok(None) => None,
+            Err(e) if e.is_unavailable() => return Err(e),
+            Err(e) => {
+                tracing::warn!("{e}: comparing with {} by its cookies alone", previous.id);
+                None
+            }
+        };
+        Ok(Some(previous))
     }
 
     /// Every run of `site_id` in the order they were begun (oldest first), with counts for the

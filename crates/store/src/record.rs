@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use cookie_audit_model::redact::redact_set_cookie_line;
 use cookie_audit_model::{
-    DeclarationStatus, DeclaredCookie, Finding, FindingField, ObservedCookie, Report, SameSite,
+    ConsentState, DeclaredCookie, Finding, FindingField, ObservedCookie, Report, SameSite,
     StaleReason, Summary,
 };
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
@@ -163,6 +163,12 @@ pub(crate) const OBSERVED: Table = Table {
         "value_sha256",
         "rejected",
         "malformed",
+        "state_none",
+        "state_accept",
+        "state_reject",
+        "set_then_deleted",
+        "stored_after_accept",
+        "stored_after_reject",
     ],
 };
 
@@ -224,6 +230,14 @@ pub(crate) fn observed_row(run: i64, o: &ObservedCookie) -> Vec<Value<'_>> {
         Value::text(&o.value.sha256),
         Value::opt_text(o.rejected.as_ref().map(|r| r.reason.as_str())),
         Value::opt_text(o.malformed.as_ref().map(|m| m.error.as_str())),
+        // A report without states (made before consent runs) describes a visitor who has not
+        // chosen, as every run then did.
+        Value::Bool(o.states.is_empty() || o.states.contains(&ConsentState::None)),
+        Value::Bool(o.states.contains(&ConsentState::Accept)),
+        Value::Bool(o.states.contains(&ConsentState::Reject)),
+        Value::Bool(o.set_then_deleted),
+        Value::Bool(o.stored_after_click.contains(&ConsentState::Accept)),
+        Value::Bool(o.stored_after_click.contains(&ConsentState::Reject)),
     ]
 }
 
@@ -299,7 +313,7 @@ pub(crate) fn rows(run: i64, report: &Report) -> [(&'static Table, Vec<Vec<Value
 /// What marking a run complete sets, after `status = 'complete'`: the columns and their values.
 /// The last write of completing a run: a run is complete only once everything else about it is
 /// in.
-const COMPLETE_COLUMNS: [&str; 15] = [
+const COMPLETE_COLUMNS: [&str; 20] = [
     "finished_at",
     "engine",
     "tool_version",
@@ -315,6 +329,11 @@ const COMPLETE_COLUMNS: [&str; 15] = [
     "low",
     "report_json",
     "error",
+    "consent",
+    "cmp_mismatch",
+    "coverage_pages",
+    "coverage_previous_pages",
+    "coverage_revisited",
 ];
 
 /// `UPDATE runs SET status = 'complete', finished_at = ?2, … WHERE id = ?1`.
@@ -339,10 +358,8 @@ pub(crate) fn mark_complete_values<'a>(
 ) -> Vec<Value<'a>> {
     // Counted from the lists the rows came from, so history agrees with the stored rows.
     let counts = Summary::tally(&report.declared, &report.observed, &report.findings);
-    let declaration_status = match report.declaration.status {
-        DeclarationStatus::Found => "found",
-        DeclarationStatus::NotFound => "not_found",
-    };
+    let declaration_status = report.declaration.status.as_str();
+    let coverage = report.changes.as_ref().and_then(|c| c.coverage);
     let values = vec![
         Value::Int(run),
         Value::Time(report.finished_at),
@@ -360,6 +377,11 @@ pub(crate) fn mark_complete_values<'a>(
         Value::Int(counts.low.into()),
         Value::text(report_json),
         Value::Null,
+        Value::Int(counts.consent.into()),
+        Value::Int(counts.cmp_mismatch.into()),
+        Value::opt_int(coverage.map(|c| c.pages_visited.into())),
+        Value::opt_int(coverage.map(|c| c.previous_pages_visited.into())),
+        Value::opt_int(coverage.map(|c| c.pages_revisited.into())),
     ];
     debug_assert_eq!(values.len(), COMPLETE_COLUMNS.len() + 1);
     values
@@ -385,6 +407,9 @@ mod tests {
         );
         let sql = mark_complete_sql(Placeholder::Postgres);
         assert!(sql.starts_with("UPDATE runs SET status = 'complete', finished_at = $2,"));
-        assert!(sql.ends_with("error = $16 WHERE id = $1"), "{sql}");
+        assert!(
+            sql.ends_with("coverage_revisited = $21 WHERE id = $1"),
+            "{sql}"
+        );
     }
 }

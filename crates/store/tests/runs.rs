@@ -206,6 +206,19 @@ async fn history_lists_runs_oldest_first_with_counts(db: TestDb) {
     with_finding
         .findings
         .push(support::undeclared("_hjid", "council.test"));
+    let mut before_choice = support::undeclared("_hjid", "council.test");
+    before_choice.code = cookie_audit_model::FindingCode::ConsentBeforeChoice;
+    before_choice.kind = cookie_audit_model::FindingKind::Consent;
+    with_finding.findings.push(before_choice);
+    let coverage = cookie_audit_model::Coverage {
+        pages_visited: 5,
+        previous_pages_visited: 40,
+        pages_revisited: 4,
+    };
+    with_finding.changes = Some(cookie_audit_model::Changes {
+        coverage: Some(coverage),
+        ..Default::default()
+    });
     store.complete_run(second, &with_finding).await.unwrap();
 
     let history = store.history(SITE).await.unwrap();
@@ -220,7 +233,17 @@ async fn history_lists_runs_oldest_first_with_counts(db: TestDb) {
         (counts.declared, counts.observed, counts.undeclared),
         (2, 3, 1)
     );
-    assert_eq!(counts.medium, 1);
+    assert_eq!(counts.medium, 2);
+    assert_eq!(
+        (counts.consent, counts.cmp_mismatch),
+        (1, 0),
+        "stored since version 3"
+    );
+    assert_eq!(history[1].coverage, Some(coverage));
+    assert_eq!(
+        history[0].coverage, None,
+        "a first run has nothing to cover"
+    );
     assert_eq!(history[0].counts.as_ref().unwrap().undeclared, 0);
     assert!(history[2].counts.is_none());
     assert_eq!(history[2].error.as_deref(), Some("browser failed to start"));
@@ -377,7 +400,14 @@ async fn a_history_of_schema_version_1_opens_and_keeps_its_runs() {
                  'a1b2c3d4e5f6');
              INSERT INTO runs (site_id, site_url, status, started_at)
              VALUES ('council.test', 'https://www.council.test/', 'running',
-                 '2025-06-08T02:00:00.000000Z');",
+                 '2025-06-08T02:00:00.000000Z');
+             INSERT INTO runs (site_id, site_url, status, started_at, finished_at, engine,
+                 declaration_status, declaration_hash, declared, observed, undeclared, stale,
+                 misdescribed, high, medium, low, report_json)
+             VALUES ('consent.test', 'https://www.consent.test/', 'complete',
+                 '2025-06-01T02:00:00.000000Z', '2025-06-01T02:03:00.000000Z', 'browser',
+                 'found', 'def456', 1, 1, 0, 0, 0, 2, 1, 0,
+                 '{\"summary\": {\"consent\": 2, \"cmp_mismatch\": 1}}');",
         )
         .unwrap();
     }
@@ -390,6 +420,22 @@ async fn a_history_of_schema_version_1_opens_and_keeps_its_runs() {
         [RunStatus::Complete, RunStatus::Running]
     );
     assert_eq!(history[0].counts.as_ref().unwrap().observed, 1);
+    let counts = store.history("consent.test").await.unwrap()[0]
+        .counts
+        .clone();
+    let counts = counts.unwrap();
+    assert_eq!(
+        (counts.consent, counts.cmp_mismatch),
+        (2, 1),
+        "version 3 fills the consent counts from the stored report"
+    );
+    let unknown_states = "SELECT COUNT(*) FROM observed_cookies WHERE state_none IS NULL";
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let rows: i64 = conn.query_row(unknown_states, [], |r| r.get(0)).unwrap();
+    assert_eq!(
+        rows, 1,
+        "states of rows written before version 3 are unknown"
+    );
     assert!(
         history
             .iter()

@@ -8,6 +8,18 @@ use cookie_audit_model::*;
 /// A cookie value that must never reach the database.
 pub(crate) const SECRET: &str = "s3cr3t-7c1d-session-value";
 
+/// The page every support report visits, and where its cookies are first seen.
+pub(crate) const HOME: &str = "https://www.council.test/";
+
+/// A page the crawl read (status 200).
+pub(crate) fn page(url: &str) -> VisitedPage {
+    VisitedPage {
+        url: url.into(),
+        depth: u32::from(url != HOME),
+        status: Some(200),
+    }
+}
+
 pub(crate) fn day(n: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 6, 1, 2, 0, 0).unwrap() + Duration::days(n)
 }
@@ -26,8 +38,8 @@ pub(crate) fn observed(name: &str, domain: &str, show_values: bool) -> ObservedC
         party: Party::First,
         source: CookieSource::Http,
         set_by_url: format!("https://www.{domain}/"),
-        first_seen_page: format!("https://www.{domain}/"),
-        pages: 3,
+        first_seen_page: HOME.into(),
+        pages: 1,
         value: CookieValue::new(SECRET, show_values),
         rejected: None,
         malformed: None,
@@ -138,16 +150,26 @@ pub(crate) fn report(
             max_time_secs: None,
             consent: None,
             consent_pages: None,
+            include_paths: Vec::new(),
+            exclude_paths: Vec::new(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            ignore_file: None,
         },
         limitations: vec![],
         browser: None,
-        crawl: CrawlStats::default(),
+        crawl: CrawlStats {
+            pages_visited: 1,
+            pages: vec![page(HOME)],
+            ..CrawlStats::default()
+        },
         declaration: Declaration {
             status: if declared.is_empty() {
                 DeclarationStatus::NotFound
             } else {
                 DeclarationStatus::Found
             },
+            reason: None,
             pages: vec![],
             prose_mentions: vec![],
             warnings: vec![],
@@ -160,6 +182,7 @@ pub(crate) fn report(
         changes: None,
         consent: Consent::none_only(0, None),
         storage: Vec::new(),
+        ignored: Vec::new(),
     }
 }
 

@@ -20,6 +20,33 @@ pub enum SiteStatus {
     Complete,
     /// Not audited; `error` says why. Other sites are not affected.
     Failed,
+    /// Left alone by this worker; `skipped` says why (complete in the round already, given up
+    /// on, or not begun because the worker stopped). Not posted to the webhook.
+    Skipped,
+}
+
+/// Why a worker left a site of its shard alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Complete in this round already: by an earlier attempt of this worker (a scheduler's
+    /// retry), or by another worker given the same shard.
+    AlreadyComplete,
+    /// It failed `--max-attempts` times in this round: left alone, so a site that kills its
+    /// worker every time does not take every retry of the round with it.
+    GaveUp,
+    /// Not begun: the worker stopped first, because the history database became unavailable.
+    /// The scheduler's retry of the worker audits it.
+    Stopped,
+}
+
+/// A site a worker left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Skipped {
+    /// The reason, as a code.
+    pub reason: SkipReason,
+    /// The same in words, with the run or the last error.
+    pub detail: String,
 }
 
 /// One site's outcome: a line of the run summary and the body of its webhook POST. Every field
@@ -36,10 +63,18 @@ pub struct SiteSummary {
     pub contact: Option<String>,
     /// The `tags` of its `[[site]]`.
     pub tags: Vec<String>,
-    /// `complete` or `failed`.
+    /// `complete`, `failed` or `skipped`.
     pub status: SiteStatus,
-    /// The run in the history database (null when the database could not record it).
+    /// The run in the history database (null when the database could not record it); for a
+    /// site skipped as complete, the run that completed it.
     pub run_id: Option<i64>,
+    /// Which attempt of the site in this round the run is (1 for the first; failed attempts
+    /// count). Null when no run was begun.
+    #[serde(default)]
+    pub attempt: Option<u32>,
+    /// Why this worker left the site alone (status `skipped`).
+    #[serde(default)]
+    pub skipped: Option<Skipped>,
     /// When this site's audit began (RFC 3339, UTC).
     pub started_at: DateTime<Utc>,
     /// When it ended.
@@ -78,17 +113,35 @@ pub struct AuditSummary {
     pub finished_at: DateTime<Utc>,
     /// The audit config file, absolute.
     pub config: PathBuf,
-    /// The history database, absolute.
-    pub db: PathBuf,
+    /// The history database: a SQLite file (absolute), or a PostgreSQL URL without its password.
+    pub db: String,
     /// Where the reports were written, absolute.
     pub out_dir: PathBuf,
+    /// The audit round this worker took part in (`--round`, or the one made for this run).
+    #[serde(default)]
+    pub round: String,
+    /// This worker's name in the round's runs (`host:pid`).
+    #[serde(default)]
+    pub worker: String,
+    /// `INDEX/COUNT` with `--shard`; null when the worker audits every site of the config.
+    #[serde(default)]
+    pub shard: Option<String>,
     /// Sites audited.
     pub complete: usize,
     /// Sites that could not be audited.
     pub failed: usize,
-    /// The exit status: 0 clean, 1 findings at or above `--fail-on`, 2 no site could be audited.
+    /// Sites left alone (complete in the round already, given up on, or not begun).
+    #[serde(default)]
+    pub skipped: usize,
+    /// Why the worker stopped before its sites were done: the history database became
+    /// unavailable. It exits 2 then, so its scheduler retries it.
+    #[serde(default)]
+    pub stopped: Option<String>,
+    /// The exit status: 0 clean, 1 findings at or above `--fail-on`, 2 when the worker stopped
+    /// or every site it tried to audit failed.
     pub exit_code: u8,
-    /// One entry per `[[site]]`, in the config's order.
+    /// One entry per `[[site]]` of this worker's shard (every site without `--shard`), in the
+    /// config's order.
     pub sites: Vec<SiteSummary>,
     /// Webhooks that could not be delivered.
     pub webhook_failures: Vec<WebhookFailure>,
@@ -115,11 +168,20 @@ pub fn describe_changes(changes: &Changes) -> String {
         }
     };
     count(changes.new_cookies.len(), "new cookie(s)");
+    count(changes.new_before_choice.len(), "new before a choice");
     count(changes.gone_cookies.len(), "cookie(s) gone");
     count(changes.new_findings.len(), "new finding(s)");
     count(changes.resolved_findings.len(), "resolved");
+    let unchecked = changes.not_rechecked_cookies.len() + changes.not_rechecked_findings.len();
+    count(unchecked, "not re-checked");
     if changes.declaration_changed {
         parts.push("cookie table changed".into());
+    }
+    if let Some(coverage) = changes.coverage.filter(|c| !c.is_complete()) {
+        parts.push(format!(
+            "{} of {} pages re-read",
+            coverage.pages_revisited, coverage.previous_pages_visited
+        ));
     }
     if parts.is_empty() {
         "no change".into()
@@ -131,7 +193,7 @@ pub fn describe_changes(changes: &Changes) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cookie_audit_model::{CookieKey, FindingCode, FindingKey};
+    use cookie_audit_model::{CookieKey, Coverage, FindingCode, FindingKey};
 
     #[test]
     fn changes_in_words() {
@@ -156,5 +218,28 @@ mod tests {
             describe_changes(&changes),
             "1 new cookie(s), 1 resolved, cookie table changed"
         );
+        changes
+            .new_before_choice
+            .push(changes.new_cookies[0].clone());
+        changes
+            .not_rechecked_cookies
+            .push(changes.new_cookies[0].clone());
+        changes.coverage = Some(Coverage {
+            pages_visited: 5,
+            previous_pages_visited: 40,
+            pages_revisited: 5,
+        });
+        assert_eq!(
+            describe_changes(&changes),
+            "1 new cookie(s), 1 new before a choice, 1 resolved, 1 not re-checked, \
+             cookie table changed, 5 of 40 pages re-read"
+        );
+        // A run that read every page again says nothing of coverage.
+        changes.coverage = Some(Coverage {
+            pages_visited: 41,
+            previous_pages_visited: 40,
+            pages_revisited: 40,
+        });
+        assert!(!describe_changes(&changes).contains("re-read"));
     }
 }

@@ -27,6 +27,9 @@ const RETRY_AFTER: Duration = Duration::from_millis(1200);
 const SETTINGS_WAIT: Duration = Duration::from_secs(3);
 /// Between two looks at the page.
 const POLL: Duration = Duration::from_millis(200);
+/// How long a rule's own state reading has to show a choice before a closed banner and a new
+/// consent cookie confirm it instead: the platform's own word is preferred when it comes.
+const STATE_GRACE: Duration = Duration::from_millis(1500);
 
 /// What the engine gives the chooser: a page to evaluate JavaScript in and click on.
 pub(crate) trait PageDriver: Send + Sync {
@@ -105,6 +108,17 @@ pub(crate) struct ChoiceOutcome {
     pub(crate) verified_by: Option<String>,
     /// Why it is not confirmed, or what went wrong.
     pub(crate) problem: Option<String>,
+    /// For a banner found by its words: the cookie or key the site stored the choice in (the
+    /// banner's own, so strictly necessary).
+    pub(crate) choice_stored_in: Option<String>,
+}
+
+/// How a choice was confirmed.
+struct Confirmation {
+    /// In words, for `verified_by`.
+    by: String,
+    /// The new cookie or key that holds the choice, when that is what confirmed it.
+    stored_in: Option<String>,
 }
 
 /// Looks at the page now.
@@ -156,6 +170,7 @@ pub(crate) async fn choose<D: PageDriver>(
         reject_via: None,
         verified_by: None,
         problem: None,
+        choice_stored_in: None,
     };
     let button = match (choice, &before) {
         (
@@ -210,8 +225,9 @@ pub(crate) async fn choose<D: PageDriver>(
         }
         outcome.clicked_at.get_or_insert(at);
         outcome.clicked = Some(clicked(driver, &button).await);
-        if let Some(by) = verify(driver, rules, choice, &before, &storage_before).await {
-            outcome.verified_by = Some(by);
+        if let Some(confirmed) = verify(driver, rules, choice, &before, &storage_before).await {
+            outcome.verified_by = Some(confirmed.by);
+            outcome.choice_stored_in = confirmed.stored_in;
             outcome.problem = None;
             return outcome;
         }
@@ -238,16 +254,45 @@ async fn through_settings<D: PageDriver>(
     outcome.reject_via = Some(RejectPath::Settings);
     let deadline = tokio::time::Instant::now() + SETTINGS_WAIT;
     loop {
-        if let Ok(s) = survey(driver, rules).await
-            && let Some(b) = s.settings_reject.or(s.settings_save).or(s.reject)
-        {
-            return Some(b);
+        if let Ok(s) = survey(driver, rules).await {
+            if let Some(b) = s.settings_reject {
+                return Some(b);
+            }
+            if let Some(b) = s.settings_save {
+                untick_near(driver, &b).await;
+                return Some(b);
+            }
+            if let Some(b) = s.reject {
+                return Some(b);
+            }
         }
         if tokio::time::Instant::now() >= deadline {
             outcome.problem = Some(format!("\"{}\" opened no reject or save button", open.text));
             return None;
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Switches every optional category near a "Save" button off, as a visitor who refuses would
+/// (some sites pre-tick them); a failure leaves them as they are, and the state check decides.
+async fn untick_near<D: PageDriver>(driver: &D, save: &Button) {
+    let args = format!(
+        "{},{}",
+        serde_json::to_string(&save.selector).unwrap_or_default(),
+        serde_json::to_string(&save.within).unwrap_or_default()
+    );
+    match driver
+        .evaluate(&format!("{LIBRARY}\n;__cookieAuditConsent.untick({args})"))
+        .await
+    {
+        Ok(Value::Number(n)) if n.as_u64().is_some_and(|n| n > 0) => {
+            tracing::debug!(switched_off = %n, "optional categories switched off before saving");
+            // The page's handlers run on the clicks before the save reads them.
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "the categories could not be switched off"),
     }
 }
 
@@ -304,36 +349,48 @@ async fn clicked<D: PageDriver>(driver: &D, button: &Button) -> Clicked {
 
 /// Waits for the platform's state to show `choice`. A rule reads the platform's own state; a
 /// banner found by its words has none, so it counts only when the banner closed and the site
-/// stored something new that names consent.
+/// stored something new that names consent — as does a rule's banner whose state the rule
+/// cannot find at all (never one whose state says something else).
 async fn verify<D: PageDriver>(
     driver: &D,
     rules: &ConsentRules,
     choice: Choice,
     before: &Survey,
     storage_before: &[String],
-) -> Option<String> {
-    let deadline = tokio::time::Instant::now() + VERIFY_WAIT;
+) -> Option<Confirmation> {
+    let started = tokio::time::Instant::now();
+    let deadline = started + VERIFY_WAIT;
     loop {
         tokio::time::sleep(POLL).await;
         // The click may navigate: an error here is the old document going away.
         if let Ok(now) = survey(driver, rules).await {
-            let rule = now
+            // Judged as the banner that was clicked: once it closed, a page can look like
+            // another platform's (a rule whose markup matched but whose buttons did not).
+            let rule = before
                 .cmp
                 .as_deref()
-                .or(before.cmp.as_deref())
+                .or(now.cmp.as_deref())
                 .and_then(|id| rules.get(id));
             match rule.and_then(|r| r.state.as_ref()) {
                 Some(state) if choice.recorded_in(now.state.as_deref()) => {
-                    return Some(state.describe.clone());
+                    return Some(Confirmation {
+                        by: state.describe.clone(),
+                        stored_in: None,
+                    });
+                }
+                // The platform's state says otherwise: not confirmed.
+                Some(_) if now.state.is_some() => {}
+                // The rule finds no state at all (a site that renamed what it reads): after a
+                // while, judged as a banner found by its words is.
+                Some(_) if !now.shown && started.elapsed() >= STATE_GRACE => {
+                    if let Some(confirmed) = stored_anything(driver, storage_before).await {
+                        return Some(confirmed);
+                    }
                 }
                 Some(_) => {}
                 None if !now.shown => {
-                    let after = storage_names(driver).await;
-                    if let Some(name) = after
-                        .iter()
-                        .find(|n| !storage_before.contains(n) && names_consent(n))
-                    {
-                        return Some(format!("the banner closed and the site stored {name}"));
+                    if let Some(confirmed) = stored_consent(driver, storage_before).await {
+                        return Some(confirmed);
                     }
                 }
                 None => {}
@@ -343,6 +400,48 @@ async fn verify<D: PageDriver>(
             return None;
         }
     }
+}
+
+/// A platform's banner closed and its state cannot be read: confirmed when the site stored
+/// anything new. Only a store that names consent is taken as the platform's own (a tracker that
+/// ignores the choice also stores something new, and must stay a finding).
+async fn stored_anything<D: PageDriver>(
+    driver: &D,
+    storage_before: &[String],
+) -> Option<Confirmation> {
+    if let Some(confirmed) = stored_consent(driver, storage_before).await {
+        return Some(confirmed);
+    }
+    let after = storage_names(driver).await;
+    let new: Vec<&String> = after
+        .iter()
+        .filter(|n| !storage_before.contains(n))
+        .collect();
+    (!new.is_empty()).then(|| Confirmation {
+        by: format!(
+            "the banner closed and the site stored {}",
+            new.iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        stored_in: None,
+    })
+}
+
+/// The banner closed: confirmed when the site stored something new that names consent.
+async fn stored_consent<D: PageDriver>(
+    driver: &D,
+    storage_before: &[String],
+) -> Option<Confirmation> {
+    let after = storage_names(driver).await;
+    after
+        .iter()
+        .find(|n| !storage_before.contains(n) && names_consent(n))
+        .map(|name| Confirmation {
+            by: format!("the banner closed and the site stored {name}"),
+            stored_in: Some(name.clone()),
+        })
 }
 
 fn names_consent(name: &str) -> bool {

@@ -182,6 +182,8 @@
     reject: /\b(reject|decline|deny|refuse|disagree|opt out)\b|^no,? thanks?\b|\b(only|just) (necessary|essential|required|strictly necessary)\b|\b(necessary|essential|required) (cookies )?only\b|\bdo ?n[o']t (accept|allow)\b|^continue without/i,
     settings: /\b(settings|preferences|customi[sz]e|manage|options|let me choose|choose cookies|more choices)\b/i,
     notButton: /\b(policy|privacy notice|read more|learn more|find out more|more information)\b/i,
+    save: /\b(save|confirm|submit)\b|\b(accept|allow) (selected|selection|my (choices|selection))\b/i,
+    acceptAll: /\b(accept|allow) all\b/i,
   };
   const CONTAINER = /cookie|consent|gdpr|privacy|tracking/i;
   const CLICKABLE = "button, a, [role=button], input[type=button], input[type=submit]";
@@ -231,6 +233,7 @@
       accept: { el: best.accept, sel: describeIn(best.accept, best.container), within: best.within, frameOffset: best.frameOffset },
       reject: pick(WORDS.reject, null),
       settings: pick(WORDS.settings, WORDS.reject),
+      save: pick(WORDS.save, WORDS.acceptAll),
     };
   };
   const describeIn = (el, container) => `${describe(container)} ${describe(el)}`;
@@ -245,19 +248,50 @@
       const b = rule.buttons || {};
       const shown = find((rule.banner || {}).shown);
       const state = rule.state && rule.state.script ? run(rule.state.script) : { value: null };
+      const buttons = [b.accept, b.reject, b.settings].some((sels) => find(sels) !== null);
+      // A rule can recognise markup it does not own (an `id="cookie-notice"` of a site's own
+      // banner): when none of its buttons is there and it holds no choice, a banner that the
+      // words find is the one a visitor sees.
+      if (!buttons && (state.value === null || state.value === undefined)) {
+        const byWords = heuristicSurvey();
+        if (byWords.shown) return byWords;
+      }
+      let accept = button(find(b.accept));
+      let reject = button(find(b.reject));
+      let settings = button(find(b.settings));
+      // One element can be either (vanilla-cookieconsent 2's second button is "reject" or
+      // "settings" as the site sets it up): its words decide.
+      if (reject && WORDS.settings.test(reject.text) && !WORDS.reject.test(reject.text)) {
+        settings = settings || reject;
+        reject = null;
+      }
+      // A site that styles the platform's banner its own way (other button markup): the words
+      // find what the rule's selectors miss, and the rule still reads the choice.
+      if (shown !== null && (!accept || !reject)) {
+        const h = heuristic();
+        if (h) {
+          accept = accept || button(h.accept);
+          reject = reject || button(h.reject);
+          settings = settings || button(h.settings);
+        }
+      }
       return {
         cmp: rule.id,
         detected_by: "rule",
         shown: shown !== null,
-        accept: button(find(b.accept)),
-        reject: button(find(b.reject)),
-        settings: button(find(b.settings)),
+        accept,
+        reject,
+        settings,
         settings_reject: button(find(b.settings_reject)),
         settings_save: button(find(b.settings_save)),
         state: state.value === undefined ? null : state.value,
         state_error: state.error || null,
       };
     }
+    return heuristicSurvey();
+  };
+
+  const heuristicSurvey = () => {
     const h = heuristic();
     return {
       cmp: h ? "heuristic" : null,
@@ -267,7 +301,7 @@
       reject: h && button(h.reject),
       settings: h && button(h.settings),
       settings_reject: null,
-      settings_save: null,
+      settings_save: h && button(h.save),
       container: h ? h.container : null,
       state: null,
       state_error: null,
@@ -309,7 +343,33 @@
     return false;
   };
 
+  // Before "Save": every optional category off, as a visitor who refuses leaves them. The
+  // switches are those near the button (the smallest ancestor holding any); disabled ones are
+  // the necessary categories. Clicked, not set, so the page's own handlers see it.
+  const untick = (selector, within) => {
+    for (const { root, within: w } of roots()) {
+      if ((w || null) !== (within || null)) continue;
+      let el;
+      try { el = root.querySelector(selector); } catch (e) { continue; }
+      if (!el) continue;
+      const SWITCH = "input[type=checkbox], [role=switch], [role=checkbox]";
+      let box = el.parentElement;
+      const body = el.ownerDocument.body;
+      while (box && box !== body && !box.querySelector(SWITCH)) box = box.parentElement;
+      if (!box || box === body) return 0;
+      let n = 0;
+      for (const sw of box.querySelectorAll(SWITCH)) {
+        const on = sw.tagName === "INPUT" ? sw.checked : sw.getAttribute("aria-checked") === "true";
+        const off = sw.disabled || sw.getAttribute("aria-disabled") === "true" || sw.readOnly;
+        if (!on || off) continue;
+        try { sw.click(); n += 1; } catch (e) { /* left as it is */ }
+      }
+      return n;
+    }
+    return 0;
+  };
+
   Object.defineProperty(globalThis, "__cookieAuditConsent", {
-    value: Object.freeze({ survey, target, click, run, page: () => ({ url: location.href, ready: document.readyState, origin: performance.timeOrigin }) }),
+    value: Object.freeze({ survey, target, click, untick, run, page: () => ({ url: location.href, ready: document.readyState, origin: performance.timeOrigin }) }),
   });
 })();

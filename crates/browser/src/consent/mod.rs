@@ -54,15 +54,7 @@ pub(crate) async fn cookie_list<D: PageDriver>(
     let Some(script) = rules.get(cmp).and_then(|r| r.cookie_list.as_ref()) else {
         return Vec::new();
     };
-    // The library defines `run`, which gives the expression its helpers; JSON round trip so
-    // regular expressions and functions become plain data.
-    let expression = format!(
-        "{}\n;(() => {{ const r = __cookieAuditConsent.run({}); \
-         return r.error ? {{ error: r.error }} : JSON.parse(JSON.stringify(r.value || [])); }})()",
-        include_str!("consent.js"),
-        serde_json::to_string(&script.script).unwrap_or_default()
-    );
-    match driver.evaluate(&expression).await {
+    match run_script(driver, script).await {
         Ok(value) => serde_json::from_value::<Vec<Option<CmpCookie>>>(value)
             .map(|list| {
                 list.into_iter()
@@ -75,5 +67,54 @@ pub(crate) async fn cookie_list<D: PageDriver>(
             tracing::debug!(cmp, error = %e, "the platform's cookie list could not be read");
             Vec::new()
         }
+    }
+}
+
+/// The cookies platform `cmp` records the choice in on this site: the rule's names, and the
+/// names its configuration gives them here (a renamed consent cookie is still the platform's).
+pub(crate) async fn own_cookies<D: PageDriver>(
+    driver: &D,
+    rules: &ConsentRules,
+    cmp: &str,
+) -> Vec<String> {
+    let Some(rule) = rules.get(cmp) else {
+        return Vec::new();
+    };
+    let mut names = rule.own_cookies.clone();
+    if let Some(script) = &rule.own_cookies_script {
+        match run_script(driver, script).await {
+            Ok(serde_json::Value::String(name)) => names.push(name),
+            Ok(serde_json::Value::Array(list)) => names.extend(
+                list.into_iter()
+                    .filter_map(|v| v.as_str().map(str::to_string)),
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(cmp, error = %e, "the platform's cookie names could not be read")
+            }
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Evaluates a rule's script with the page library's helpers; the JSON round trip makes regular
+/// expressions and functions plain data.
+async fn run_script<D: PageDriver>(
+    driver: &D,
+    script: &rules::Script,
+) -> Result<serde_json::Value, String> {
+    let expression = format!(
+        "{}\n;(() => {{ const r = __cookieAuditConsent.run({}); \
+         return r.error ? {{ error: r.error }} : JSON.parse(JSON.stringify(r.value ?? null)); }})()",
+        include_str!("consent.js"),
+        serde_json::to_string(&script.script).unwrap_or_default()
+    );
+    let value = driver.evaluate(&expression).await?;
+    match value.get("error").and_then(|e| e.as_str()) {
+        Some(error) if value.as_object().is_some_and(|o| o.len() == 1) => Err(error.to_string()),
+        _ => Ok(value),
     }
 }

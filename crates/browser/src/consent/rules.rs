@@ -34,6 +34,10 @@ pub struct Rule {
     /// The cookies (or localStorage keys) in which it records the choice: necessary by nature.
     #[serde(default)]
     pub own_cookies: Vec<String>,
+    /// Reads the names this site gave those cookies (most platforms let a site rename its
+    /// consent cookie): a JavaScript expression returning a name or a list of names.
+    #[serde(default)]
+    pub own_cookies_script: Option<Script>,
 }
 
 /// Any one of these recognises the platform.

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::choose::{Choice, ChoiceOutcome, PageDriver, Survey, choose, survey, wait_for_banner};
 use super::rules::ConsentRules;
-use super::{BANNER_WAIT, CmpCookie, cookie_list};
+use super::{BANNER_WAIT, CmpCookie, cookie_list, own_cookies};
 use crate::engine::COMMAND_TIMEOUT;
 use crate::running::{Running, Tab};
 
@@ -143,7 +143,14 @@ pub(crate) async fn step(
     };
     let Ok(now) = looked else {
         if first {
-            note_first(progress, rules, &Survey::default(), url, Vec::new());
+            note_first(
+                progress,
+                rules,
+                &Survey::default(),
+                url,
+                Vec::new(),
+                Vec::new(),
+            );
         }
         return if first {
             StepDone::Acted
@@ -152,13 +159,14 @@ pub(crate) async fn step(
         };
     };
     if first {
-        let cmp_cookies = match now.cmp.as_deref() {
-            Some(cmp) if now.detected_by.as_deref() == Some("rule") => {
-                cookie_list(&driver, rules, cmp).await
-            }
-            _ => Vec::new(),
+        let (cmp_cookies, own) = match now.cmp.as_deref() {
+            Some(cmp) if now.detected_by.as_deref() == Some("rule") => (
+                cookie_list(&driver, rules, cmp).await,
+                own_cookies(&driver, rules, cmp).await,
+            ),
+            _ => (Vec::new(), Vec::new()),
         };
-        note_first(progress, rules, &now, url, cmp_cookies);
+        note_first(progress, rules, &now, url, cmp_cookies, own);
     }
     let choice = match plan.state {
         ConsentState::None => return StepDone::Acted,
@@ -181,13 +189,31 @@ pub(crate) async fn step(
             return StepDone::Looked;
         }
     }
+    let cmp_id = now
+        .cmp
+        .clone()
+        .filter(|_| now.detected_by.as_deref() == Some("rule"));
     let outcome = choose(&driver, rules, choice, now).await;
     if let Some(at) = outcome.clicked_at {
         on_click(at);
     }
+    // Where the choice went: some platforms name their cookie only once it is written.
+    let mut stored_in: Vec<String> = outcome.choice_stored_in.iter().cloned().collect();
+    if let Some(cmp) = cmp_id.as_deref()
+        && outcome.verified_by.is_some()
+    {
+        stored_in.extend(own_cookies(&driver, rules, cmp).await);
+    }
     let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
     if !first {
         p.look.clicked_again += 1;
+    }
+    if let Some(cmp) = p.look.cmp.as_mut() {
+        for name in stored_in {
+            if !cmp.cookies.contains(&name) {
+                cmp.cookies.push(name);
+            }
+        }
     }
     // The run is judged on its best attempt: a later click that took counts.
     let better = match &p.outcome {
@@ -206,13 +232,18 @@ fn note_first(
     survey: &Survey,
     url: &Url,
     cmp_cookies: Vec<CmpCookie>,
+    own_cookies: Vec<String>,
 ) {
     let cmp = survey.cmp.as_deref().map(|id| match rules.get(id) {
         Some(rule) => Cmp {
             id: rule.id.clone(),
             name: rule.name.clone(),
             detected_by: Detection::Rule,
-            cookies: rule.own_cookies.clone(),
+            cookies: if own_cookies.is_empty() {
+                rule.own_cookies.clone()
+            } else {
+                own_cookies
+            },
         },
         None => Cmp {
             id: "heuristic".into(),

@@ -24,7 +24,14 @@ const SITE_KEYS: [&str; 5] = ["url", "id", "owner", "contact", "tags"];
 
 /// Scan options that are repeatable flags on the command line: in the file they are lists, and a
 /// single string is taken as a list of one (`privacy_url = "https://…/cookies"`).
-const LIST_OPTIONS: [&str; 2] = ["privacy_url", "resolve"];
+const LIST_OPTIONS: [&str; 6] = [
+    "privacy_url",
+    "resolve",
+    "include_path",
+    "exclude_path",
+    "header",
+    "cookie",
+];
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
@@ -211,10 +218,7 @@ fn site_entry(
         .clone()
         .merged_over(&site_options.clone().merged_over(base.defaults));
     let settings = effective.resolve_settings().map_err(|e| {
-        let key = match &e {
-            OptionsError::Invalid { option, .. } => *option,
-            OptionsError::Resolve { .. } => "resolve",
-        };
+        let key = e.key();
         match site_keys.get(key).or_else(|| base.defaults_keys.get(key)) {
             Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
             None => file.at(span.clone(), e.to_string()),
@@ -354,6 +358,7 @@ fn relative_to(options: &mut ScanOptions, base: &Path) {
         &mut options.cookie_db,
         &mut options.chrome,
         &mut options.consent_rules,
+        &mut options.ignore_file,
     ]
     .into_iter()
     .flatten()
@@ -545,6 +550,33 @@ url = "www.lbbd.gov.uk"
             .unwrap_err()
             .to_string();
         assert_eq!(error, "--max-pages: must be at least 1");
+    }
+
+    /// Issue 15's options in an audit config: checked before any crawl, each error at its key's
+    /// line; a single string is a list of one; the ignore file is relative to the config.
+    #[test]
+    fn issue_15_options_are_checked_at_their_line() {
+        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nheader = \"no colon\"\n");
+        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
+        assert!(error.contains("NAME: VALUE"), "{error}");
+
+        let error = parse_err(
+            "[defaults]\nexclude_path = [\"/ok\", \"news\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
+        );
+        assert!(error.starts_with("conf/audit.toml:2:1:"), "{error}");
+        assert!(error.contains("starts with /"), "{error}");
+
+        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nignore_file = \"accepted.toml\"\n");
+        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
+        assert!(error.contains("conf/accepted.toml"), "{error}");
+
+        let config = parse_ok(
+            "[defaults]\ninclude_path = \"/services\"\ncookie = [\"a=1\", \"b=2\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
+        );
+        let record = config.sites[0].settings.record();
+        assert_eq!(record.include_paths, ["/services"]);
+        let sent: Vec<_> = record.cookies.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(sent, ["a", "b"]);
     }
 
     #[test]

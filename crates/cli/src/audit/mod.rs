@@ -9,16 +9,18 @@ pub(crate) mod config;
 pub(crate) mod summary;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use cookie_audit_audit::job::{DEFAULT_DB, DEFAULT_OUT_DIR};
+use cookie_audit_audit::job::DEFAULT_OUT_DIR;
 use cookie_audit_audit::{
-    AuditEnd, AuditJob, AuditSummary, SiteStatus, SiteSummary, Webhook, run_audit,
+    AuditEnd, AuditJob, AuditSummary, RoundPlan, SiteStatus, SiteSummary, Webhook, run_audit,
 };
-use cookie_audit_store::Store;
+use cookie_audit_store::{Lease, RoundId, Store, worker_name};
 
 use crate::cli::{AuditArgs, ListFormat};
 use crate::exit::Exit;
+use crate::history::history_location;
 use crate::output::print;
 use crate::progress::interrupted;
 use summary::{describe_changes, summary_table};
@@ -26,15 +28,14 @@ use summary::{describe_changes, summary_table};
 /// `cookie-audit audit`.
 pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
     let config = config::load(&args.config, &args.options)?;
-    let db_path = args
-        .db
-        .clone()
-        .unwrap_or_else(|| beside(&args.config, DEFAULT_DB));
+    let db = history_location(args.db.as_deref(), Some(&args.config));
     let out_dir = args
         .out_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    let store = Store::open(&db_path).await?;
+    // A database that is down or unreadable now is a usage-level error (exit 2) before anything
+    // is fetched, not a failure of every site.
+    let store = Store::open(&db).await?;
     let webhook = match &args.webhook {
         Some(url) => Some(Webhook::new(
             url,
@@ -42,20 +43,36 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         )?),
         None => None,
     };
+    let round = RoundPlan {
+        round: args
+            .round
+            .clone()
+            .unwrap_or_else(|| RoundId::generate(chrono::Utc::now())),
+        worker: worker_name(),
+        lease: Lease::new(Duration::from_secs(args.lease)),
+        max_attempts: args.max_attempts,
+    };
     let announce = !quiet && std::io::stderr().is_terminal();
     if announce {
+        let share = match args.shard {
+            Some(shard) => format!("shard {shard} of "),
+            None => String::new(),
+        };
         eprintln!(
-            "Auditing {} site(s), {} at a time…",
+            "Auditing {share}{} site(s), {} at a time, in round {}…",
             config.sites.len(),
-            args.sites_concurrency
+            args.sites_concurrency,
+            round.round
         );
     }
     let job = AuditJob {
         sites: config.sites,
+        shard: args.shard,
+        round,
         sites_concurrency: args.sites_concurrency as usize,
         out_dir,
         config_path: args.config.clone(),
-        db_path,
+        db,
         store,
         webhook,
     };
@@ -76,7 +93,7 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         AuditEnd::Finished {
             summary,
             last_run_error,
-        } => (summary, last_run_error),
+        } => (*summary, last_run_error),
         AuditEnd::Interrupted { why, failed_runs } => {
             eprintln!("error: {why}; {failed_runs} run(s) in progress recorded as failed");
             return Ok(Exit::Error);
@@ -95,6 +112,13 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         ListFormat::Table => print(&summary_table(&summary))?,
     }
     report_failures(&summary);
+    if let Some(why) = &summary.stopped {
+        eprintln!(
+            "error: the worker stopped before its sites were done: {why}; run it again on round {} \
+             (--round {}) to finish them",
+            summary.round, summary.round
+        );
+    }
     Ok(match summary.exit_code {
         0 => Exit::Clean,
         1 => Exit::Findings,
@@ -102,13 +126,12 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
     })
 }
 
-fn beside(config: &Path, name: &str) -> PathBuf {
-    config.parent().unwrap_or(Path::new("")).join(name)
-}
-
 /// "✓ barnet.gov.uk: 14 cookies, 6 findings; 1 new cookie(s) (3.2 s)".
 fn progress_line(summary: &SiteSummary) -> String {
     let secs = (summary.finished_at - summary.started_at).num_milliseconds() as f64 / 1000.0;
+    if let Some(skipped) = &summary.skipped {
+        return format!("– {}: skipped, {}", summary.site, skipped.detail);
+    }
     match (&summary.counts, &summary.error) {
         (Some(counts), None) => format!(
             "✓ {}: {} cookies, {} findings; {} ({secs:.1} s)",

@@ -29,6 +29,7 @@ pub(crate) fn summary_table(summary: &AuditSummary) -> String {
             SiteStatus::Complete if site.fails => "findings".to_string(),
             SiteStatus::Complete => "clean".to_string(),
             SiteStatus::Failed => "FAILED".to_string(),
+            SiteStatus::Skipped => "skipped".to_string(),
         };
         table.add_row([
             site.site.clone(),
@@ -37,17 +38,24 @@ pub(crate) fn summary_table(summary: &AuditSummary) -> String {
             counts(|c| c.undeclared),
             counts(|c| c.stale),
             counts(|c| c.misdescribed),
-            match (&site.changes, &site.error) {
-                (_, Some(error)) => error.chars().take(80).collect(),
-                (Some(changes), None) => describe_changes(changes),
-                (None, None) => String::new(),
+            match (&site.skipped, &site.changes, &site.error) {
+                (Some(skipped), _, _) => skipped.detail.chars().take(80).collect(),
+                (None, _, Some(error)) => error.chars().take(80).collect(),
+                (None, Some(changes), None) => describe_changes(changes),
+                (None, None, None) => String::new(),
             },
         ]);
     }
+    let shard = match &summary.shard {
+        Some(shard) => format!(", shard {shard}"),
+        None => String::new(),
+    };
     format!(
-        "{table}\n{} site(s) audited, {} failed; reports in {}\n",
+        "{table}\n{} site(s) audited, {} failed, {} skipped (round {}{shard}); reports in {}\n",
         summary.complete,
         summary.failed,
+        summary.skipped,
+        summary.round,
         summary.out_dir.display()
     )
 }

@@ -46,6 +46,16 @@ async fn the_second_report_lists_exactly_what_changed_and_history_shows_both_run
         "{changes:#}"
     );
     assert_eq!(changes["gone_cookies"], json!([]));
+    // Set before any choice (the HTTP engine never clicks): new before a choice too.
+    assert_eq!(
+        changes["new_before_choice"],
+        json!([{"name": "feedback_widget", "domain": "www.changeshire.gov.uk", "path": "/"}]),
+        "{changes:#}"
+    );
+    assert_eq!(
+        changes["coverage"]["pages_revisited"],
+        changes["coverage"]["previous_pages_visited"]
+    );
     assert_eq!(
         changes["new_findings"],
         json!([{"code": "undeclared", "cookie": "feedback_widget", "domain": "www.changeshire.gov.uk"}]),
@@ -137,4 +147,75 @@ fn codes(report: &Value) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Issue 15's case: two full audits of the demo council, then one with `--max-pages 5`. The third
+/// must not say "11 cookie(s) gone, 10 resolved": what it did not look at again is listed as not
+/// re-checked, its coverage is in the report, and `history` shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shorter_audit_lists_what_it_did_not_look_at_again_instead_of_calling_it_gone() {
+    let server = cookie_audit_fixtures::council::start().await.unwrap();
+    let ws = Workspace::new();
+    ws.write_config(&format!(
+        "{}{}",
+        defaults(&server.resolve_args(), "max_pages = 60"),
+        site(
+            &server.http_url(cookie_audit_fixtures::council::COUNCIL, "/"),
+            ""
+        )
+    ));
+    let site_id = "exampleshire.gov.uk";
+    for _ in 0..2 {
+        let full = ws.audit(&[]).await;
+        assert!(full.code <= 1, "{full:?}");
+    }
+    let full = ws.report(&format!("{site_id}/latest.json"));
+    let coverage = &full["changes"]["coverage"];
+    assert_eq!(
+        coverage["pages_revisited"], coverage["previous_pages_visited"],
+        "{coverage:#}"
+    );
+    let observed = full["observed"].as_array().unwrap().len();
+
+    let short = ws.audit(&["--max-pages", "5"]).await;
+    assert!(short.code <= 1, "{short:?}");
+    let report = ws.report(&format!("{site_id}/latest.json"));
+    let changes = &report["changes"];
+    assert_eq!(changes["gone_cookies"], json!([]), "{changes:#}");
+    assert_eq!(changes["resolved_findings"], json!([]), "{changes:#}");
+    assert_eq!(changes["new_findings"], json!([]), "{changes:#}");
+    let unchecked = changes["not_rechecked_cookies"].as_array().unwrap().len();
+    let now = report["observed"].as_array().unwrap().len();
+    assert_eq!(
+        unchecked,
+        observed - now,
+        "every cookie not seen again is not re-checked"
+    );
+    assert!(unchecked > 0, "{changes:#}");
+    assert!(
+        !changes["not_rechecked_findings"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let coverage = &changes["coverage"];
+    let revisited = coverage["pages_revisited"].as_u64().unwrap();
+    let before = coverage["previous_pages_visited"].as_u64().unwrap();
+    assert!(revisited < before, "{coverage:#}");
+    // The summary's words say so too.
+    let summary = short.json();
+    let line = crate::audit::entry(&summary, site_id)["changes"].clone();
+    assert_eq!(&line, changes);
+
+    let history = ws.history(site_id, "json").await.json();
+    let runs = history["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["coverage"], Value::Null, "a first run");
+    assert_eq!(&runs[2]["coverage"], coverage);
+    let table = ws.history(site_id, "table").await;
+    assert!(
+        table.stdout.contains(&format!("{revisited} of {before}")),
+        "{}",
+        table.stdout
+    );
 }

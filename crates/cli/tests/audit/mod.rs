@@ -6,6 +6,7 @@ mod changes;
 mod kill;
 mod many;
 mod outcomes;
+mod rounds;
 mod sites;
 mod webhook;
 

@@ -28,8 +28,8 @@ pub enum DialError {
         /// Why it did not resolve.
         source: ResolveError,
     },
-    /// No address took the connection: the last failure.
-    #[error("connection to {addr} failed: {reason}")]
+    /// No address took the connection: the last failure, in the HTTP engine's words.
+    #[error("could not connect: {reason}")]
     Connect {
         /// The last address tried, with its port.
         addr: SocketAddr,
@@ -145,7 +145,7 @@ impl Guard {
                     Ok(stream) => {
                         let peer = stream.peer_addr().map_err(|e| DialError::Connect {
                             addr,
-                            reason: e.to_string(),
+                            reason: super::io_words(&e, &format!("{label}:{port}")),
                         })?;
                         self.policy.check(peer.ip())?;
                         // Small writes (a TLS handshake through a tunnel) go out at once.
@@ -155,7 +155,7 @@ impl Guard {
                     Err(e) => {
                         last = Some(DialError::Connect {
                             addr,
-                            reason: e.to_string(),
+                            reason: super::io_words(&e, &format!("{label}:{port}")),
                         })
                     }
                 }

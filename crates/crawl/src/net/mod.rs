@@ -55,9 +55,9 @@ pub enum FetchError {
         secs: u64,
     },
     /// The connection could not be made (refused, reset, unreachable); retried once.
-    #[error("connection failed: {reason}")]
+    #[error("could not connect: {reason}")]
     Connect {
-        /// The whole error chain, in one line.
+        /// What went wrong, in words ("connection refused: nothing answers on x.test:8080").
         reason: String,
     },
     /// The TLS handshake failed, usually on an invalid or self-signed certificate; `--insecure`
@@ -71,8 +71,17 @@ pub enum FetchError {
     /// be built); retried once like `Connect`.
     #[error("request failed: {reason}")]
     Other {
-        /// The whole error chain, in one line.
+        /// The innermost cause, in one line (the chain's outer layers only repeat the URL).
         reason: String,
+    },
+    /// A port browsers refuse to connect to (the Fetch standard's "bad ports": 25, 6000, …):
+    /// a visitor could not load the page, so neither engine does.
+    #[error(
+        "port {port} is one browsers refuse to connect to (net::ERR_UNSAFE_PORT), so a visitor could not load it"
+    )]
+    UnsafePort {
+        /// The URL's port.
+        port: u16,
     },
     /// A redirect led back to a URL already in the chain.
     #[error("redirect loop back to {url}")]
@@ -243,6 +252,17 @@ impl HttpClient {
         cookie_header: Option<&str>,
         accept: &str,
     ) -> Result<Response, FetchError> {
+        self.get_with(url, cookie_header, accept, &[]).await
+    }
+
+    /// [`HttpClient::get`] with `--header`s (the caller gives them only for the site's hosts).
+    pub async fn get_with(
+        &self,
+        url: &Url,
+        cookie_header: Option<&str>,
+        accept: &str,
+        extra: &[crate::extras::ExtraHeader],
+    ) -> Result<Response, FetchError> {
         self.check_target(url)?;
         let parts = &*self.parts;
         let mut request = parts
@@ -253,6 +273,9 @@ impl HttpClient {
         if let Some(cookie) = cookie_header {
             request = request.header(http::header::COOKIE, cookie);
         }
+        for header in extra {
+            request = request.header(header.name.as_str(), header.value.as_str());
+        }
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) if is_invalid_header(&error) => {
@@ -262,6 +285,7 @@ impl HttpClient {
                 let raw = RawRequest {
                     url,
                     cookie_header,
+                    extra,
                     accept,
                     user_agent: &parts.user_agent,
                     timeout: parts.timeout,
@@ -281,6 +305,9 @@ impl HttpClient {
                     .header(http::header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9");
                 if let Some(cookie) = cookie_header {
                     retry = retry.header(http::header::COOKIE, cookie);
+                }
+                for header in extra {
+                    retry = retry.header(header.name.as_str(), header.value.as_str());
                 }
                 let response = retry.send().await.map_err(|e| self.classify(e, url))?;
                 let mut response = self.response(url, response);
@@ -324,9 +351,12 @@ impl HttpClient {
         Ok(response.status().as_u16())
     }
 
-    /// What every request checks before it is sent: an http(s) URL, and for an IP-literal host
-    /// (which never reaches the resolver) an allowed address.
+    /// What every request checks before it is sent: an http(s) URL on a port browsers use, and
+    /// for an IP-literal host (which never reaches the resolver) an allowed address.
     fn check_target(&self, url: &Url) -> Result<(), FetchError> {
+        if let Some(port) = url.port().filter(|p| is_unsafe_port(*p)) {
+            return Err(FetchError::UnsafePort { port });
+        }
         match url.scheme() {
             "http" | "https" => {}
             other => {
@@ -410,9 +440,68 @@ fn classify_error(error: reqwest::Error, url: &Url, timeout_secs: u64) -> FetchE
         return FetchError::Tls { reason: chain };
     }
     if error.is_connect() {
-        return FetchError::Connect { reason: chain };
+        return FetchError::Connect {
+            reason: connect_words(&error, url),
+        };
     }
-    FetchError::Other { reason: chain }
+    FetchError::Other {
+        reason: innermost(&error),
+    }
+}
+
+/// A failed connection in words: what the operating system said, and where.
+fn connect_words(error: &reqwest::Error, url: &Url) -> String {
+    let target = format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    );
+    match find_source::<std::io::Error>(error) {
+        Some(io) => io_words(io, &target),
+        None => format!("{} ({target})", innermost(error)),
+    }
+}
+
+/// A socket error in words, the same for the HTTP engine's connections and the browser's (its
+/// guard proxy dials with [`Guard`]): "connection refused: nothing answers on x.test:8080".
+pub(crate) fn io_words(io: &std::io::Error, target: &str) -> String {
+    use std::io::ErrorKind;
+    match io.kind() {
+        ErrorKind::ConnectionRefused => {
+            format!("connection refused: nothing answers on {target}")
+        }
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+            format!("{target} closed the connection")
+        }
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
+            format!("{target} is unreachable from here (no route)")
+        }
+        ErrorKind::TimedOut => format!("{target} did not answer"),
+        _ => format!("{io} ({target})"),
+    }
+}
+
+/// The last error of a chain: reqwest's and hyper's outer layers ("error sending request for
+/// url (…)", "client error (Connect)") say nothing a reader can act on.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = error;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+}
+
+/// The Fetch standard's bad ports (fetch.spec.whatwg.org, "port blocking"), which Chromium
+/// refuses with `net::ERR_UNSAFE_PORT`: the HTTP engine refuses them too, in the same words.
+pub fn is_unsafe_port(port: u16) -> bool {
+    const BAD_PORTS: [u16; 81] = [
+        0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+        101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179,
+        389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601,
+        636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+        6665, 6666, 6667, 6668, 6669, 6679,
+    ];
+    BAD_PORTS.contains(&port) || matches!(port, 6697 | 10080)
 }
 
 fn find_source<'a, T: std::error::Error + 'static>(
@@ -622,7 +711,8 @@ mod tests {
     async fn post_json_refuses_addresses_the_user_did_not_allow() {
         let client = client(&[]);
         for url in [
-            "http://127.0.0.1:9/hook",
+            // Not port 9: browsers refuse that port, which is refused first, for its own reason.
+            "http://127.0.0.1:8080/hook",
             "http://[::ffff:10.0.0.5]/hook",
             "http://169.254.169.254/latest",
         ] {

@@ -32,6 +32,8 @@ pub(super) enum RawReread {
 pub(super) struct RawRequest<'a> {
     pub url: &'a Url,
     pub cookie_header: Option<&'a str>,
+    /// `--header`s for the site's own hosts.
+    pub extra: &'a [crate::extras::ExtraHeader],
     pub accept: &'a str,
     pub user_agent: &'a str,
     pub timeout: Duration,
@@ -126,6 +128,9 @@ fn request_head(request: RawRequest<'_>) -> Vec<u8> {
     );
     if let Some(cookie) = request.cookie_header {
         head.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    for header in request.extra {
+        head.push_str(&format!("{}: {}\r\n", header.name, header.value));
     }
     head.push_str("Connection: close\r\n\r\n");
     head.into_bytes()
@@ -227,6 +232,7 @@ mod tests {
         let head = request_head(RawRequest {
             url: &url,
             cookie_header: Some("s=1"),
+            extra: &[],
             accept: "*/*",
             user_agent: "cookie-audit-test",
             timeout: Duration::from_secs(1),

@@ -21,7 +21,7 @@ pub(crate) mod schema;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cookie_audit_model::{CookieKey, FindingKey, Report, Summary};
+use cookie_audit_model::{CookieKey, Coverage, FindingKey, Report, Summary};
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType,
 };
@@ -503,6 +503,15 @@ fn count(row: &tokio_postgres::Row, index: usize) -> Result<u32, tokio_postgres:
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
+/// A count column that may be NULL.
+fn optional_count(
+    row: &tokio_postgres::Row,
+    index: usize,
+) -> Result<Option<u32>, tokio_postgres::Error> {
+    let n: Option<i64> = row.try_get(index)?;
+    Ok(n.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))
+}
+
 fn summary_from_row(r: &tokio_postgres::Row) -> Result<RunSummary, tokio_postgres::Error> {
     let counts = match r.try_get::<_, Option<i64>>(10)? {
         Some(_) => Some(Summary {
@@ -514,10 +523,27 @@ fn summary_from_row(r: &tokio_postgres::Row) -> Result<RunSummary, tokio_postgre
             high: count(r, 15)?,
             medium: count(r, 16)?,
             low: count(r, 17)?,
+            // NULL only in a row written before schema version 3 whose report lacked them.
+            consent: optional_count(r, 20)?.unwrap_or(0),
+            cmp_mismatch: optional_count(r, 21)?.unwrap_or(0),
             // Counts of later kinds are in the stored report, not in columns of their own.
             ..Summary::default()
         }),
         None => None,
+    };
+    let coverage = match (
+        optional_count(r, 22)?,
+        optional_count(r, 23)?,
+        optional_count(r, 24)?,
+    ) {
+        (Some(pages_visited), Some(previous_pages_visited), Some(pages_revisited)) => {
+            Some(Coverage {
+                pages_visited,
+                previous_pages_visited,
+                pages_revisited,
+            })
+        }
+        _ => None,
     };
     Ok(RunSummary {
         id: RunId(r.try_get(0)?),
@@ -535,5 +561,6 @@ fn summary_from_row(r: &tokio_postgres::Row) -> Result<RunSummary, tokio_postgre
             .try_get::<_, Option<String>>(18)?
             .map(RoundId::from_stored),
         worker: r.try_get(19)?,
+        coverage,
     })
 }

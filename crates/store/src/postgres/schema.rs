@@ -110,6 +110,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         WHERE status IN ('running', 'complete');
     CREATE INDEX runs_by_round ON runs (round_id, site_id, id);
     "#,
+    // 3: consent states per observed cookie, the consent counts, and each run's coverage of the
+    // previous one. Rows written before have NULL states (their stored report has them); the
+    // counts of complete runs are filled from their stored reports (always JSON: we wrote them).
+    r#"
+    ALTER TABLE observed_cookies ADD COLUMN state_none BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN state_accept BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN state_reject BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN set_then_deleted BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_accept BOOLEAN;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_reject BOOLEAN;
+    ALTER TABLE runs ADD COLUMN consent BIGINT;
+    ALTER TABLE runs ADD COLUMN cmp_mismatch BIGINT;
+    ALTER TABLE runs ADD COLUMN coverage_pages BIGINT;
+    ALTER TABLE runs ADD COLUMN coverage_previous_pages BIGINT;
+    ALTER TABLE runs ADD COLUMN coverage_revisited BIGINT;
+    UPDATE runs
+    SET consent = COALESCE((report_json::jsonb -> 'summary' ->> 'consent')::BIGINT, 0),
+        cmp_mismatch = COALESCE((report_json::jsonb -> 'summary' ->> 'cmp_mismatch')::BIGINT, 0)
+    WHERE status = 'complete' AND report_json IS NOT NULL;
+    "#,
 ];
 
 /// The schema version this build writes; equal to SQLite's (a test checks).

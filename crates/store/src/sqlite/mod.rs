@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use cookie_audit_model::{CookieKey, Report, Summary};
+use cookie_audit_model::{CookieKey, Coverage, Report, Summary};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -304,7 +304,8 @@ pub(crate) fn latest_complete_before(
 /// The columns of a [`RunSummary`], in [`summary_from_row`]'s order.
 pub(crate) const SUMMARY_COLUMNS: &str = "id, site_id, site_url, status, started_at, finished_at, \
      error, engine, declaration_status, declaration_hash, declared, observed, undeclared, stale, \
-     misdescribed, high, medium, low, round_id, worker";
+     misdescribed, high, medium, low, round_id, worker, consent, cmp_mismatch, coverage_pages, \
+     coverage_previous_pages, coverage_revisited";
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
     let counts = match r.get::<_, Option<u32>>(10)? {
@@ -317,10 +318,23 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
             high: r.get(15)?,
             medium: r.get(16)?,
             low: r.get(17)?,
+            // NULL only in a row written before schema version 3 whose report lacked them.
+            consent: r.get::<_, Option<u32>>(20)?.unwrap_or(0),
+            cmp_mismatch: r.get::<_, Option<u32>>(21)?.unwrap_or(0),
             // Counts of later kinds are in the stored report, not in columns of their own.
             ..Summary::default()
         }),
         None => None,
+    };
+    let coverage = match (r.get(22)?, r.get(23)?, r.get(24)?) {
+        (Some(pages_visited), Some(previous_pages_visited), Some(pages_revisited)) => {
+            Some(Coverage {
+                pages_visited,
+                previous_pages_visited,
+                pages_revisited,
+            })
+        }
+        _ => None,
     };
     Ok(RunSummary {
         id: RunId(r.get(0)?),
@@ -338,6 +352,7 @@ fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunSummary> {
             .get::<_, Option<String>>(18)?
             .map(crate::RoundId::from_stored),
         worker: r.get(19)?,
+        coverage,
     })
 }
 

@@ -108,6 +108,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         WHERE status IN ('running', 'complete');
     CREATE INDEX runs_by_round ON runs (round_id, site_id, id);
     "#,
+    // 3: consent states per observed cookie, the consent counts, and each run's coverage of the
+    // previous one. Rows written before have NULL states (their stored report has them); the
+    // counts of complete runs are filled from their stored reports.
+    r#"
+    ALTER TABLE observed_cookies ADD COLUMN state_none INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN state_accept INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN state_reject INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN set_then_deleted INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_accept INTEGER;
+    ALTER TABLE observed_cookies ADD COLUMN stored_after_reject INTEGER;
+    ALTER TABLE runs ADD COLUMN consent INTEGER;
+    ALTER TABLE runs ADD COLUMN cmp_mismatch INTEGER;
+    ALTER TABLE runs ADD COLUMN coverage_pages INTEGER;
+    ALTER TABLE runs ADD COLUMN coverage_previous_pages INTEGER;
+    ALTER TABLE runs ADD COLUMN coverage_revisited INTEGER;
+    UPDATE runs
+    SET consent = COALESCE(json_extract(report_json, '$.summary.consent'), 0),
+        cmp_mismatch = COALESCE(json_extract(report_json, '$.summary.cmp_mismatch'), 0)
+    WHERE status = 'complete' AND json_valid(report_json);
+    "#,
 ];
 
 /// The schema version this build writes.
