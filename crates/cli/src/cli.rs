@@ -99,6 +99,11 @@ pub(crate) struct OutputArgs {
     /// Ctrl-C writes the partial report here
     #[arg(short, long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// With the table format: every finding with its evidence and fix, every cookie, the pages
+    /// crawled (the default is the verdict, consent and one line per finding)
+    #[arg(long)]
+    pub long: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -109,6 +114,10 @@ pub(crate) enum FormatArg {
     Markdown,
     Html,
     HtmlTable,
+    // The corrected cookie table as CSV. A `///` here would give the variant a help text, and
+    // clap would then print every flag's long form in `--help`.
+    #[value(alias = "csv-table")]
+    Csv,
 }
 
 impl FormatArg {
@@ -120,6 +129,7 @@ impl FormatArg {
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Html => Format::Html,
             FormatArg::HtmlTable => Format::HtmlTable,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }
@@ -170,6 +180,11 @@ pub(crate) struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// With the table format: every finding with its evidence and fix, every cookie, the pages
+    /// crawled (the default is the verdict, consent and one line per finding)
+    #[arg(long)]
+    pub long: bool,
 }
 
 #[derive(Debug, Args)]

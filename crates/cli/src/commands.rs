@@ -18,7 +18,7 @@ use url::Url;
 use crate::cli::{DeclaredArgs, DeclaredFormat, DemoArgs, OutputArgs, ReportArgs, ScanArgs};
 use crate::exit::Exit;
 use crate::options::ScanOptions;
-use crate::output::{emit, print, terminal_options, write_file};
+use crate::output::{emit, file_options, print, terminal_options, write_file};
 use crate::progress;
 
 /// `cookie-audit scan URL`.
@@ -181,7 +181,12 @@ pub(crate) async fn declared(args: DeclaredArgs) -> anyhow::Result<Exit> {
 /// `cookie-audit report FILE --format …`.
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<Exit> {
     let report = read_report_file(&args.file)?;
-    let rendered = render(&report, args.format.format(), &terminal_options());
+    // A file gets no colour codes and no terminal's width.
+    let options = match &args.out {
+        Some(_) => file_options(args.long),
+        None => terminal_options(args.long),
+    };
+    let rendered = render(&report, args.format.format(), &options);
     match &args.out {
         Some(path) => write_file(path, rendered.as_bytes())?,
         None => print(&rendered)?,

@@ -5,23 +5,47 @@ use std::path::Path;
 
 use anyhow::Context;
 use cookie_audit_model::Report;
-use cookie_audit_report::{Format, RenderOptions, render, to_json, write_atomic};
+use cookie_audit_report::{Detail, Format, RenderOptions, render, to_json, write_atomic};
 
 use crate::cli::OutputArgs;
 
-/// Terminal rendering options: colour unless `NO_COLOR`, width from `COLUMNS`.
-/// (The terminal view itself is issue 15's report-views work.)
-pub(crate) fn terminal_options() -> RenderOptions {
+/// Rendering options for stdout: colour unless `NO_COLOR`, and the terminal's width, both only
+/// when stdout is a terminal (a pipe or a file gets plain, uncut lines). `long` is `--long`.
+pub(crate) fn terminal_options(long: bool) -> RenderOptions {
     let terminal = std::io::stdout().is_terminal();
     RenderOptions {
         color: terminal && std::env::var_os("NO_COLOR").is_none(),
-        width: terminal.then(|| {
-            std::env::var("COLUMNS")
-                .ok()
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(120)
-        }),
+        width: terminal.then(terminal_width),
+        detail: detail(long),
     }
+}
+
+/// Options for a file: no colour, no width.
+pub(crate) fn file_options(long: bool) -> RenderOptions {
+    RenderOptions {
+        color: false,
+        width: None,
+        detail: detail(long),
+    }
+}
+
+fn detail(long: bool) -> Detail {
+    if long { Detail::Long } else { Detail::Compact }
+}
+
+/// `COLUMNS` when set (as `ls` and clap read it: a user can force a width), else the terminal's
+/// own width (most shells do not export `COLUMNS`), else 80.
+fn terminal_width() -> u16 {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0)
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout())
+                .map(|(terminal_size::Width(w), _)| w)
+                .filter(|&w| w > 0)
+        })
+        .unwrap_or(80)
 }
 
 /// Writes `--out` and prints the chosen format. With `--out` and no `--format`, stdout gets the
@@ -38,7 +62,7 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
         (None, Some(_), false) => None,
     };
     if let Some(format) = format {
-        print(&render(report, format, &terminal_options()))?;
+        print(&render(report, format, &terminal_options(output.long)))?;
     }
     Ok(())
 }

@@ -279,7 +279,7 @@ fn hostile_site_scan_is_bounded_complete_and_leaks_no_cookie_value() {
         !contains_secret(&std::fs::read(&report_path).unwrap()),
         "--out"
     );
-    for format in ["json", "table", "markdown", "html", "html-table"] {
+    for format in ["json", "table", "markdown", "html", "html-table", "csv"] {
         let rendered = Command::new(BIN)
             .args(["report", report_path.to_str().unwrap(), "--format", format])
             .output()
@@ -287,6 +287,12 @@ fn hostile_site_scan_is_bounded_complete_and_leaks_no_cookie_value() {
         assert_eq!(rendered.status.code(), Some(0), "{format}");
         assert!(!contains_secret(&rendered.stdout), "{format}");
     }
+    let long = Command::new(BIN)
+        .args(["report", report_path.to_str().unwrap(), "--long"])
+        .output()
+        .unwrap();
+    assert_eq!(long.status.code(), Some(0), "--long");
+    assert!(!contains_secret(&long.stdout), "--long");
 }
 
 /// `RUST_LOG=trace` turns on every dependency's trace log too (hyper, reqwest, rustls, html5ever):

@@ -124,6 +124,8 @@ fn out_writes_json_atomically_and_report_renders_it() {
         ("markdown", "| Severity"),
         ("html", "<!DOCTYPE html>"),
         ("html-table", "<table"),
+        ("csv", "Cookie,Provider,Purpose,Expiry,Domain,Category\n"),
+        ("table", "Verdict: "),
         ("json", "\"schema_version\""),
     ] {
         let rendered = std::process::Command::new(BIN)
@@ -137,6 +139,26 @@ fn out_writes_json_atomically_and_report_renders_it() {
             stderr(&rendered)
         );
         assert!(stdout(&rendered).contains(needle), "{format}");
+    }
+    // Piped, the default table is the compact view and `--long` today's detail: both whole
+    // lines (no terminal, so no width), and only the long one lists every cookie.
+    let table = |extra: &[&str]| {
+        let out = std::process::Command::new(BIN)
+            .args(["report", path.to_str().unwrap(), "--format", "table"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let (compact, long) = (table(&[]), table(&["--long"]));
+    assert!(
+        !compact.contains('…'),
+        "piped output is never cut:\n{compact}"
+    );
+    assert!(long.lines().count() > compact.lines().count(), "{long}");
+    for cookie in &saved.observed {
+        assert!(long.contains(&cookie.name), "--long lists {}", cookie.name);
     }
     let round: Report = serde_json::from_str(&stdout(
         &std::process::Command::new(BIN)

@@ -5,44 +5,30 @@
 //! is right, or not seen but not retired (it may appear after login or consent), is kept.
 
 use cookie_audit_model::domain::registrable_domain;
-use cookie_audit_model::url_norm;
 use cookie_audit_model::{CookieCategory, ObservedCookie, Party, SuggestedRow, SuggestedStatus};
 
 use crate::entry::Entry;
 use crate::matching::DeclaredView;
 use crate::messages::lifetime_words;
 
-/// A row for a cookie the table is missing.
+/// A row for a cookie the table is missing. Its purpose is what the knowledge base knows, or
+/// nothing: the row is pasted onto a public page, so it never carries an instruction to the editor
+/// ("ask its supplier…") in place of a purpose; the report's views list the rows still to complete.
 pub(crate) fn new_row(cookie: &ObservedCookie, entry: Option<&Entry>) -> SuggestedRow {
     let provider = match (entry, cookie.party) {
         (Some(entry), _) => Some(entry.vendor.clone()),
         (None, Party::Third) => Some(registrable_domain(&cookie.domain)),
         (None, Party::First) => None,
     };
-    let purpose = match entry.and_then(|e| e.purpose.clone()) {
-        Some(purpose) => purpose,
-        None => format!(
-            "Set by {}; ask its supplier what it does and describe it here.",
-            setter_host(cookie)
-        ),
-    };
     SuggestedRow {
         name: cookie.name.clone(),
         provider,
-        purpose: Some(purpose),
+        purpose: entry.and_then(|e| e.purpose.clone()),
         expiry: lifetime_words(&cookie.lifetime),
         domain: cookie.domain.clone(),
         category: entry.map(|e| e.category.label().to_string()),
         status: SuggestedStatus::New,
     }
-}
-
-fn setter_host(cookie: &ObservedCookie) -> String {
-    url::Url::parse(&cookie.set_by_url)
-        .ok()
-        .map(|u| url_norm::host_of(&u))
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| cookie.domain.clone())
 }
 
 /// A declared row as it stands, filled from the observation and the knowledge base where the

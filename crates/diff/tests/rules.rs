@@ -89,6 +89,9 @@ fn undeclared_severity_by_party_category_and_rejection() {
         .find(|f| f.cookie == "council_pref")
         .unwrap();
     assert_eq!(unknown.fix.as_ref().unwrap().expiry, "1 month");
+    // Regression (issue 15): the row is pasted onto the council's page, so a purpose nobody knows
+    // stays empty instead of an instruction to the editor ("ask its supplier…").
+    assert_eq!(unknown.fix.as_ref().unwrap().purpose, None);
     assert!(
         unknown
             .evidence

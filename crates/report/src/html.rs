@@ -90,7 +90,7 @@ pub(crate) fn render_page(view: &View) -> String {
         .and_then(|t| {
             t.render(context! {
                 v => Value::from(Serde(view)),
-                rows => Value::from(Serde(&view.suggested)),
+                rows => Value::from(Serde(&view.paste.rows)),
                 table_source => table_source,
                 schema_version => cookie_audit_model::SCHEMA_VERSION,
             })
@@ -101,7 +101,7 @@ pub(crate) fn render_page(view: &View) -> String {
 pub(crate) fn render_table(view: &View) -> String {
     environment()
         .get_template(TABLE)
-        .and_then(|t| t.render(context! { rows => Value::from(Serde(&view.suggested)) }))
+        .and_then(|t| t.render(context! { rows => Value::from(Serde(&view.paste.rows)) }))
         .unwrap_or_else(|e| panic!("the cookie-table template failed: {e:#}"))
 }
 

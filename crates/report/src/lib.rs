@@ -3,12 +3,18 @@
 //! One [`Report`] (the wire format in `cookie-audit-model`) becomes:
 //!
 //! - [`Format::Json`]: the report itself, pretty-printed; the contract other tools read.
-//! - [`Format::Table`]: terminal tables (comfy-table), summary first.
+//! - [`Format::Table`]: for a terminal. By default ([`Detail::Compact`]) a one-line verdict,
+//!   the consent tests and matrix and one line per finding; with [`Detail::Long`] every finding
+//!   with its evidence and fix and every cookie, in tables (comfy-table).
 //! - [`Format::Markdown`]: the same content as GitHub-flavoured Markdown, for issues and e-mail.
 //! - [`Format::Html`]: one self-contained page for a web editor: inline CSS, no scripts, no
 //!   request to anywhere.
 //! - [`Format::HtmlTable`]: only the corrected cookie table (`suggested_table`), as an HTML
 //!   `<table>` ready to paste into the site's cookie page.
+//! - [`Format::Csv`]: the same corrected table as CSV, for a spreadsheet or a CMS import.
+//!
+//! Every human view leads with consent: the ICO's three tests answered in words and a matrix of
+//! what each state (before a choice, after "Accept all", after "Reject all") stored.
 //!
 //! Every renderer works from the same `view` of the report, so they cannot disagree about what
 //! a lifetime or a piece of evidence says, and every text that came from a website is escaped for
@@ -19,6 +25,8 @@
 
 #![warn(missing_docs)]
 
+mod compact;
+mod csv;
 mod declared;
 mod html;
 mod markdown;
@@ -50,19 +58,22 @@ pub enum Format {
     /// Only the corrected cookie table (`suggested_table`), as an HTML `<table>` to paste into the
     /// site's cookie page.
     HtmlTable,
+    /// The corrected cookie table as CSV (RFC 4180, a header row, UTF-8), for a spreadsheet.
+    Csv,
 }
 
 impl Format {
     /// Every format, in the order error messages list them; parsing a name searches this list.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Json,
         Format::Table,
         Format::Markdown,
         Format::Html,
         Format::HtmlTable,
+        Format::Csv,
     ];
 
-    /// The name on the command line: `json`, `table`, `markdown`, `html`, `html-table`.
+    /// The name on the command line: `json`, `table`, `markdown`, `html`, `html-table`, `csv`.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
@@ -70,6 +81,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::HtmlTable => "html-table",
+            Format::Csv => "csv",
         }
     }
 
@@ -80,6 +92,7 @@ impl Format {
             Format::Table => "txt",
             Format::Markdown => "md",
             Format::Html | Format::HtmlTable => "html",
+            Format::Csv => "csv",
         }
     }
 }
@@ -95,10 +108,12 @@ impl FromStr for Format {
 
     fn from_str(s: &str) -> Result<Format, ReportError> {
         let wanted = s.trim().to_ascii_lowercase();
-        // `md` and `html_table` are what people type; the canonical names are in `as_str`.
+        // `md`, `html_table` and `csv-table` are what people type; the canonical names are in
+        // `as_str`.
         let alias = match wanted.as_str() {
             "md" => "markdown",
             "html_table" => "html-table",
+            "csv-table" | "csv_table" => "csv",
             other => other,
         };
         Format::ALL
@@ -115,15 +130,32 @@ impl FromStr for Format {
 pub struct RenderOptions {
     /// ANSI colours (severity, headings). The caller decides: terminal, `NO_COLOR`, `--color`.
     pub color: bool,
-    /// Wrap tables to this many columns; `None` never wraps (pipes, files).
+    /// The terminal's width in columns: the compact view cuts each line to it and the long view
+    /// wraps its tables to it. `None` (pipes, files) never cuts or wraps.
     pub width: Option<u16>,
+    /// How much the terminal view shows.
+    pub detail: Detail,
+}
+
+/// How much [`Format::Table`] shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Detail {
+    /// The verdict, the consent tests and matrix, one line per finding, a line each for the
+    /// rest: what a DPO reads.
+    #[default]
+    Compact,
+    /// Every finding with its evidence and fix, every observed, stored and declared cookie, the
+    /// pages crawled (`--long`).
+    Long,
 }
 
 /// Errors of reading and writing reports.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A format name no [`Format`] has (`md` and `html_table` are accepted as aliases).
-    #[error("unknown format `{format}` (expected one of: json, table, markdown, html, html-table)")]
+    #[error(
+        "unknown format `{format}` (expected one of: json, table, markdown, html, html-table, csv)"
+    )]
     UnknownFormat {
         /// The name as typed.
         format: String,
@@ -174,10 +206,14 @@ pub enum ReportError {
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     match format {
         Format::Json => to_json(report),
-        Format::Table => table::render(&view::View::of(report), opts),
+        Format::Table => match opts.detail {
+            Detail::Compact => compact::render(&view::View::of(report), opts),
+            Detail::Long => table::render(&view::View::of(report), opts),
+        },
         Format::Markdown => markdown::render(&view::View::of(report)),
         Format::Html => html::render_page(&view::View::of(report)),
         Format::HtmlTable => html::render_table(&view::View::of(report)),
+        Format::Csv => csv::render(&view::View::of(report)),
     }
 }
 

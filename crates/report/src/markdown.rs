@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::view::{FindingGroup, SuggestedView, View, count};
+use crate::view::{ConsentView, FindingGroup, View, count};
 
 pub(crate) fn render(view: &View) -> String {
     let mut out = String::new();
@@ -30,6 +30,9 @@ pub(crate) fn render(view: &View) -> String {
     if view.show_values {
         let _ = writeln!(out, "\nCookie values are shown (`--show-values`).");
     }
+    let _ = writeln!(out, "\n**Verdict:** {}", text(&view.verdict.sentence()));
+
+    consent(&mut out, &view.consent);
 
     let _ = writeln!(out, "\n## Summary\n");
     let _ = writeln!(
@@ -54,6 +57,10 @@ pub(crate) fn render(view: &View) -> String {
         "| **Total** | **{}** | **{}** | **{}** | **{}** |",
         t.high, t.medium, t.low, t.total
     );
+    out.push('\n');
+    for note in &view.severities {
+        let _ = writeln!(out, "- **{}**: {}", note.severity, text(note.meaning));
+    }
 
     changes(&mut out, view);
 
@@ -69,9 +76,11 @@ pub(crate) fn render(view: &View) -> String {
     }
 
     observed(&mut out, view);
+    storage(&mut out, view);
     declared(&mut out, view);
-    suggested(&mut out, &view.suggested);
+    suggested(&mut out, view);
     notes(&mut out, view);
+    pages(&mut out, view);
     out
 }
 
@@ -122,7 +131,7 @@ fn destination(url: &str) -> String {
 fn declaration(view: &View) -> String {
     let d = &view.declaration;
     if !d.found {
-        return "no cookie table found".to_string();
+        return view.declaration.missing.clone();
     }
     let pages: Vec<String> = d
         .pages
@@ -137,7 +146,82 @@ fn declaration(view: &View) -> String {
             )
         })
         .collect();
-    format!("found on {}", pages.join(", "))
+    let mut line = format!("found on {}", pages.join(", "));
+    if let Some(list) = &d.cmp_list {
+        let _ = write!(line, "; {}", text(list));
+    }
+    line
+}
+
+fn consent(out: &mut String, consent: &ConsentView) {
+    let _ = writeln!(out, "\n## Consent\n");
+    if let Some(why) = &consent.not_visited {
+        let _ = writeln!(out, "{}", text(why));
+        return;
+    }
+    for test in &consent.tests {
+        let _ = writeln!(
+            out,
+            "- {} **{}:** {}.",
+            test.outcome.symbol(),
+            text(test.question),
+            text(&test.answer)
+        );
+    }
+    let banner = match (&consent.banner_page, &consent.banner_href) {
+        (Some(page), href) => format!(
+            "{}, first seen on {}",
+            text(&consent.banner),
+            link(page, page, href.as_deref())
+        ),
+        (None, _) => text(&consent.banner),
+    };
+    let _ = writeln!(out, "\n**Banner:** {banner}.  ");
+    if let Some(cmp) = &consent.cmp {
+        let _ = writeln!(out, "**Platform:** {}.  ", text(cmp));
+    }
+    if let Some(list) = &consent.cmp_list {
+        let _ = writeln!(out, "{}.  ", text(list));
+    }
+    out.push('\n');
+    for run in &consent.runs {
+        let _ = writeln!(
+            out,
+            "- {}: **{}** — {}.",
+            capital(&text(run.state)),
+            run.status,
+            text(&run.detail)
+        );
+    }
+    out.push('\n');
+    out.push_str("| Cookie or key | Domain | Category |");
+    for column in &consent.columns {
+        let mark = if column.confirmed { "" } else { " ?" };
+        let _ = write!(out, " {}{mark} |", text(column.heading));
+    }
+    out.push_str("\n| --- | --- | --- |");
+    for _ in &consent.columns {
+        out.push_str(" :---: |");
+    }
+    out.push('\n');
+    for line in &consent.matrix {
+        let _ = write!(
+            out,
+            "| {} | {} | {} |",
+            text(&line.name),
+            text(&line.domain),
+            text(&line.category)
+        );
+        for cell in &line.cells {
+            let _ = write!(out, " {} |", cell.symbol);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "\n{}", text(&consent.legend));
+}
+
+fn capital(s: &str) -> String {
+    crate::view::capitalise(s)
 }
 
 fn changes(out: &mut String, view: &View) {
@@ -238,14 +322,14 @@ fn observed(out: &mut String, view: &View) {
         return;
     }
     out.push_str(
-        "| Name | Domain | Path | Lifetime | Party | Attributes | Pages | Set by | Value | Notes |\n",
+        "| Name | Domain | Path | Lifetime | Party | Attributes | Pages | Stored | Set by | Value | Notes |\n",
     );
-    out.push_str("| --- | --- | --- | --- | --- | --- | ---: | --- | --- | --- |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | ---: | --- | --- | --- | --- |\n");
     for o in &view.observed {
         let notes: Vec<String> = o.notes.iter().map(|n| text(n)).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             text(&o.name),
             text(&o.domain),
             text(&o.path),
@@ -253,9 +337,36 @@ fn observed(out: &mut String, view: &View) {
             o.party,
             text(&o.flags),
             o.pages,
+            text(&o.states),
             link(&o.set_by_url, &o.set_by_url, o.set_by_href.as_deref()),
             text(&o.value),
             notes.join("<br>")
+        );
+    }
+}
+
+fn storage(out: &mut String, view: &View) {
+    if view.storage.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## Web storage keys ({})\n", view.storage.len());
+    let _ = writeln!(
+        out,
+        "Keys the pages wrote to `localStorage` and `sessionStorage`: the same consent rules \
+         apply to them as to cookies.\n"
+    );
+    out.push_str("| Key | Storage | Origin | Written by | Stored | Value |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- |\n");
+    for s in &view.storage {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            text(&s.key),
+            s.kind,
+            text(&s.origin),
+            link(&s.set_by_url, &s.set_by_url, s.set_by_href.as_deref()),
+            text(&s.states),
+            text(&s.value)
         );
     }
 }
@@ -283,8 +394,9 @@ fn declared(out: &mut String, view: &View) {
     }
 }
 
-fn suggested(out: &mut String, rows: &[SuggestedView]) {
-    if rows.is_empty() {
+fn suggested(out: &mut String, view: &View) {
+    let paste = &view.paste;
+    if paste.rows.is_empty() && paste.left_out.is_empty() {
         return;
     }
     let _ = writeln!(
@@ -292,9 +404,11 @@ fn suggested(out: &mut String, rows: &[SuggestedView]) {
         "\n## Suggested cookie table\n\nWhat the cookie table should say: observed cookies and the \
          declared rows that are still right.\n"
     );
-    out.push_str("| Name | Provider | Purpose | Expiry | Domain | Category | Change |\n");
-    out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
-    for r in rows {
+    if !paste.rows.is_empty() {
+        out.push_str("| Name | Provider | Purpose | Expiry | Domain | Category | Change |\n");
+        out.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    }
+    for r in &paste.rows {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -307,10 +421,45 @@ fn suggested(out: &mut String, rows: &[SuggestedView]) {
             r.status
         );
     }
+    if !paste.to_complete.is_empty() || !paste.left_out.is_empty() {
+        let _ = writeln!(out, "\nBefore you publish it:\n");
+        for item in &paste.to_complete {
+            let _ = writeln!(out, "- {}", text(item));
+        }
+        for item in &paste.left_out {
+            let _ = writeln!(out, "- Left out: {}", text(item));
+        }
+    }
+}
+
+fn pages(out: &mut String, view: &View) {
+    if view.pages.is_empty() {
+        return;
+    }
+    // Collapsed: a crawl lists up to --max-pages pages.
+    let _ = writeln!(
+        out,
+        "\n<details><summary>Pages crawled ({})</summary>\n",
+        view.pages.len()
+    );
+    for page in &view.pages {
+        let _ = writeln!(
+            out,
+            "- {} ({}, depth {})",
+            link(&page.url, &page.url, page.href.as_deref()),
+            page.status,
+            page.depth
+        );
+    }
+    let _ = writeln!(out, "\n</details>");
 }
 
 fn notes(out: &mut String, view: &View) {
-    let sections: [(&str, Vec<String>); 4] = [
+    let sections: [(&str, Vec<String>); 5] = [
+        (
+            "Accepted in the ignore file",
+            view.ignored.iter().map(|l| text(l)).collect(),
+        ),
         (
             "Limitations",
             view.limitations.iter().map(|l| text(l)).collect(),

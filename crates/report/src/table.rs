@@ -1,12 +1,14 @@
-//! Terminal output: what a web team reads first, in the order they act on it — summary and
-//! changes, findings by kind with the fix, then the observed and declared cookies, compact.
+//! The long terminal view (`--long`): everything in the order a web team acts on it — the
+//! verdict, consent (the three tests, the runs, the matrix), summary and changes, findings by
+//! kind with evidence and the fix, then the observed cookies, storage keys, declared rows, what
+//! the corrected table still needs, and the pages crawled.
 
 use std::fmt::Write;
 
 use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets};
 
 use crate::RenderOptions;
-use crate::view::{FindingGroup, View, count};
+use crate::view::{ConsentView, FindingGroup, View, count};
 
 /// Crawl errors listed in the terminal; the JSON report has them all.
 const MAX_ERRORS_SHOWN: usize = 10;
@@ -37,7 +39,9 @@ pub(crate) fn render(view: &View, opts: &RenderOptions) -> String {
         let _ = writeln!(out, "Cookie values are shown (--show-values).");
     }
     out.push('\n');
+    let _ = writeln!(out, "{}\n", style.heading(&view.verdict.line()));
 
+    consent(&mut out, &view.consent, &style);
     summary(&mut out, view, &style);
     changes(&mut out, view, &style);
 
@@ -52,8 +56,11 @@ pub(crate) fn render(view: &View, opts: &RenderOptions) -> String {
     }
 
     observed(&mut out, view, &style);
+    storage(&mut out, view, &style);
     declared(&mut out, view, &style);
+    paste_notes(&mut out, view, &style);
     notes(&mut out, view, &style);
+    pages(&mut out, view, &style);
     out
 }
 
@@ -111,16 +118,59 @@ impl Style<'_> {
 
 fn declaration_line(view: &View) -> String {
     let d = &view.declaration;
-    if !d.found {
-        return "Declaration: no cookie table found.\n".to_string();
+    let mut line = if d.found {
+        let pages: Vec<String> = d
+            .pages
+            .iter()
+            .filter(|p| p.error.is_none())
+            .map(|p| format!("{} ({})", p.url, p.counts))
+            .collect();
+        format!("Declaration: found on {}", pages.join(", "))
+    } else {
+        format!("Declaration: {}", view.declaration.missing)
+    };
+    if let Some(list) = &d.cmp_list {
+        let _ = write!(line, "; {list}");
     }
-    let pages: Vec<String> = d
-        .pages
-        .iter()
-        .filter(|p| p.error.is_none())
-        .map(|p| format!("{} ({})", p.url, p.counts))
-        .collect();
-    format!("Declaration: found on {}\n", pages.join(", "))
+    line.push_str(".\n");
+    line
+}
+
+fn consent(out: &mut String, consent: &ConsentView, style: &Style<'_>) {
+    if let Some(why) = &consent.not_visited {
+        let _ = writeln!(out, "{why}\n");
+        return;
+    }
+    let _ = writeln!(out, "{}", style.heading("Consent:"));
+    for test in &consent.tests {
+        let _ = writeln!(out, "  {} {}", test.outcome.symbol(), test.line());
+    }
+    let mut banner = format!("Banner: {}", consent.banner);
+    if let Some(page) = &consent.banner_page {
+        let _ = write!(banner, ", first seen on {page}");
+    }
+    let _ = writeln!(out, "  {banner}.");
+    if let Some(cmp) = &consent.cmp {
+        let _ = writeln!(out, "  Platform: {cmp}.");
+    }
+    for run in &consent.runs {
+        let _ = writeln!(out, "  {} — {}: {}.", run.state, run.status, run.detail);
+    }
+    let mut table = style.table();
+    let mut header = vec!["Cookie or key", "Domain", "Category"];
+    header.extend(consent.columns.iter().map(|c| c.heading));
+    table.set_header(style.header(&header));
+    for line in &consent.matrix {
+        let mut row = vec![
+            Cell::new(&line.name),
+            Cell::new(&line.domain),
+            Cell::new(&line.category),
+        ];
+        row.extend(line.cells.iter().map(|c| Cell::new(c.symbol)));
+        table.add_row(row);
+    }
+    let _ = writeln!(out, "{table}");
+    let _ = writeln!(out, "{}\n", consent.legend);
 }
 
 fn summary(out: &mut String, view: &View, style: &Style<'_>) {
@@ -143,7 +193,11 @@ fn summary(out: &mut String, view: &View, style: &Style<'_>) {
             Cell::new(row.total),
         ]);
     }
-    let _ = writeln!(out, "{table}\n");
+    let _ = writeln!(out, "{table}");
+    for note in &view.severities {
+        let _ = writeln!(out, "  {:<6}  {}", note.severity, note.meaning);
+    }
+    out.push('\n');
 }
 
 fn changes(out: &mut String, view: &View, style: &Style<'_>) {
@@ -258,6 +312,7 @@ fn observed(out: &mut String, view: &View, style: &Style<'_>) {
         "Party",
         "Attributes",
         "Pages",
+        "Stored",
         "Notes",
     ]));
     for o in &view.observed {
@@ -269,6 +324,7 @@ fn observed(out: &mut String, view: &View, style: &Style<'_>) {
             Cell::new(o.party),
             Cell::new(&o.flags),
             Cell::new(o.pages),
+            Cell::new(&o.states),
             Cell::new(o.notes.join("\n")),
         ]);
     }
@@ -309,7 +365,81 @@ fn declared(out: &mut String, view: &View, style: &Style<'_>) {
     let _ = writeln!(out, "{table}\n");
 }
 
+fn storage(out: &mut String, view: &View, style: &Style<'_>) {
+    if view.storage.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.heading(&format!("Web storage keys ({})", view.storage.len()))
+    );
+    let mut table = style.table();
+    let mut header = vec!["Key", "Storage", "Origin", "Written by", "Stored"];
+    if view.show_values {
+        header.push("Value");
+    }
+    table.set_header(style.header(&header));
+    for s in &view.storage {
+        let mut row = vec![
+            s.key.as_str(),
+            s.kind,
+            s.origin.as_str(),
+            s.set_by_url.as_str(),
+            s.states.as_str(),
+        ];
+        if view.show_values {
+            row.push(s.value.as_str());
+        }
+        table.add_row(row);
+    }
+    let _ = writeln!(out, "{table}\n");
+}
+
+fn paste_notes(out: &mut String, view: &View, style: &Style<'_>) {
+    let paste = &view.paste;
+    if paste.to_complete.is_empty() && paste.left_out.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.heading("Before you publish the corrected table (--format html-table or csv):")
+    );
+    for item in &paste.to_complete {
+        let _ = writeln!(out, "  - {item}");
+    }
+    for item in &paste.left_out {
+        let _ = writeln!(out, "  - left out: {item}");
+    }
+    out.push('\n');
+}
+
+fn pages(out: &mut String, view: &View, style: &Style<'_>) {
+    if view.pages.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.heading(&format!("Pages crawled ({}):", view.pages.len()))
+    );
+    for page in &view.pages {
+        let _ = writeln!(
+            out,
+            "  {:<11}  depth {}  {}",
+            page.status, page.depth, page.url
+        );
+    }
+}
+
 fn notes(out: &mut String, view: &View, style: &Style<'_>) {
+    if !view.ignored.is_empty() {
+        let _ = writeln!(out, "{}", style.heading("Accepted in the ignore file:"));
+        for line in &view.ignored {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
     if !view.limitations.is_empty() {
         let _ = writeln!(out, "{}", style.heading("Limitations:"));
         for limitation in &view.limitations {

@@ -302,3 +302,64 @@ fn chromium_renders_the_page_without_errors() {
         .collect();
     assert!(console.is_empty(), "console messages: {console:#?}");
 }
+
+/// Regression (issue 15): the Notes column was off-screen at 1280 px. A copy of the page with a
+/// measuring script (and without the CSP, which would block it) is laid out by Chromium in a
+/// 1280 px window: nothing may be wider than the window, no table may scroll sideways, and every
+/// column heading must end inside the window.
+#[test]
+fn every_column_is_visible_at_1280_px() {
+    let chrome = chromium().expect(
+        "no Chromium found: run scripts/test.sh (it installs Debian's chromium) or set CHROME",
+    );
+    const MEASURE: &str = r#"<script>
+const width = document.documentElement.clientWidth;
+const problems = [];
+if (document.documentElement.scrollWidth > width) {
+  problems.push("page " + document.documentElement.scrollWidth + " > " + width);
+}
+document.querySelectorAll(".wide").forEach((box) => {
+  if (box.scrollWidth > box.clientWidth + 1) {
+    problems.push("table " + box.querySelector("th").textContent + " " + box.scrollWidth + " > " + box.clientWidth);
+  }
+});
+document.querySelectorAll("th").forEach((th) => {
+  const right = th.getBoundingClientRect().right;
+  if (right > width + 1) problems.push("column " + th.textContent + " ends at " + right);
+});
+document.body.setAttribute("data-layout", problems.length ? problems.join(" | ") : "fits " + width);
+</script>"#;
+    let dir = tempfile::tempdir().unwrap();
+    let reports = [
+        ("sample", sample::report()),
+        ("values", sample::report_with_values()),
+        ("onetrust", sample::recorded("consent-onetrust")),
+        ("deleted", sample::recorded("consent-set-then-deleted")),
+    ];
+    for (name, report) in reports {
+        let html = render(&report, Format::Html, &RenderOptions::default());
+        let csp_start = html
+            .find("<meta http-equiv=\"Content-Security-Policy\"")
+            .unwrap();
+        let csp_end = csp_start + html[csp_start..].find('>').unwrap() + 1;
+        let measured = format!("{}{}", &html[..csp_start], &html[csp_end..])
+            .replace("</body>", &format!("{MEASURE}</body>"));
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, measured).unwrap();
+        let (dom, log) = run_chromium(
+            &chrome,
+            &dir.path().join(format!("profile-{name}")),
+            &file,
+            "--dump-dom",
+        );
+        let start = dom
+            .find("data-layout=\"")
+            .unwrap_or_else(|| panic!("{name}: the measuring script did not run: {log}"))
+            + "data-layout=\"".len();
+        let layout = &dom[start..start + dom[start..].find('"').unwrap()];
+        assert!(
+            layout.starts_with("fits 12"),
+            "{name} does not fit 1280 px: {layout}"
+        );
+    }
+}

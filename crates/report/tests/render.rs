@@ -1,14 +1,24 @@
 //! Snapshots of every format on a realistic report, and the properties the terminal and
 //! Markdown views must keep whatever a site names its cookies.
 
-use cookie_audit_report::{Format, RenderOptions, render};
+use cookie_audit_report::{Detail, Format, RenderOptions, render};
 
 use crate::sample;
 
-fn plain(width: Option<u16>) -> RenderOptions {
+/// The default terminal view, no colour.
+pub(crate) fn plain(width: Option<u16>) -> RenderOptions {
     RenderOptions {
         color: false,
         width,
+        detail: Detail::Compact,
+    }
+}
+
+/// `--long`, no colour.
+pub(crate) fn long(width: Option<u16>) -> RenderOptions {
+    RenderOptions {
+        detail: Detail::Long,
+        ..plain(width)
     }
 }
 
@@ -32,7 +42,15 @@ fn markdown_snapshot() {
 fn table_snapshot() {
     insta::assert_snapshot!(
         "report.txt",
-        render(&sample::report(), Format::Table, &plain(Some(120)))
+        render(&sample::report(), Format::Table, &plain(Some(80)))
+    );
+}
+
+#[test]
+fn long_table_snapshot() {
+    insta::assert_snapshot!(
+        "report-long.txt",
+        render(&sample::report(), Format::Table, &long(Some(120)))
     );
 }
 
@@ -45,6 +63,14 @@ fn html_table_snapshot() {
 }
 
 #[test]
+fn csv_snapshot() {
+    insta::assert_snapshot!(
+        "suggested_table.csv",
+        render(&sample::report(), Format::Csv, &plain(None))
+    );
+}
+
+#[test]
 fn bare_report_snapshots() {
     let report = sample::bare_report();
     insta::assert_snapshot!("bare.md", render(&report, Format::Markdown, &plain(None)));
@@ -52,6 +78,31 @@ fn bare_report_snapshots() {
         "bare.txt",
         render(&report, Format::Table, &plain(Some(100)))
     );
+    insta::assert_snapshot!(
+        "bare-long.txt",
+        render(&report, Format::Table, &long(Some(100)))
+    );
+}
+
+/// Reports the real browser engine wrote against the consent fixture councils: the default
+/// terminal view at 80 columns, the long view and Markdown.
+#[test]
+fn recorded_consent_snapshots() {
+    for name in sample::RECORDED {
+        let report = sample::recorded(name);
+        insta::assert_snapshot!(
+            format!("{name}.txt"),
+            render(&report, Format::Table, &plain(Some(80)))
+        );
+        insta::assert_snapshot!(
+            format!("{name}-long.txt"),
+            render(&report, Format::Table, &long(Some(120)))
+        );
+        insta::assert_snapshot!(
+            format!("{name}.md"),
+            render(&report, Format::Markdown, &plain(None))
+        );
+    }
 }
 
 #[test]
@@ -62,6 +113,7 @@ fn formats_parse_from_their_names() {
     }
     assert_eq!("MD".parse::<Format>().unwrap(), Format::Markdown);
     assert_eq!("html_table".parse::<Format>().unwrap(), Format::HtmlTable);
+    assert_eq!("csv-table".parse::<Format>().unwrap(), Format::Csv);
     let error = "pdf".parse::<Format>().unwrap_err().to_string();
     assert!(
         error.contains("`pdf`") && error.contains("html-table"),
@@ -80,13 +132,21 @@ fn every_format_hides_values_unless_the_report_carries_them() {
             "{format} leaks a value the report does not carry"
         );
     }
-    for format in [Format::Json, Format::Table, Format::Markdown, Format::Html] {
-        let out = render(&with_values, format, &plain(None));
+    // The compact terminal view shows no cookie at all, so no value; `--long` shows them.
+    for (format, options) in [
+        (Format::Json, plain(None)),
+        (Format::Table, long(None)),
+        (Format::Markdown, plain(None)),
+        (Format::Html, plain(None)),
+    ] {
+        let out = render(&with_values, format, &options);
         assert!(
             out.contains(sample::SECRET),
             "{format} should show values of a --show-values report"
         );
     }
+    let long_redacted = render(&redacted, Format::Table, &long(None));
+    assert!(!long_redacted.contains(sample::SECRET));
 }
 
 #[test]
@@ -132,8 +192,15 @@ fn terminal_output_cannot_be_driven_by_a_cookie_name() {
     let mut report = sample::report();
     report.observed[1].name = "evil\u{1b}[2J\u{1b}]0;pwned\u{7}".into();
     report.findings[0].message = "clears \u{1b}[2J the screen \u{202E}txet".into();
-    for format in [Format::Table, Format::Markdown, Format::Html] {
-        let out = render(&report, format, &plain(Some(100)));
+    for (format, options) in [
+        (Format::Table, plain(Some(100))),
+        (Format::Table, long(Some(100))),
+        (Format::Table, plain(None)),
+        (Format::Markdown, plain(None)),
+        (Format::Html, plain(None)),
+        (Format::Csv, plain(None)),
+    ] {
+        let out = render(&report, format, &options);
         assert!(!out.contains('\u{1b}'), "{format} passes ESC through");
         assert!(!out.contains('\u{7}'), "{format} passes BEL through");
         assert!(
@@ -148,20 +215,23 @@ fn colour_only_when_asked() {
     let report = sample::report();
     let plain_out = render(&report, Format::Table, &plain(Some(120)));
     assert!(!plain_out.contains('\u{1b}'));
-    let coloured = render(
-        &report,
-        Format::Table,
-        &RenderOptions {
-            color: true,
-            width: Some(120),
-        },
-    );
-    assert!(coloured.contains("\u{1b}["));
+    for detail in [Detail::Compact, Detail::Long] {
+        let coloured = render(
+            &report,
+            Format::Table,
+            &RenderOptions {
+                color: true,
+                width: Some(120),
+                detail,
+            },
+        );
+        assert!(coloured.contains("\u{1b}["), "{detail:?}");
+    }
 }
 
 #[test]
-fn tables_fit_the_width_they_are_given() {
-    let out = render(&sample::report(), Format::Table, &plain(Some(80)));
+fn long_tables_fit_the_width_they_are_given() {
+    let out = render(&sample::report(), Format::Table, &long(Some(80)));
     for line in out
         .lines()
         .filter(|l| l.starts_with(['╭', '│', '├', '╰', '╞']))
@@ -171,10 +241,14 @@ fn tables_fit_the_width_they_are_given() {
 }
 
 #[test]
-fn summary_comes_first_in_every_human_format() {
+fn summary_comes_first_in_every_detailed_format() {
     let report = sample::report();
-    for format in [Format::Table, Format::Markdown, Format::Html] {
-        let out = render(&report, format, &plain(None));
+    for (format, options) in [
+        (Format::Table, long(None)),
+        (Format::Markdown, plain(None)),
+        (Format::Html, plain(None)),
+    ] {
+        let out = render(&report, format, &options);
         let summary = out.find("Summary").expect("a summary");
         let changes = out.find("Changes since").expect("changes");
         let findings = out.find("Undeclared (4)").expect("findings");

@@ -11,6 +11,8 @@ use cookie_audit_model::*;
 pub(crate) const HOSTILE_NAME: &str = "<img src=x onerror=alert(1)>";
 /// What breaks a Markdown table.
 pub(crate) const PIPE_NAME: &str = "a|b";
+/// A storage key that would be markup if a view forgot to escape it.
+pub(crate) const HOSTILE_STORAGE_KEY: &str = "<script>alert('key')</script>";
 /// A value no output may contain unless the report carries values.
 pub(crate) const SECRET: &str = "s3cr3t-session-9f8e7d";
 
@@ -690,10 +692,48 @@ fn report_with(show_values: bool) -> Report {
             }),
         }),
         consent: Consent::none_only(12, None),
-        storage: Vec::new(),
+        storage: vec![
+            StorageEntry {
+                kind: StorageKind::Local,
+                origin: "https://www.barnet.gov.uk".into(),
+                key: "_grecaptcha".into(),
+                set_by_url: "https://www.gstatic.com/recaptcha/releases/api.js".into(),
+                first_seen_page: "https://www.barnet.gov.uk/contact".into(),
+                states: vec![ConsentState::None],
+                value: CookieValue::new("09AJx-recaptcha-token", show_values),
+            },
+            StorageEntry {
+                kind: StorageKind::Session,
+                origin: "https://www.barnet.gov.uk".into(),
+                key: HOSTILE_STORAGE_KEY.into(),
+                set_by_url: SITE.into(),
+                first_seen_page: SITE.into(),
+                states: vec![ConsentState::None],
+                value: CookieValue::new("1", show_values),
+            },
+        ],
         ignored: Vec::new(),
     }
 }
+
+/// A report the real engine wrote against a consent fixture council
+/// (`fixture-server consent`), trimmed: `tests/data/<name>.json`.
+pub(crate) fn recorded(name: &str) -> Report {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(format!("{name}.json"));
+    cookie_audit_report::read_report_file(&path).unwrap_or_else(|e| panic!("{name}: {e:#}"))
+}
+
+/// Every recorded report: OneTrust with analytics before a choice and after "Reject all"; EU
+/// Cookie Compliance deleting what a tag set (set-then-deleted); an information-only banner
+/// (no way to reject); a banner whose clicks do nothing (unconfirmed runs).
+pub(crate) const RECORDED: [&str; 4] = [
+    "consent-onetrust",
+    "consent-set-then-deleted",
+    "consent-info-only",
+    "consent-unconfirmed",
+];
 
 /// A first audit with no cookie table found, run by the browser engine: the other branches.
 pub(crate) fn bare_report() -> Report {

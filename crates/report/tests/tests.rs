@@ -4,4 +4,5 @@ mod contract;
 mod html;
 mod render;
 mod sample;
+mod views;
 mod write;

@@ -4,14 +4,25 @@
 //! Strings here are plain text, cleaned of control characters (a hostile site's cookie name must
 //! not drive a terminal) but not escaped: each renderer escapes for its own output.
 
+mod consent;
+mod extra;
+mod findings;
+mod verdict;
+
 use chrono::{DateTime, Utc};
 use cookie_audit_model::expiry::describe_seconds;
 use cookie_audit_model::{
-    Changes, CookieKey, DeclarationStatus, DeclaredCookie, Evidence, EvidenceKind, Finding,
-    FindingKey, FindingKind, Lifetime, ObservedCookie, Report, SameSite, Severity, SuggestedRow,
-    SuggestedStatus, Summary,
+    Changes, ConsentState, CookieKey, Declaration, DeclarationStatus, DeclaredCookie,
+    DeclaredSourceKind, Finding, FindingKey, FindingKind, IgnoredFinding, Lifetime, ObservedCookie,
+    Report, SameSite, Severity, StorageKind, SuggestedRow, SuggestedStatus, Summary,
 };
 use serde::Serialize;
+
+pub(crate) use consent::ConsentView;
+pub(crate) use extra::{PageRow, PasteView, SeverityNote, StorageRow};
+pub(crate) use findings::{FindingGroup, FindingView};
+use findings::{groups, kind_title};
+pub(crate) use verdict::{Verdict, capitalise};
 
 /// Kinds in the order the report lists them.
 pub(crate) const KINDS: [FindingKind; 6] = [
@@ -35,7 +46,16 @@ pub(crate) struct View {
     pub show_values: bool,
     pub browser: Option<String>,
     pub limitations: Vec<String>,
+    /// Findings an ignore file accepted, one line each: "undeclared _hjid: reason (until
+    /// 2027-01-01; entry 2)". Not counted anywhere else.
+    pub ignored: Vec<String>,
     pub summary: Summary,
+    /// The one line a DPO acts on.
+    pub verdict: Verdict,
+    /// The banner, the ICO's three tests and what each state stored.
+    pub consent: ConsentView,
+    /// What each severity means, high first.
+    pub severities: Vec<SeverityNote>,
     /// Findings counted by kind (rows) and severity (columns).
     pub matrix: Vec<MatrixRow>,
     pub totals: MatrixRow,
@@ -45,8 +65,15 @@ pub(crate) struct View {
     pub declaration: DeclarationView,
     pub crawl: CrawlView,
     pub observed: Vec<ObservedRow>,
+    /// localStorage and sessionStorage keys the pages wrote (browser engine).
+    pub storage: Vec<StorageRow>,
     pub declared: Vec<DeclaredRow>,
+    /// The corrected table as the report has it, every row.
     pub suggested: Vec<SuggestedView>,
+    /// The corrected table as it may be pasted onto the site, and what is left to do first.
+    pub paste: PasteView,
+    /// The pages the crawl visited, in crawl order.
+    pub pages: Vec<PageRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -80,41 +107,15 @@ pub(crate) struct ChangesView {
 }
 
 #[derive(Debug, Serialize)]
-pub(crate) struct FindingGroup {
-    pub kind: &'static str,
-    pub title: &'static str,
-    pub blurb: &'static str,
-    pub findings: Vec<FindingView>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct FindingView {
-    pub code: String,
-    /// What the code means in one line, when it is a code this build knows.
-    pub code_description: Option<&'static str>,
-    pub severity: &'static str,
-    pub cookie: String,
-    pub domain: Option<String>,
-    pub message: String,
-    pub declared: Option<String>,
-    pub observed: Option<String>,
-    pub evidence: Vec<EvidenceView>,
-    pub fix: Option<SuggestedView>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct EvidenceView {
-    /// "response (302)", "declared row (table 1, row 4)", …
-    pub label: String,
-    pub url: String,
-    /// `url` when it is safe to link to (http or https); `None` shows it as text only.
-    pub href: Option<String>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
 pub(crate) struct DeclarationView {
     pub found: bool,
+    /// What the views say when `found` is false: "no cookie table found", or that the cookie
+    /// page could not be read and why (`declaration.status: unreadable`, issue 15 item 2).
+    pub missing: String,
+    /// The cookie page never loaded: nothing was checked against a table.
+    pub unreadable: bool,
+    /// "OneTrust's own cookie list: 7 cookies, compared with your table".
+    pub cmp_list: Option<String>,
     pub pages: Vec<DeclarationPageView>,
     pub warnings: Vec<String>,
     pub prose_mentions: Vec<String>,
@@ -148,6 +149,8 @@ pub(crate) struct CrawlErrorView {
 #[derive(Debug, Serialize)]
 pub(crate) struct ObservedRow {
     pub name: String,
+    /// The consent states that stored it: "before a choice, after \"Accept all\"".
+    pub states: String,
     pub domain: String,
     pub path: String,
     pub lifetime: String,
@@ -196,6 +199,7 @@ pub(crate) struct SuggestedView {
 impl View {
     pub(crate) fn of(report: &Report) -> View {
         let (matrix, totals) = matrix(&report.findings);
+        let consent = ConsentView::of(report);
         View {
             site: clean(&report.site),
             site_href: href(&report.site),
@@ -210,13 +214,19 @@ impl View {
                 .as_ref()
                 .map(|b| clean(&format!("{}, {}", b.version, b.cookie_policy))),
             limitations: report.limitations.iter().map(|l| clean(l)).collect(),
+            ignored: report.ignored.iter().map(ignored_line).collect(),
             summary: report.summary.clone(),
+            verdict: Verdict::of(report),
+            severities: extra::severity_notes(),
             matrix,
             totals,
             changes: report.changes.as_ref().map(changes),
             groups: groups(&report.findings),
             declaration: DeclarationView {
                 found: report.declaration.status == DeclarationStatus::Found,
+                missing: missing_words(&report.declaration),
+                unreadable: report.declaration.status == DeclarationStatus::Unreadable,
+                cmp_list: consent.cmp_list.clone(),
                 pages: report
                     .declaration
                     .pages
@@ -279,13 +289,50 @@ impl View {
                     .collect(),
             },
             observed: report.observed.iter().map(observed_row).collect(),
-            declared: report.declared.iter().map(declared_row).collect(),
+            storage: report.storage.iter().map(extra::storage_row).collect(),
+            declared: report
+                .declared
+                .iter()
+                .map(|d| declared_row(d, report))
+                .collect(),
             suggested: report.suggested_table.iter().map(suggested).collect(),
+            paste: PasteView::of(report),
+            pages: report.crawl.pages.iter().map(extra::page_row).collect(),
+            consent,
         }
     }
 }
 
 /// "1 table", "5 tables".
+/// "no cookie table found", or "the cookie page could not be read (HTTP 404 …), so no cookie was
+/// checked against a table".
+pub(crate) fn missing_words(d: &Declaration) -> String {
+    match d.status {
+        DeclarationStatus::Unreadable => format!(
+            "the cookie page could not be read ({}), so no cookie was checked against a table",
+            d.reason
+                .as_deref()
+                .map_or("no reason recorded".to_string(), clean)
+        ),
+        _ => "no cookie table found".to_string(),
+    }
+}
+
+fn ignored_line(i: &IgnoredFinding) -> String {
+    let until = i.expires.map_or(String::new(), |d| format!("until {d}; "));
+    let cookie = if i.finding.cookie.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", display_name(&i.finding.cookie))
+    };
+    clean(&format!(
+        "{}{cookie}: {} ({until}entry {})",
+        i.finding.code.as_str(),
+        i.reason,
+        i.entry
+    ))
+}
+
 pub(crate) fn count(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -373,89 +420,47 @@ fn matrix(findings: &[Finding]) -> (Vec<MatrixRow>, MatrixRow) {
     (rows, row(None))
 }
 
-pub(crate) fn kind_title(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::Undeclared => "Undeclared",
-        FindingKind::Stale => "Stale",
-        FindingKind::Misdescribed => "Misdescribed",
-        FindingKind::NoDeclaration => "No cookie table",
-        FindingKind::Consent => "Consent",
-        FindingKind::CmpMismatch => "CMP list vs table",
+/// A cookie's name for people: nameless cookies are real (`Set-Cookie: abc`), and a blank cell
+/// or `****` in Markdown reads as a rendering bug.
+pub(crate) fn display_name(name: &str) -> String {
+    if name.is_empty() {
+        "(no name)".to_string()
+    } else {
+        clean(name)
     }
 }
 
-fn kind_blurb(kind: FindingKind) -> &'static str {
-    match kind {
-        FindingKind::Undeclared => "Cookies the site sets that its cookie table does not list.",
-        FindingKind::Stale => {
-            "Cookies the table lists that the audit never saw set, or that their vendor retired."
-        }
-        FindingKind::Misdescribed => {
-            "Cookies the table lists, but describes differently from what the site does."
-        }
-        FindingKind::NoDeclaration => "The site publishes no cookie table the audit could read.",
-        FindingKind::Consent => {
-            "What the consent banner lets happen: cookies before a choice or after \"Reject all\", no way to reject."
-        }
-        FindingKind::CmpMismatch => {
-            "The consent platform's own cookie list and the cookie table disagree."
-        }
-    }
+/// "before a choice, after \"Accept all\"": the states in report order.
+pub(crate) fn states_words(states: &[ConsentState]) -> String {
+    ConsentState::ALL
+        .into_iter()
+        .filter(|s| states.contains(s))
+        .map(ConsentState::phrase)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn groups(findings: &[Finding]) -> Vec<FindingGroup> {
-    KINDS
-        .iter()
-        .filter_map(|&kind| {
-            let mut of_kind: Vec<&Finding> = findings.iter().filter(|f| f.kind == kind).collect();
-            // Most urgent first; the report's own order (cookie, field) within a severity.
-            of_kind.sort_by_key(|f| std::cmp::Reverse(f.severity));
-            (!of_kind.is_empty()).then(|| FindingGroup {
-                kind: kind.as_str(),
-                title: kind_title(kind),
-                blurb: kind_blurb(kind),
-                findings: of_kind.into_iter().map(finding).collect(),
-            })
+/// "before a choice, before the click on \"Reject all\"": the runs that saw a cookie, saying
+/// which choice runs stored it only before their click.
+fn observed_states_words(o: &ObservedCookie) -> String {
+    ConsentState::ALL
+        .into_iter()
+        .filter_map(|s| match consent::cookie_stored(o, s) {
+            consent::Stored::AfterClick => Some(s.phrase().to_string()),
+            consent::Stored::BeforeClickOnly => Some(match s {
+                ConsentState::Accept => "before the click on \"Accept all\"".to_string(),
+                _ => "before the click on \"Reject all\"".to_string(),
+            }),
+            consent::Stored::No => None,
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn finding(f: &Finding) -> FindingView {
-    FindingView {
-        code: f.code.as_str().to_string(),
-        code_description: Some(f.code.description()),
-        severity: f.severity.as_str(),
-        cookie: clean(&f.cookie),
-        domain: f.domain.as_deref().map(clean),
-        message: clean(&f.message),
-        declared: f.declared.as_deref().map(clean),
-        observed: f.observed.as_deref().map(clean),
-        evidence: f.evidence.iter().map(evidence).collect(),
-        fix: f.fix.as_ref().map(suggested),
-    }
-}
-
-fn evidence(e: &Evidence) -> EvidenceView {
-    let label = match e.kind {
-        EvidenceKind::Page => "page".to_string(),
-        EvidenceKind::Response => match e.status {
-            Some(status) => format!("response ({status})"),
-            None => "response".to_string(),
-        },
-        EvidenceKind::Script => "script".to_string(),
-        EvidenceKind::Reference => "reference".to_string(),
-        EvidenceKind::DeclaredRow => match (e.table, e.row) {
-            // People count tables and rows from 1; the report counts from 0.
-            (Some(t), Some(r)) => format!("declared row (table {}, row {})", t + 1, r + 1),
-            (Some(t), None) => format!("declared row (table {})", t + 1),
-            _ => "declared row".to_string(),
-        },
-    };
-    EvidenceView {
-        label,
-        url: clean(&e.url),
-        href: href(&e.url),
-        note: e.note.as_deref().map(clean),
+pub(crate) fn storage_kind_words(kind: StorageKind) -> &'static str {
+    match kind {
+        StorageKind::Local => "localStorage",
+        StorageKind::Session => "sessionStorage",
     }
 }
 
@@ -536,6 +541,12 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         )));
     }
     notes.extend(o.warnings.iter().map(|w| clean(w)));
+    if o.set_then_deleted {
+        notes.push(
+            "stored, then deleted again during a visit (a jar read at the end would miss it)"
+                .to_string(),
+        );
+    }
     let value = match &o.value.value {
         Some(value) => clean(value),
         None => format!(
@@ -545,12 +556,8 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
         ),
     };
     ObservedRow {
-        // A blank cell reads as a rendering bug; nameless cookies are real (`Set-Cookie: abc`).
-        name: if o.name.is_empty() {
-            "(no name)".to_string()
-        } else {
-            clean(&o.name)
-        },
+        name: display_name(&o.name),
+        states: observed_states_words(o),
         domain: clean(&o.domain),
         path: clean(&o.path),
         lifetime: lifetime_words(&o.lifetime),
@@ -567,8 +574,25 @@ fn observed_row(o: &ObservedCookie) -> ObservedRow {
     }
 }
 
-fn declared_row(d: &DeclaredCookie) -> DeclaredRow {
+fn declared_row(d: &DeclaredCookie, report: &Report) -> DeclaredRow {
     let opt = |s: &Option<String>| s.as_deref().map(clean).unwrap_or_default();
+    let source = match d.source.kind {
+        DeclaredSourceKind::Page => {
+            format!("table {}, row {}", d.source.table + 1, d.source.row + 1)
+        }
+        // The platform's list is read from its scripts: no table a person could count.
+        DeclaredSourceKind::Cmp => {
+            let platform = report
+                .consent
+                .cmp
+                .as_ref()
+                .filter(|c| d.source.cmp.as_deref().is_none_or(|id| id == c.id))
+                .map(|c| c.name.clone())
+                .or_else(|| d.source.cmp.clone())
+                .unwrap_or_else(|| "the consent platform".to_string());
+            clean(&format!("{platform}'s own list"))
+        }
+    };
     DeclaredRow {
         name: clean(&d.name),
         pattern: d.pattern,
@@ -581,7 +605,7 @@ fn declared_row(d: &DeclaredCookie) -> DeclaredRow {
             .as_ref()
             .map(|e| clean(&e.text))
             .unwrap_or_default(),
-        source: format!("table {}, row {}", d.source.table + 1, d.source.row + 1),
+        source,
         source_url: clean(&d.source.url),
         source_href: href(&d.source.url),
     }
