@@ -207,12 +207,12 @@ async fn browser_runs(
     result.consent.banner = look.banner.clone();
     let mut list = look;
     let pages = crate::consent::choice_pages(&outcome, settings.consent.pages);
-    for &state in settings.consent.runs.choices() {
-        if ctx.is_cancelled() {
-            // Stopped: no choice run starts, and none is reported as if it had failed.
-            break;
-        }
-        if outcome.start_error.is_some() || pages.is_empty() {
+    let states = settings.consent.runs.choices();
+    let choices = if ctx.is_cancelled() {
+        // Stopped: no choice run starts, and none is reported as if it had failed.
+        Vec::new()
+    } else if outcome.start_error.is_some() || pages.is_empty() {
+        for &state in states {
             result.consent.runs.push(ConsentRun {
                 state,
                 status: RunStatus::Failed,
@@ -222,13 +222,19 @@ async fn browser_runs(
                 pages_visited: 0,
                 error: Some("the start page could not be loaded".into()),
             });
-            continue;
         }
-        let plan = ConsentPlan {
-            rules: rules.clone(),
-            state,
-        };
-        let choice = crate::consent::choice_run(&options, plan, &ctx, &pages).await;
+        Vec::new()
+    } else {
+        let plans = states
+            .iter()
+            .map(|&state| ConsentPlan {
+                rules: rules.clone(),
+                state,
+            })
+            .collect();
+        crate::consent::choice_runs(&options, plans, &ctx, &pages).await
+    };
+    for choice in choices {
         // A banner the crawl missed (it appeared late) is the one the choice run saw.
         match (&mut result.consent.cmp, &choice.look.cmp) {
             (None, found) => result.consent.cmp = found.clone(),

@@ -5,7 +5,7 @@
 //! level makes the set of pages a budget admits deterministic (the first N in depth, URL order),
 //! so two runs over the same site report the same thing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use cookie_audit_model::url_norm::host_of;
@@ -18,8 +18,9 @@ use url::Url;
 use crate::context::CrawlContext;
 use crate::discover::{CandidateKind, Candidates, MAX_DECLARATION_PAGES, WELL_KNOWN_PATHS};
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
-use crate::frontier::{Admission, Frontier};
+use crate::frontier::{Admission, Frontier, UrlId};
 use crate::html::Link;
+use crate::ratelimit::UNRESPONSIVE_AFTER;
 use crate::record::PageRef;
 use crate::robots::RobotsCache;
 use crate::scope::CrawlScope;
@@ -30,6 +31,10 @@ pub(crate) const SITEMAP_URLS_PER_PAGE_BUDGET: usize = 10;
 /// [`MIN_FRONTIER_URLS`]): a link farm cannot fill memory with URLs no budget would visit.
 pub(crate) const FRONTIER_URLS_PER_PAGE_BUDGET: usize = 50;
 pub(crate) const MIN_FRONTIER_URLS: usize = 10_000;
+/// Finished visits held back per `--concurrency` slot, waiting for an earlier page of the level
+/// to finish: pages are recorded in URL order (so the crawl is deterministic) as soon as every
+/// earlier page is, and a slow page stops new visits only once this many later ones wait.
+pub(crate) const REORDER_WINDOW_PER_SLOT: usize = 16;
 
 /// What a crawl hands back: the engine's observations, the crawl's statistics and the pages that
 /// may declare cookies, built once at the end of [`crawl`].
@@ -55,9 +60,14 @@ pub struct CrawlOutcome {
     pub browser: Option<BrowserInfo>,
 }
 
-struct Visited {
-    task: PageTask,
-    visit: PageVisit,
+/// A page of the level, as the loop hands it back in URL order.
+enum Finished {
+    /// The engine visited it (or tried to); boxed, as the other variants are small.
+    Visited(Box<(PageTask, PageVisit)>),
+    /// Its host had been given up: it was not visited.
+    Skipped(Url),
+    /// The visit panicked: a bug, which must not take the crawl down with it.
+    Panicked,
 }
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
@@ -86,20 +96,12 @@ pub async fn crawl<E: Engine>(engine: Arc<E>, ctx: Arc<CrawlContext>) -> CrawlOu
         let Some(allowed) = state.admit_level(&ctx, &robots, depth).await else {
             break;
         };
-        let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         // For the progress bar: the pages known so far, within the budget.
         let known = (state.pages.len() + allowed.len() + state.queued_from(depth + 1))
             .min(ctx.options.max_pages as usize);
-        let level = Level {
-            depth,
-            done_before: state.pages.len(),
-            known,
-        };
-        let (visited, late) = visit_all(&engine, &ctx, &keep, allowed, level, deadline).await;
-        state.not_visited_in_time += late;
-        for visited in visited {
-            state.record_visit(&ctx, visited, depth);
-        }
+        state
+            .visit_level(&engine, &ctx, allowed, depth, known, deadline)
+            .await;
         // Only pages that can still be chosen keep their HTML.
         let keep = html_to_keep(&state.candidates, &ctx.options.privacy_urls, &state.start);
         state.kept_html.retain(|url, _| keep.contains(url));
@@ -150,16 +152,27 @@ struct CrawlState {
     frontier: Frontier,
     candidates: Candidates,
     kept_html: HashMap<Url, String>,
-    /// Pages to visit, by depth.
-    levels: Vec<Vec<Url>>,
-    pages: Vec<VisitedPage>,
+    /// Pages to visit, by depth, named by the frontier.
+    levels: Vec<Vec<UrlId>>,
+    /// Pages visited, in the order they were recorded; their URLs live in the frontier until the
+    /// report is built.
+    pages: Vec<PageRecord>,
     robots_disallowed: u32,
     pages_failed: u32,
     /// Links to the site's pages `--include-path`/`--exclude-path` kept out.
     pages_excluded: u32,
     /// Queued pages a deadline or an interruption left unvisited.
     not_visited_in_time: usize,
+    /// Queued pages not visited because their host had stopped answering, by host.
+    left_unresponsive: BTreeMap<String, u32>,
     start_error: Option<String>,
+}
+
+/// A visited page, compactly: the report's `VisitedPage` once the crawl is done.
+struct PageRecord {
+    url: UrlId,
+    depth: u32,
+    status: Option<u16>,
 }
 
 impl CrawlState {
@@ -171,19 +184,20 @@ impl CrawlState {
                 .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
                 .max(MIN_FRONTIER_URLS),
         );
-        frontier.mark_seen(&start);
+        let start_id = frontier.mark_seen(&start);
         CrawlState {
             scope: CrawlScope::new(options.scope, &start),
             frontier,
             candidates: Candidates::default(),
             kept_html: HashMap::new(),
-            levels: vec![vec![start.clone()]],
+            levels: vec![vec![start_id]],
             start,
             pages: Vec::new(),
             robots_disallowed: 0,
             pages_failed: 0,
             pages_excluded: 0,
             not_visited_in_time: 0,
+            left_unresponsive: BTreeMap::new(),
             start_error: None,
         }
     }
@@ -202,9 +216,11 @@ impl CrawlState {
         let sitemap_pages = crate::sitemap::collect(ctx, seeds, max_sitemap_urls).await;
         let mut level_one = Vec::new();
         for url in sitemap_pages {
-            if self.scope.contains(&url) && self.frontier.admit(&url) == Admission::New {
+            if self.scope.contains(&url)
+                && let Admission::New(id) = self.frontier.admit(&url)
+            {
                 if ctx.options.paths.allows(&url) {
-                    level_one.push(url);
+                    level_one.push(id);
                 } else {
                     self.pages_excluded += 1;
                 }
@@ -220,7 +236,7 @@ impl CrawlState {
         ctx: &CrawlContext,
         robots: &RobotsCache,
         depth: u32,
-    ) -> Option<Vec<Url>> {
+    ) -> Option<Vec<UrlId>> {
         let options = &ctx.options;
         let mut level = std::mem::take(&mut self.levels[depth as usize]);
         if !level.is_empty() && depth > options.max_depth {
@@ -235,13 +251,14 @@ impl CrawlState {
             );
             return None;
         }
-        level.sort();
+        // In URL order: ids are in the order URLs were first seen.
+        level.sort_by(|a, b| self.frontier.url(*a).cmp(self.frontier.url(*b)));
         level.dedup();
         let mut allowed = Vec::with_capacity(level.len());
-        for url in level {
+        for id in level {
             // The start page is what the user asked for: it is read whatever robots.txt says.
-            if depth == 0 || robots.allows(ctx, &url).await {
-                allowed.push(url);
+            if depth == 0 || robots.allows(ctx, &self.frontier.parsed(id)).await {
+                allowed.push(id);
             } else {
                 self.robots_disallowed += 1;
             }
@@ -262,12 +279,130 @@ impl CrawlState {
         Some(allowed)
     }
 
+    /// Visits a level's pages, at most `--concurrency` at once, and records each in URL order as
+    /// soon as every earlier page of the level is recorded: what a page's links queue, and in
+    /// which order, is what it would be if the level were recorded at its end, but a page's links
+    /// are not held until then (on a 50,000-page site a level's links were most of the memory).
+    async fn visit_level<E: Engine>(
+        &mut self,
+        engine: &Arc<E>,
+        ctx: &Arc<CrawlContext>,
+        urls: Vec<UrlId>,
+        depth: u32,
+        known: usize,
+        deadline: Option<tokio::time::Instant>,
+    ) {
+        let keep = html_to_keep(&self.candidates, &ctx.options.privacy_urls, &self.start);
+        let concurrency = ctx.options.concurrency.max(1) as usize;
+        let window = concurrency * REORDER_WINDOW_PER_SLOT;
+        let mut queue = urls.into_iter().enumerate();
+        let mut running: JoinSet<(PageTask, PageVisit)> = JoinSet::new();
+        let mut index_of: HashMap<tokio::task::Id, (usize, UrlId)> = HashMap::new();
+        let mut finished: BTreeMap<usize, (UrlId, Finished)> = BTreeMap::new();
+        let (mut next, mut started, mut abandoned) = (0usize, 0usize, 0usize);
+        loop {
+            while running.len() < concurrency
+                && started - next < window
+                && !past(deadline)
+                && !ctx.is_cancelled()
+            {
+                let Some((index, id)) = queue.next() else {
+                    break;
+                };
+                started += 1;
+                let url = self.frontier.parsed(id);
+                if ctx.limiter.unresponsive(&host_of(&url)) {
+                    finished.insert(index, (id, Finished::Skipped(url)));
+                    continue;
+                }
+                let task = PageTask {
+                    keep_html: keep.contains(&url),
+                    page: PageRef { url, depth },
+                };
+                let (engine, ctx) = (engine.clone(), ctx.clone());
+                let handle = running.spawn(async move {
+                    let visit = engine.visit(task.clone(), &ctx).await;
+                    (task, visit)
+                });
+                index_of.insert(handle.id(), (index, id));
+            }
+            while let Some((id, page)) = finished.remove(&next) {
+                self.record(ctx, id, page, depth, known);
+                next += 1;
+            }
+            let joined = tokio::select! {
+                joined = running.join_next_with_id() => joined,
+                () = ctx.cancel.cancelled() => {
+                    // Stopped: the pages in flight are abandoned, not waited for (a slow page
+                    // could take the whole request timeout).
+                    abandoned = running.len();
+                    running.abort_all();
+                    break;
+                }
+            };
+            let Some(joined) = joined else {
+                break;
+            };
+            let (task_id, page) = match joined {
+                Ok((task_id, (task, visit))) => {
+                    (task_id, Finished::Visited(Box::new((task, visit))))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "a page visit panicked");
+                    (e.id(), Finished::Panicked)
+                }
+            };
+            if let Some((index, id)) = index_of.remove(&task_id) {
+                finished.insert(index, (id, page));
+            }
+        }
+        // Pages that finished behind one abandoned by an interruption are recorded all the same.
+        for (_, (id, page)) in std::mem::take(&mut finished) {
+            self.record(ctx, id, page, depth, known);
+        }
+        // What the deadline or an interruption left: in the queue and in flight.
+        self.not_visited_in_time += queue.len() + abandoned;
+    }
+
+    /// One page of the level, in URL order.
+    fn record(&mut self, ctx: &CrawlContext, id: UrlId, page: Finished, depth: u32, known: usize) {
+        match page {
+            Finished::Visited(visited) if visited.1.outcome == VisitStatus::HostUnresponsive => {
+                // Abandoned in flight when its host was given up: left, like the pages after it.
+                self.left_unresponsive(host_of(&visited.0.page.url));
+            }
+            Finished::Visited(visited) => {
+                let (task, visit) = *visited;
+                let url = task.page.url.clone();
+                self.record_visit(ctx, id, task, visit, depth);
+                let done = self.pages.len();
+                ctx.progress
+                    .page_done(&url, done as u32, known.max(done) as u32);
+            }
+            Finished::Skipped(url) => {
+                ctx.limiter.not_sent(&host_of(&url));
+                self.left_unresponsive(host_of(&url));
+            }
+            Finished::Panicked => {}
+        }
+    }
+
+    fn left_unresponsive(&mut self, host: String) {
+        *self.left_unresponsive.entry(host).or_default() += 1;
+    }
+
     /// A visited page: listed, its failure recorded, its HTML kept if wanted, its links queued.
-    fn record_visit(&mut self, ctx: &CrawlContext, visited: Visited, depth: u32) {
-        let Visited { task, visit } = visited;
+    fn record_visit(
+        &mut self,
+        ctx: &CrawlContext,
+        id: UrlId,
+        task: PageTask,
+        visit: PageVisit,
+        depth: u32,
+    ) {
         let url = task.page.url;
-        self.pages.push(VisitedPage {
-            url: url.to_string(),
+        self.pages.push(PageRecord {
+            url: id,
             depth,
             status: visit.status,
         });
@@ -286,7 +421,7 @@ impl CrawlState {
             VisitStatus::NotHtml { content_type } => {
                 tracing::debug!(%url, %content_type, "not HTML: cookies recorded, not parsed");
             }
-            VisitStatus::Loaded => {}
+            VisitStatus::Loaded | VisitStatus::HostUnresponsive => {}
         }
         let base = visit.final_url.clone().unwrap_or_else(|| url.clone());
         if depth == 0 && !self.scope.contains(&base) {
@@ -313,12 +448,14 @@ impl CrawlState {
         }
         self.candidates.offer(base, depth, &link.text, &link.url);
         match self.frontier.admit(&link.url) {
-            Admission::New if !ctx.options.paths.allows(&link.url) => self.pages_excluded += 1,
-            Admission::New => {
+            Admission::New(_) if !ctx.options.paths.allows(&link.url) => {
+                self.pages_excluded += 1;
+            }
+            Admission::New(id) => {
                 while self.levels.len() <= depth as usize + 1 {
                     self.levels.push(Vec::new());
                 }
-                self.levels[depth as usize + 1].push(link.url);
+                self.levels[depth as usize + 1].push(id);
             }
             Admission::QueryCapped => ctx.limit(
                 LimitKind::MaxQueryVariants,
@@ -348,18 +485,29 @@ impl CrawlState {
         ctx: &CrawlContext,
         declaration_sources: Vec<DeclarationSource>,
     ) -> CrawlOutcome {
+        self.limit_unresponsive_hosts(ctx);
+        let frontier = &self.frontier;
         self.pages
-            .sort_by(|a, b| (a.depth, &a.url).cmp(&(b.depth, &b.url)));
+            .sort_by(|a, b| (a.depth, frontier.url(a.url)).cmp(&(b.depth, frontier.url(b.url))));
+        let pages: Vec<VisitedPage> = self
+            .pages
+            .iter()
+            .map(|page| VisitedPage {
+                url: frontier.url(page.url).to_string(),
+                depth: page.depth,
+                status: page.status,
+            })
+            .collect();
         let (errors, limits_hit) = ctx.take_problems();
         let stats = CrawlStats {
-            pages_visited: self.pages.len() as u32,
+            pages_visited: pages.len() as u32,
             pages_failed: self.pages_failed,
             resources_fetched: ctx.resources_fetched(),
             robots_disallowed: self.robots_disallowed,
             pages_excluded: self.pages_excluded,
             errors,
             limits_hit,
-            pages: self.pages,
+            pages,
         };
         CrawlOutcome {
             engine: engine.kind(),
@@ -369,6 +517,23 @@ impl CrawlState {
             start_error: self.start_error,
             limitations: engine.limitations(),
             browser: engine.browser_info(),
+        }
+    }
+}
+
+impl CrawlState {
+    /// Lists every host given up, with what it cost the crawl.
+    fn limit_unresponsive_hosts(&self, ctx: &CrawlContext) {
+        for host in ctx.limiter.unresponsive_hosts() {
+            let pages = self.left_unresponsive.get(&host.host).copied().unwrap_or(0);
+            ctx.limit(
+                LimitKind::HostUnresponsive,
+                format!(
+                    "{} stopped answering ({UNRESPONSIVE_AFTER} timeouts or failed connections in a row, the last for {}); nothing more was sent to it: {pages} queued pages were not visited, {} requests in all were not sent or were abandoned",
+                    host.host, host.last_url, host.not_sent
+                ),
+                Some(&host.last_url),
+            );
         }
     }
 }
@@ -412,90 +577,6 @@ async fn sitemap_seeds(ctx: &CrawlContext, robots: &RobotsCache, start: &Url) ->
         seeds.push(default);
     }
     seeds
-}
-
-/// Where a level stands, for its visits and the progress bar.
-#[derive(Debug, Clone, Copy)]
-struct Level {
-    depth: u32,
-    /// Pages visited on earlier levels.
-    done_before: usize,
-    /// Pages known so far (visited, this level, queued below), within `--max-pages`.
-    known: usize,
-}
-
-/// Visits a level's pages, at most `--concurrency` at once, and returns them in URL order.
-async fn visit_all<E: Engine>(
-    engine: &Arc<E>,
-    ctx: &Arc<CrawlContext>,
-    keep: &HashSet<Url>,
-    urls: Vec<Url>,
-    level: Level,
-    deadline: Option<tokio::time::Instant>,
-) -> (Vec<Visited>, usize) {
-    let depth = level.depth;
-    let concurrency = ctx.options.concurrency.max(1) as usize;
-    let mut queue = urls.into_iter();
-    let mut running: JoinSet<Visited> = JoinSet::new();
-    let mut done = Vec::new();
-    let mut spawn_next = |running: &mut JoinSet<Visited>| {
-        if past(deadline) || ctx.is_cancelled() {
-            return false;
-        }
-        let Some(url) = queue.next() else {
-            return false;
-        };
-        let keep_html = keep.contains(&url);
-        let task = PageTask {
-            page: PageRef { url, depth },
-            keep_html,
-        };
-        let engine = engine.clone();
-        let ctx = ctx.clone();
-        running.spawn(async move {
-            let visit = engine.visit(task.clone(), &ctx).await;
-            Visited { task, visit }
-        });
-        true
-    };
-    for _ in 0..concurrency {
-        if !spawn_next(&mut running) {
-            break;
-        }
-    }
-    let mut abandoned = 0;
-    loop {
-        let joined = tokio::select! {
-            joined = running.join_next() => Some(joined),
-            () = ctx.cancel.cancelled() => None,
-        };
-        let Some(joined) = joined else {
-            // Stopped: the pages in flight are abandoned, not waited for (a slow page could
-            // take the whole request timeout).
-            abandoned = running.len();
-            running.abort_all();
-            break;
-        };
-        match joined {
-            Some(Ok(visited)) => {
-                let done_now = level.done_before + done.len() + 1;
-                ctx.progress.page_done(
-                    &visited.task.page.url,
-                    done_now as u32,
-                    level.known.max(done_now) as u32,
-                );
-                done.push(visited);
-            }
-            // A panicking visit is a bug, but it must not take the crawl down with it.
-            Some(Err(e)) => tracing::error!(error = %e, "a page visit panicked"),
-            None => break,
-        }
-        spawn_next(&mut running);
-    }
-    // What the deadline or an interruption left in the queue.
-    let late = queue.count() + abandoned;
-    done.sort_by(|a, b| a.task.page.url.cmp(&b.task.page.url));
-    (done, late)
 }
 
 /// Reads the pages that may declare cookies: `--privacy-url` pages, or the best candidates with

@@ -37,6 +37,10 @@ pub enum VisitStatus {
         /// What went wrong, in words.
         error: String,
     },
+    /// Not visited after all: the page's host had stopped answering and was given up before or
+    /// while the page was asked for. The crawl counts it among the pages the `host_unresponsive`
+    /// limit left, not among the pages visited.
+    HostUnresponsive,
 }
 
 /// What an engine says about one visit: where it ended, whether it was read, and the links to
@@ -66,6 +70,9 @@ impl PageVisit {
             }
             VisitStatus::HttpError => Some(format!("HTTP {}", self.status.unwrap_or_default())),
             VisitStatus::Failed { error } => Some(error.clone()),
+            VisitStatus::HostUnresponsive => {
+                Some("not visited: its host had stopped answering".to_string())
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! One fetch, redirects followed by hand: every hop is rate limited, checked by the address
 //! guard, recorded with its own URL, and its cookies stored in the jar — as a browser would.
 
+use std::future::Future;
 use std::time::Duration;
 
 use cookie_audit_model::LimitKind;
@@ -178,7 +179,9 @@ async fn finish(
         BodyPolicy::Always => true,
     };
     let body = if read {
-        match response.read_body(ctx.options.max_body_bytes).await {
+        let host = host_of(&final_url);
+        let cap = ctx.options.max_body_bytes;
+        match watched(ctx, &host, &final_url, response.read_body(cap)).await {
             Ok(body) => {
                 if body.truncated {
                     ctx.body_truncated(&final_url);
@@ -200,7 +203,8 @@ async fn finish(
 }
 
 /// One request with politeness and bounded retries: 429/503 honour `Retry-After` (at most
-/// [`MAX_RETRY_AFTER`]), connection errors are retried once.
+/// [`MAX_RETRY_AFTER`]), connection errors are retried once. A host given up is not asked at all,
+/// and a request waiting on a host is abandoned the moment the host is given up.
 async fn send_with_retries(
     ctx: &CrawlContext,
     url: &Url,
@@ -212,12 +216,13 @@ async fn send_with_retries(
     loop {
         let (headers, cookies) = ctx.extras_for(url);
         let cookie = crate::extras::cookie_header(cookies, ctx.jar.header_for(url).as_deref());
-        let result = {
+        let result = watched(ctx, &host, url, async {
             let _slot = ctx.limiter.acquire(&host).await;
             ctx.http
                 .get_with(url, cookie.as_deref(), accept, headers)
                 .await
-        };
+        })
+        .await;
         match result {
             Ok(response) if matches!(response.status, 429 | 503) && attempt < MAX_ATTEMPTS => {
                 let wait = response
@@ -238,4 +243,38 @@ async fn send_with_retries(
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Runs one exchange with `host` (a request, or reading a body) unless the host was given up, and
+/// abandons it if the host is given up meanwhile; tells the limiter how the host answered.
+async fn watched<T>(
+    ctx: &CrawlContext,
+    host: &str,
+    url: &Url,
+    exchange: impl Future<Output = Result<T, FetchError>>,
+) -> Result<T, FetchError> {
+    let unresponsive = || {
+        ctx.limiter.not_sent(host);
+        Err(FetchError::Unresponsive {
+            host: host.to_string(),
+        })
+    };
+    if ctx.limiter.unresponsive(host) {
+        return unresponsive();
+    }
+    let result = tokio::select! {
+        result = exchange => result,
+        () = ctx.limiter.until_unresponsive(host) => return unresponsive(),
+    };
+    match &result {
+        Ok(_) => ctx.limiter.answered(host),
+        Err(error) if error.is_silence() => {
+            if ctx.limiter.failed(host, url) {
+                tracing::warn!(%host, "{host} stopped answering: nothing more is sent to it");
+            }
+        }
+        // A refusal of ours, a TLS error, a protocol error: the host is there.
+        Err(_) => {}
+    }
+    result
 }

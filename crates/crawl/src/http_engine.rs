@@ -9,11 +9,11 @@ use url::Url;
 
 use crate::context::CrawlContext;
 use crate::engine::{Engine, PageTask, PageVisit, VisitStatus};
-use crate::fetch::{ACCEPT_ANY, ACCEPT_HTML, BodyPolicy, FetchRequest, fetch};
+use crate::fetch::{ACCEPT_ANY, ACCEPT_HTML, BodyPolicy, FetchFailure, FetchRequest, fetch};
 use crate::html::{
     self, MAX_LINKS_PER_PAGE, MAX_RESOURCES_PER_PAGE, PageLinks, Resource, ResourceKind,
 };
-use crate::net::ip_literal;
+use crate::net::{FetchError, ip_literal};
 use crate::record::PageRef;
 
 /// Embedded resources of one page fetched at once (the global in-flight cap still applies).
@@ -49,6 +49,11 @@ impl Engine for HttpEngine {
             Ok(f) => f,
             Err(failure) => {
                 let mut visit = PageVisit::failed(&failure.error);
+                if matches!(failure.error, FetchError::Unresponsive { .. })
+                    && failure.hops.is_empty()
+                {
+                    visit.outcome = VisitStatus::HostUnresponsive;
+                }
                 if let Some(last) = failure.hops.last() {
                     visit.status = Some(last.status);
                     visit.final_url = Some(last.url.clone());
@@ -228,7 +233,16 @@ async fn fetch_resource(
         },
     )
     .await;
-    ctx.resource_fetched();
+    let not_sent = matches!(
+        &fetched,
+        Err(FetchFailure {
+            error: FetchError::Unresponsive { .. },
+            ..
+        })
+    );
+    if !not_sent {
+        ctx.resource_fetched();
+    }
     match fetched {
         Ok(f) => {
             if f.status >= 400 {
@@ -247,6 +261,11 @@ async fn fetch_resource(
                 _ => Vec::new(),
             }
         }
+        // A host given up is listed once, as the `host_unresponsive` limit, not per resource.
+        Err(FetchFailure {
+            error: FetchError::Unresponsive { .. },
+            ..
+        }) => Vec::new(),
         Err(failure) => {
             ctx.error(
                 &resource.url,

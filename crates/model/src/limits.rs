@@ -54,13 +54,15 @@ pub enum LimitKind {
     SitemapUrls,
     /// Requests the browser's guard refused, beyond those listed one by one.
     BrowserRefusals,
+    /// A host that stopped answering (timeouts or failed connections in a row).
+    HostUnresponsive,
     /// The scan was stopped (Ctrl-C, SIGTERM): the report covers what was visited before.
     Interrupted,
 }
 
 impl LimitKind {
     /// Every limit, in the order docs/crawl.md lists them.
-    pub const ALL: [LimitKind; 17] = [
+    pub const ALL: [LimitKind; 18] = [
         LimitKind::MaxPages,
         LimitKind::MaxDepth,
         LimitKind::MaxTime,
@@ -77,6 +79,7 @@ impl LimitKind {
         LimitKind::SitemapFiles,
         LimitKind::SitemapUrls,
         LimitKind::BrowserRefusals,
+        LimitKind::HostUnresponsive,
         LimitKind::Interrupted,
     ];
 
@@ -99,6 +102,7 @@ impl LimitKind {
             LimitKind::SitemapFiles => "sitemap_files",
             LimitKind::SitemapUrls => "sitemap_urls",
             LimitKind::BrowserRefusals => "browser_refusals",
+            LimitKind::HostUnresponsive => "host_unresponsive",
             LimitKind::Interrupted => "interrupted",
         }
     }
@@ -124,6 +128,9 @@ impl LimitKind {
             LimitKind::SitemapFiles => "more sitemap files were not read",
             LimitKind::SitemapUrls => "more sitemap URLs were not read",
             LimitKind::BrowserRefusals => "more refused browser requests were not listed",
+            LimitKind::HostUnresponsive => {
+                "nothing more was sent to a host that stopped answering; its queued pages were not visited"
+            }
             LimitKind::Interrupted => "the scan was stopped; pages not yet visited were not",
         }
     }

@@ -11,6 +11,7 @@ pub mod raw_body;
 pub mod raw_head;
 mod reread;
 mod resolver;
+mod shared;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -112,12 +113,28 @@ pub enum FetchError {
         /// Why browsers refuse it, in words (with Chromium's `net::` error).
         reason: String,
     },
+    /// Not sent, or abandoned while waiting: the host had timed out or refused connections
+    /// too many times in a row, and the crawl gave it up (the `host_unresponsive` limit).
+    #[error("not sent: {host} had stopped answering")]
+    Unresponsive {
+        /// The host given up.
+        host: String,
+    },
 }
 
 impl FetchError {
     /// Connection-level failures worth one retry; HTTP statuses are not errors here.
     pub fn is_transient(&self) -> bool {
         matches!(self, FetchError::Connect { .. } | FetchError::Other { .. })
+    }
+
+    /// A sign the host is not answering at all: a timeout or a connection that could not be
+    /// made. Enough of them in a row and the host is given up (`ratelimit.rs`).
+    pub fn is_silence(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Timeout { .. } | FetchError::Connect { .. }
+        )
     }
 }
 
@@ -174,9 +191,16 @@ pub const MAX_RESPONSE_HEADERS: usize = 1_000;
 /// on a page with a few large cookies).
 pub const MAX_HEADER_LIST_BYTES: u32 = 256 * 1024;
 
-/// The guarded HTTP client. Cheap to clone.
+/// The guarded HTTP client. Cheap to clone; crawls with the same options share one
+/// (`net/shared.rs`).
 #[derive(Debug, Clone)]
 pub struct HttpClient {
+    parts: Arc<ClientParts>,
+}
+
+/// What a client is made of.
+#[derive(Debug)]
+struct ClientParts {
     inner: reqwest::Client,
     /// The same client, but skipping header lines hyper cannot parse (a Set-Cookie with a control
     /// character): used only to re-read a response the strict client refused.
@@ -188,27 +212,36 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// Builds the guarded client (and its lenient twin for unreadable header lines) from `options`;
-    /// fails only when reqwest cannot build a client.
+    /// The guarded client (and its lenient twin for unreadable header lines) for `options`: the
+    /// one another crawl with the same options holds, or a new one. Fails only when reqwest
+    /// cannot build a client, or the system has no root certificates.
     pub fn new(options: &ClientOptions) -> Result<HttpClient, FetchError> {
         install_crypto_provider();
-        let guard = Guard::new(
-            options.resolve.iter().map(|(h, a)| (h.clone(), *a)),
-            options.offline,
-            options.allow_private,
-        );
-        Ok(HttpClient {
-            inner: build_client(options, &guard, false)?,
-            lenient: build_client(options, &guard, true)?,
-            guard,
-            timeout: options.timeout,
-            user_agent: options.user_agent.clone(),
-        })
+        let parts = shared::shared_client(options, || {
+            let guard = Guard::new(
+                options.resolve.iter().map(|(h, a)| (h.clone(), *a)),
+                options.offline,
+                options.allow_private,
+            );
+            Ok(ClientParts {
+                inner: build_client(options, &guard, false)?,
+                lenient: build_client(options, &guard, true)?,
+                guard,
+                timeout: options.timeout,
+                user_agent: options.user_agent.clone(),
+            })
+        })?;
+        Ok(HttpClient { parts })
+    }
+
+    /// Whether two clients are one: crawls with the same options share it.
+    pub fn same_as(&self, other: &HttpClient) -> bool {
+        Arc::ptr_eq(&self.parts, &other.parts)
     }
 
     /// The address policy, for checks made before any request (links not followed).
     pub fn policy(&self) -> &AddressPolicy {
-        self.guard.policy()
+        self.parts.guard.policy()
     }
 
     /// One GET, no redirects followed. IP-literal hosts are judged here because they never reach
@@ -231,7 +264,8 @@ impl HttpClient {
         extra: &[crate::extras::ExtraHeader],
     ) -> Result<Response, FetchError> {
         self.check_target(url)?;
-        let mut request = self
+        let parts = &*self.parts;
+        let mut request = parts
             .inner
             .get(url.clone())
             .header(http::header::ACCEPT, accept)
@@ -253,10 +287,10 @@ impl HttpClient {
                     cookie_header,
                     extra,
                     accept,
-                    user_agent: &self.user_agent,
-                    timeout: self.timeout,
+                    user_agent: &parts.user_agent,
+                    timeout: parts.timeout,
                 };
-                match reread(&self.guard, raw).await {
+                match reread(&parts.guard, raw).await {
                     Ok(raw) => return Ok(Response::raw(url, raw)),
                     Err(RawReread::Refused(error)) => return Err(error),
                     Err(RawReread::Unavailable(why)) => {
@@ -264,7 +298,7 @@ impl HttpClient {
                     }
                 }
                 // Otherwise hyper drops the lines it cannot read, and the fetch says so.
-                let mut retry = self
+                let mut retry = parts
                     .lenient
                     .get(url.clone())
                     .header(http::header::ACCEPT, accept)
@@ -295,7 +329,7 @@ impl HttpClient {
             raw_set_cookie: None,
             inner: BodySource::Hyper {
                 response,
-                timeout_secs: self.timeout.as_secs(),
+                timeout_secs: self.parts.timeout.as_secs(),
             },
         }
     }
@@ -305,6 +339,7 @@ impl HttpClient {
     pub async fn post_json(&self, url: &Url, json: Vec<u8>) -> Result<u16, FetchError> {
         self.check_target(url)?;
         let response = self
+            .parts
             .inner
             .post(url.clone())
             .header(http::header::CONTENT_TYPE, "application/json")
@@ -331,13 +366,13 @@ impl HttpClient {
             }
         }
         if let Some(ip) = ip_literal(url) {
-            self.guard.policy().check(ip)?;
+            self.parts.guard.policy().check(ip)?;
         }
         Ok(())
     }
 
     fn classify(&self, error: reqwest::Error, url: &Url) -> FetchError {
-        classify_error(error, url, self.timeout.as_secs())
+        classify_error(error, url, self.parts.timeout.as_secs())
     }
 }
 
@@ -351,7 +386,12 @@ fn build_client(
         clippy::disallowed_methods,
         reason = "this is the one place a client is built"
     )]
-    let builder = reqwest::Client::builder();
+    let mut builder = reqwest::Client::builder();
+    if !options.insecure {
+        // The shared configuration: the root store is read once per process, not per client.
+        // (`--insecure` takes reqwest's own, which reads no root store at all.)
+        builder = builder.tls_backend_preconfigured(shared::verifying_tls()?);
+    }
     builder
         // We follow redirects ourselves: every hop is rate limited, guarded and recorded.
         .redirect(reqwest::redirect::Policy::none())
@@ -645,6 +685,24 @@ mod tests {
                 .collect(),
         })
         .unwrap()
+    }
+
+    // An audit job's sites and a scan's consent runs build their clients from the same options:
+    // they get one client, so the root store is read and parsed once, not once per site.
+    #[test]
+    fn crawls_with_the_same_options_share_one_client() {
+        let first = client(&[("a.share.test", "127.0.0.1"), ("b.share.test", "127.0.0.2")]);
+        let second = client(&[("b.share.test", "127.0.0.2"), ("a.share.test", "127.0.0.1")]);
+        assert!(
+            first.same_as(&second),
+            "the order of --resolve does not matter"
+        );
+        let other = client(&[("a.share.test", "127.0.0.1")]);
+        assert!(!first.same_as(&other), "other options, another client");
+        drop((first, second));
+        // Once no crawl holds it, the client is gone and a new one is built.
+        let again = client(&[("a.share.test", "127.0.0.1"), ("b.share.test", "127.0.0.2")]);
+        assert!(!again.same_as(&other));
     }
 
     // The webhook goes through the same guard as the crawl: a loopback or private address the
