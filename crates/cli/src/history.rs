@@ -75,20 +75,34 @@ fn table(site: &str, runs: &[RunSummary]) -> String {
                 previous_hash = Some(hash);
                 note.to_string()
             }
-            (RunStatus::Failed, _) => run
-                .error
-                .as_deref()
-                .unwrap_or("")
-                .chars()
-                .take(60)
-                .collect(),
-            (RunStatus::Running, _) => "in progress or interrupted".into(),
-            (RunStatus::Complete, None) => String::new(),
+            // A failed or unfinished run read no table: its error is its status, not a note on
+            // the table (issue 15, item 11).
+            (RunStatus::Failed | RunStatus::Running, _) | (RunStatus::Complete, None) => {
+                String::new()
+            }
+        };
+        let table_note = match run.declaration_status.as_deref() {
+            Some("unreadable") => "unreadable".to_string(),
+            _ => table_note,
+        };
+        let status = match run.status {
+            RunStatus::Failed => {
+                let error: String = run
+                    .error
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(60)
+                    .collect();
+                format!("failed: {error}")
+            }
+            RunStatus::Running => "in progress or interrupted".to_string(),
+            RunStatus::Complete => run.status.to_string(),
         };
         table.add_row([
             run.id.0.to_string(),
             run.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            run.status.to_string(),
+            status,
             run.engine.clone().unwrap_or_default(),
             n(|c| c.observed),
             n(|c| c.declared),

@@ -89,6 +89,21 @@ async fn a_terminated_audit_records_its_run_as_failed() {
             runs[0].error.as_deref(),
             Some(format!("interrupted by SIG{signal} before the audit finished").as_str())
         );
+        // In the table the error is the run's status; the cookie-table column stays empty (it
+        // read no table).
+        let table = ws.history("slowshire.gov.uk", "table").await.stdout;
+        let row = table
+            .lines()
+            .find(|l| l.contains("failed: interrupted"))
+            .unwrap_or_else(|| panic!("no failed row in\n{table}"));
+        // Cells are split by '┆' inside the table's '│' borders.
+        let last_cell = row
+            .trim_end()
+            .trim_end_matches('│')
+            .rsplit('┆')
+            .next()
+            .unwrap();
+        assert_eq!(last_cell.trim(), "", "{row}");
     }
 }
 
