@@ -113,7 +113,13 @@ async fn choice_run(
         let rest: Vec<Option<String>> = futures::stream::iter(pages[1..].to_vec())
             .map(|url| {
                 let (engine, ctx) = (engine.clone(), ctx.clone());
-                async move { engine.visit(page_task(url), &ctx).await.problem() }
+                async move {
+                    // Ctrl-C: the pages not yet begun are not visited; the report keeps what was.
+                    if ctx.is_cancelled() {
+                        return Some("the scan was interrupted".to_string());
+                    }
+                    engine.visit(page_task(url), &ctx).await.problem()
+                }
             })
             .buffer_unordered(tabs)
             .collect()

@@ -66,11 +66,16 @@ pub(crate) fn findings(input: &DiffInput<'_>, judged: &[Judged<'_>]) -> Vec<Find
             if j.observed.cookie.rejected.is_some() {
                 continue;
             }
-            let states = &j.observed.cookie.states;
+            let cookie = j.observed.cookie;
+            let states = &cookie.states;
             if states.contains(&ConsentState::None) {
                 out.extend(stored(input, j, FindingCode::ConsentBeforeChoice));
             }
-            if reject_verified && states.contains(&ConsentState::Reject) {
+            // Stored after the click, or before it and kept: a cookie written only before the
+            // click and deleted again is the rejection working (and `before_choice`'s business).
+            let removed_by_the_choice = !cookie.stored_after_click.contains(&ConsentState::Reject)
+                && cookie.set_then_deleted;
+            if reject_verified && states.contains(&ConsentState::Reject) && !removed_by_the_choice {
                 out.extend(stored(input, j, FindingCode::ConsentAfterReject));
             }
         }
@@ -119,7 +124,15 @@ fn stored(input: &DiffInput<'_>, j: &Judged<'_>, code: FindingCode) -> Option<Fi
                 .min()
             {
                 Some(ms) => format!("{} after the visitor clicked \"Reject all\"", seconds(ms)),
-                None => "after the visitor clicked \"Reject all\"".to_string(),
+                // Written only before the click and kept: one the rejection removed raises no
+                // finding (see `run`).
+                None => match evidence.iter().filter_map(|e| e.at_ms).max() {
+                    Some(ms) => format!(
+                        "{} before the visitor clicked \"Reject all\" and kept after it",
+                        seconds(-ms)
+                    ),
+                    None => "after the visitor clicked \"Reject all\"".to_string(),
+                },
             }
         }
         _ => "before the visitor has chosen".to_string(),

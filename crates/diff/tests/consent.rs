@@ -184,3 +184,41 @@ fn the_platform_list_and_the_table_are_compared_for_cookies_the_site_sets() {
             .any(|f| f.code.as_str() == "undeclared" && f.cookie == "_fbp")
     );
 }
+
+#[test]
+fn a_cookie_written_before_the_reject_click_and_kept_says_so() {
+    use ConsentState::*;
+    let mut ga = seen("_ga", "barnet.gov.uk", &[Reject]);
+    // Written 574 ms before the click in the "Reject all" visit, and never after it.
+    ga.stored_after_click.clear();
+    for e in &mut ga.evidence {
+        e.state = Some(Reject);
+        e.at_ms = Some(-574);
+    }
+    let out = run_consent(&[], &[ga.clone()], &consent(RunStatus::Verified, true));
+    let after = only(&out, "consent:after_reject");
+    assert!(
+        after
+            .message
+            .contains("574 ms before the visitor clicked \"Reject all\" and kept after it"),
+        "{}",
+        after.message
+    );
+
+    // Removed again (set then deleted) and never written after the click: the rejection
+    // worked, and nothing is held against it.
+    ga.set_then_deleted = true;
+    let out = run_consent(&[], &[ga.clone()], &consent(RunStatus::Verified, true));
+    assert!(
+        !codes(&out).contains(&"consent:after_reject"),
+        "{:?}",
+        codes(&out)
+    );
+
+    // Written again after the click, even if deleted again: stored after "Reject all".
+    ga.stored_after_click = vec![Reject];
+    ga.evidence[0].at_ms = Some(1200);
+    let out = run_consent(&[], &[ga], &consent(RunStatus::Verified, true));
+    let after = only(&out, "consent:after_reject");
+    assert!(after.message.contains("1.2 s after"), "{}", after.message);
+}
