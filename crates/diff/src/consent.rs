@@ -97,7 +97,13 @@ pub(crate) fn findings(input: &DiffInput<'_>, judged: &[Judged<'_>]) -> Vec<Find
 /// "Reject all" (`after_reject`).
 fn stored(input: &DiffInput<'_>, j: &Judged<'_>, code: FindingCode) -> Option<Finding> {
     let cookie = j.observed.cookie;
+    // A cookie may have no name (`=value`): the message must not open with a blank.
     let name = cookie.name.as_str();
+    let shown = if name.is_empty() {
+        "A cookie with no name"
+    } else {
+        name
+    };
     let known = j.purpose(input);
     let (severity, what) = match known {
         Known::As(CookieCategory::StrictlyNecessary) => return None,
@@ -160,7 +166,7 @@ fn stored(input: &DiffInput<'_>, j: &Judged<'_>, code: FindingCode) -> Option<Fi
         Some(&cookie.domain),
         severity,
         format!(
-            "{name} ({what}) is stored {when}, on {}{deleted}{declared_note}.",
+            "{shown} ({what}) is stored {when}, on {}{deleted}{declared_note}.",
             cookie.domain
         ),
     );

@@ -189,8 +189,18 @@ pub(crate) fn observed_evidence(cookie: &ObservedCookie) -> Vec<Evidence> {
 
 pub(crate) fn declared_evidence(d: &DeclaredView<'_>) -> Evidence {
     let mut evidence = Evidence::new(EvidenceKind::DeclaredRow, &d.row.source.url);
-    evidence.table = Some(d.row.source.table);
-    evidence.row = Some(d.row.source.row);
+    let source = &d.row.source;
+    if source.kind == cookie_audit_model::DeclaredSourceKind::Cmp {
+        // The platform's list is no table on the page: no table or row to point at.
+        let cmp = source.cmp.as_deref().unwrap_or("the consent platform");
+        evidence.note = Some(format!(
+            "in {cmp}'s own cookie list (read from the page's scripts) as {}",
+            d.row.name
+        ));
+        return evidence;
+    }
+    evidence.table = Some(source.table);
+    evidence.row = Some(source.row);
     evidence.note = Some(format!("declared as {}", d.row.name));
     evidence
 }

@@ -177,6 +177,23 @@ fn the_platform_list_and_the_table_are_compared_for_cookies_the_site_sets() {
         "{}",
         category.message
     );
+    // Its evidence points at the platform's list, not at a table and row of the page.
+    let from_list = only(&out, "cmp_mismatch:not_in_table")
+        .evidence
+        .iter()
+        .find(|e| e.kind == cookie_audit_model::EvidenceKind::DeclaredRow)
+        .expect("the list's row as evidence");
+    assert_eq!(
+        (from_list.table, from_list.row),
+        (Option::None, Option::None)
+    );
+    assert!(
+        from_list
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("own cookie list")),
+        "{from_list:?}"
+    );
     // The platform's list is not the table: _fbp is still undeclared.
     assert!(
         out.findings
@@ -221,4 +238,18 @@ fn a_cookie_written_before_the_reject_click_and_kept_says_so() {
     let out = run_consent(&[], &[ga], &consent(RunStatus::Verified, true));
     let after = only(&out, "consent:after_reject");
     assert!(after.message.contains("1.2 s after"), "{}", after.message);
+}
+
+#[test]
+fn a_nameless_cookie_is_named_as_such() {
+    use ConsentState::*;
+    let observed = [seen("", "www.barnet.gov.uk", &[None])];
+    let out = run_consent(&[], &observed, &consent(RunStatus::Verified, true));
+    let before = only(&out, "consent:before_choice");
+    assert_eq!(before.cookie, "");
+    assert!(
+        before.message.starts_with("A cookie with no name ("),
+        "{}",
+        before.message
+    );
 }
