@@ -156,5 +156,6 @@ variants!(
     govuk_custom,
     generic_banner,
     generic_modal_settings,
+    generic_welsh,
     generic_preticked,
 );

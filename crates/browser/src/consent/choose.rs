@@ -448,6 +448,8 @@ fn names_consent(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     [
         "consent", "cookie", "gdpr", "privacy", "choice", "accept", "cmp", "cc_", "banner",
+        // Welsh: cwci(s) cookie(s), caniatâd consent, dewis choice.
+        "cwci", "caniat", "dewis",
     ]
     .iter()
     .any(|w| lower.contains(w))

@@ -177,15 +177,16 @@
   };
 
   // Words of buttons, for banners no rule knows (the list is in docs/consent.md).
+  // English, and Welsh (Welsh public bodies offer their banners in both).
   const WORDS = {
-    accept: /^(accept|allow|agree|i agree|i accept|ok|okay|got it|yes|consent|enable)\b|\b(accept|allow) (all|all cookies|cookies|additional cookies|optional cookies|analytics cookies|recommended)\b/i,
-    reject: /\b(reject|decline|deny|refuse|disagree|opt out)\b|^no,? thanks?\b|\b(only|just) (necessary|essential|required|strictly necessary)\b|\b(necessary|essential|required) (cookies )?only\b|\bdo ?n[o']t (accept|allow)\b|^continue without/i,
-    settings: /\b(settings|preferences|customi[sz]e|manage|options|let me choose|choose cookies|more choices)\b/i,
-    notButton: /\b(policy|privacy notice|read more|learn more|find out more|more information)\b/i,
-    save: /\b(save|confirm|submit)\b|\b(accept|allow) (selected|selection|my (choices|selection))\b/i,
-    acceptAll: /\b(accept|allow) all\b/i,
+    accept: /^(accept|allow|agree|i agree|i accept|ok|okay|got it|yes|consent|enable|derbyn|cytuno|iawn)\b|\b(accept|allow) (all|all cookies|cookies|additional cookies|optional cookies|analytics cookies|recommended)\b|\bderbyn (pob|y|cwcis|cwci)\b/i,
+    reject: /\b(reject|decline|deny|refuse|disagree|opt out|gwrthod)\b|^no,? thanks?\b|\b(only|just) (necessary|essential|required|strictly necessary)\b|\b(necessary|essential|required) (cookies )?only\b|\bdo ?n[o']t (accept|allow)\b|^continue without|\bcwcis hanfodol yn unig\b/i,
+    settings: /\b(settings|preferences|customi[sz]e|manage|options|let me choose|choose cookies|more choices|gosodiadau|rheoli|dewisiadau)\b/i,
+    notButton: /\b(policy|privacy notice|read more|learn more|find out more|more information|polisi|darllen mwy|rhagor o wybodaeth)\b/i,
+    save: /\b(save|confirm|submit|cadw)\b|\b(accept|allow) (selected|selection|my (choices|selection))\b/i,
+    acceptAll: /\b(accept|allow) all\b|\bderbyn pob\b/i,
   };
-  const CONTAINER = /cookie|consent|gdpr|privacy|tracking/i;
+  const CONTAINER = /cookie|consent|gdpr|privacy|tracking|cwci|caniat/i;
   const CLICKABLE = "button, a, [role=button], input[type=button], input[type=submit]";
 
   const overlayish = (el) => {
