@@ -588,37 +588,7 @@ async fn read_declaration_pages<E: Engine>(
     candidates: &Candidates,
     mut kept_html: HashMap<Url, String>,
 ) -> Vec<DeclarationSource> {
-    let start = ctx.site.start_url.clone();
-    let mut wanted: Vec<(Url, String, Option<CandidateKind>)> = Vec::new();
-    if !ctx.options.privacy_urls.is_empty() {
-        for raw in &ctx.options.privacy_urls {
-            match cookie_audit_model::url_norm::parse_start_url(raw) {
-                Ok(url) => wanted.push((url, "--privacy-url".into(), None)),
-                Err(e) => {
-                    tracing::warn!(url = %raw, error = %e, "ignoring an invalid --privacy-url")
-                }
-            }
-        }
-    } else {
-        wanted = candidates
-            .best()
-            .into_iter()
-            .map(|c| (c.url, c.found_by, Some(c.kind)))
-            .collect();
-    }
-    let guessing = wanted.is_empty();
-    if guessing {
-        for path in WELL_KNOWN_PATHS {
-            if let Ok(url) = start.join(path) {
-                wanted.push((
-                    url,
-                    format!("well-known path {path} (no page links to a cookie or privacy page)"),
-                    None,
-                ));
-            }
-        }
-    }
-
+    let (mut wanted, guessing) = declaration_wishes(ctx, candidates);
     let mut sources: Vec<DeclarationSource> = Vec::new();
     let mut hop_offers = Candidates::default();
     let mut index = 0;
@@ -638,32 +608,7 @@ async fn read_declaration_pages<E: Engine>(
             });
             continue;
         }
-        let (html, error, links) = match kept_html.remove(&url) {
-            Some(html) => {
-                let links = if kind == Some(CandidateKind::Privacy) {
-                    links_of(&html, &url)
-                } else {
-                    Vec::new()
-                };
-                (Some(html), None, links)
-            }
-            None => {
-                let task = PageTask {
-                    page: PageRef {
-                        url: url.clone(),
-                        depth: 0,
-                    },
-                    keep_html: true,
-                };
-                let visit = engine.visit(task, ctx).await;
-                let error = visit.problem();
-                (
-                    visit.html,
-                    error,
-                    visit.links.into_iter().map(|l| (l.url, l.text)).collect(),
-                )
-            }
-        };
+        let (html, error, links) = read_one(engine, ctx, &mut kept_html, &url, kind).await;
         if guessing && error.is_some() {
             // A guessed path that does not exist is not worth reporting.
             continue;
@@ -696,6 +641,83 @@ async fn read_declaration_pages<E: Engine>(
         });
     }
     sources
+}
+
+/// A page wanted as a possible declaration: its URL, how it was found, and what kind it is.
+type Wanted = (Url, String, Option<CandidateKind>);
+
+/// The pages to read, in order, and whether they are guesses (well-known paths, when nothing
+/// links to a cookie or privacy page).
+fn declaration_wishes(ctx: &CrawlContext, candidates: &Candidates) -> (Vec<Wanted>, bool) {
+    let start = ctx.site.start_url.clone();
+    let mut wanted: Vec<Wanted> = Vec::new();
+    if !ctx.options.privacy_urls.is_empty() {
+        for raw in &ctx.options.privacy_urls {
+            match cookie_audit_model::url_norm::parse_start_url(raw) {
+                Ok(url) => wanted.push((url, "--privacy-url".into(), None)),
+                Err(e) => {
+                    tracing::warn!(url = %raw, error = %e, "ignoring an invalid --privacy-url")
+                }
+            }
+        }
+    } else {
+        wanted = candidates
+            .best()
+            .into_iter()
+            .map(|c| (c.url, c.found_by, Some(c.kind)))
+            .collect();
+    }
+    let guessing = wanted.is_empty();
+    if guessing {
+        for path in WELL_KNOWN_PATHS {
+            if let Ok(url) = start.join(path) {
+                wanted.push((
+                    url,
+                    format!("well-known path {path} (no page links to a cookie or privacy page)"),
+                    None,
+                ));
+            }
+        }
+    }
+
+    (wanted, guessing)
+}
+
+/// One declaration page: the crawl's kept copy, else a visit of its own; a privacy notice's
+/// links too, for the hop to its cookie page.
+async fn read_one<E: Engine>(
+    engine: &Arc<E>,
+    ctx: &Arc<CrawlContext>,
+    kept_html: &mut HashMap<Url, String>,
+    url: &Url,
+    kind: Option<CandidateKind>,
+) -> (Option<String>, Option<String>, Vec<(Url, String)>) {
+    match kept_html.remove(url) {
+        Some(html) => {
+            let links = if kind == Some(CandidateKind::Privacy) {
+                links_of(&html, url)
+            } else {
+                Vec::new()
+            };
+            (Some(html), None, links)
+        }
+        None => {
+            let task = PageTask {
+                page: PageRef {
+                    url: url.clone(),
+                    depth: 0,
+                },
+                keep_html: true,
+            };
+            let visit = engine.visit(task, ctx).await;
+            let error = visit.problem();
+            (
+                visit.html,
+                error,
+                visit.links.into_iter().map(|l| (l.url, l.text)).collect(),
+            )
+        }
+    }
 }
 
 /// Links of a kept page, for the one hop from a privacy notice to its cookie page.

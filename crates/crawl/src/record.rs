@@ -247,29 +247,7 @@ impl Recorder {
             cookie: record.key(),
             malformed: malformed.as_deref().map(malformed_identity),
         };
-        let (set_by, evidence, source) = match &setter {
-            Setter::Response { url, status, note } => {
-                let mut e = Evidence::new(EvidenceKind::Response, url.as_str());
-                e.status = Some(*status);
-                e.note = note.map(str::to_string);
-                (url.to_string(), e, CookieSource::Http)
-            }
-            Setter::Jar => {
-                let mut e = Evidence::new(EvidenceKind::Page, page.url.as_str());
-                e.note = Some("found in the browser's cookie jar after the page settled".into());
-                (page.url.to_string(), e, CookieSource::Jar)
-            }
-            Setter::Script { script_url } => {
-                let url = script_url
-                    .map(Url::to_string)
-                    .unwrap_or_else(|| page.url.to_string());
-                let mut e = Evidence::new(EvidenceKind::Script, url.clone());
-                if script_url.is_none() {
-                    e.note = Some("inline script or unknown script on this page".into());
-                }
-                (url, e, CookieSource::Script)
-            }
-        };
+        let (set_by, evidence, source) = setter_evidence(page, &setter);
         let at_ms = self
             .clicked_at
             .lock()
@@ -328,37 +306,7 @@ impl Recorder {
         entry.source = strongest(entry.source, source);
         entry.pages.insert(page_hash);
         for evidence in [page_evidence, evidence] {
-            // Keep each piece of evidence once, at its best rank, so the kept set does not
-            // depend on arrival order.
-            let existing = entry.evidence.iter().find(|(_, e)| *e == evidence).cloned();
-            match existing {
-                Some((old_rank, _)) if old_rank <= rank => continue,
-                Some(old) => {
-                    entry.evidence.remove(&old);
-                }
-                None => {}
-            }
-            entry.evidence.insert((rank.clone(), evidence));
-            let kind_count = |set: &BTreeSet<(Rank, Evidence)>, kind| {
-                set.iter().filter(|(_, e)| e.kind == kind).count()
-            };
-            for kind in [
-                EvidenceKind::Page,
-                EvidenceKind::Response,
-                EvidenceKind::Script,
-            ] {
-                while kind_count(&entry.evidence, kind) > MAX_EVIDENCE_PER_KIND {
-                    let last = entry
-                        .evidence
-                        .iter()
-                        .rev()
-                        .find(|(_, e)| e.kind == kind)
-                        .cloned();
-                    if let Some(last) = last {
-                        entry.evidence.remove(&last);
-                    }
-                }
-            }
+            entry.keep_evidence(&rank, evidence);
         }
     }
 
@@ -443,6 +391,69 @@ fn strongest(a: CookieSource, b: CookieSource) -> CookieSource {
         CookieSource::Jar => 0,
     };
     if rank(b) > rank(a) { b } else { a }
+}
+
+/// Who set a cookie, as the report says it: the setter's URL, the evidence, and the source.
+fn setter_evidence(page: &PageRef, setter: &Setter<'_>) -> (String, Evidence, CookieSource) {
+    match setter {
+        Setter::Response { url, status, note } => {
+            let mut e = Evidence::new(EvidenceKind::Response, url.as_str());
+            e.status = Some(*status);
+            e.note = note.map(str::to_string);
+            (url.to_string(), e, CookieSource::Http)
+        }
+        Setter::Jar => {
+            let mut e = Evidence::new(EvidenceKind::Page, page.url.as_str());
+            e.note = Some("found in the browser's cookie jar after the page settled".into());
+            (page.url.to_string(), e, CookieSource::Jar)
+        }
+        Setter::Script { script_url } => {
+            let url = script_url
+                .map(Url::to_string)
+                .unwrap_or_else(|| page.url.to_string());
+            let mut e = Evidence::new(EvidenceKind::Script, url.clone());
+            if script_url.is_none() {
+                e.note = Some("inline script or unknown script on this page".into());
+            }
+            (url, e, CookieSource::Script)
+        }
+    }
+}
+
+impl Aggregate {
+    /// Keeps each piece of evidence once, at its best rank, so the kept set does not depend on
+    /// arrival order; at most `MAX_EVIDENCE_PER_KIND` of each kind, the best ranked.
+    fn keep_evidence(&mut self, rank: &Rank, evidence: Evidence) {
+        let existing = self.evidence.iter().find(|(_, e)| *e == evidence).cloned();
+        match existing {
+            Some((old_rank, _)) if old_rank <= *rank => return,
+            Some(old) => {
+                self.evidence.remove(&old);
+            }
+            None => {}
+        }
+        self.evidence.insert((rank.clone(), evidence));
+        let kind_count = |set: &BTreeSet<(Rank, Evidence)>, kind| {
+            set.iter().filter(|(_, e)| e.kind == kind).count()
+        };
+        for kind in [
+            EvidenceKind::Page,
+            EvidenceKind::Response,
+            EvidenceKind::Script,
+        ] {
+            while kind_count(&self.evidence, kind) > MAX_EVIDENCE_PER_KIND {
+                let last = self
+                    .evidence
+                    .iter()
+                    .rev()
+                    .find(|(_, e)| e.kind == kind)
+                    .cloned();
+                if let Some(last) = last {
+                    self.evidence.remove(&last);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

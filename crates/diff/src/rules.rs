@@ -42,15 +42,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
         .iter()
         .map(|row| DeclaredView::new(row, kb, &mut warnings))
         .collect();
-    let mut order: Vec<usize> = (0..input.observed.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&input.observed[a], &input.observed[b]);
-        (&a.name, &a.domain, &a.path).cmp(&(&b.name, &b.domain, &b.path))
-    });
-    let observed: Vec<ObservedView<'_>> = order
-        .iter()
-        .map(|&i| ObservedView::new(&input.observed[i], kb))
-        .collect();
+    let observed = observed_views(input, kb);
     let no_table = input.declaration.status == DeclarationStatus::NotFound || declared.is_empty();
     // No cookie page could be read: what the table says is unknown, so nothing is judged by it.
     let unread = input.declaration.status == DeclarationStatus::Unreadable;
@@ -61,24 +53,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
     let mut declared_rows: Vec<Option<SuggestedRow>> = vec![None; declared.len()];
 
     let set: Vec<&ObservedView<'_>> = observed.iter().filter(|o| o.set).collect();
-    let mut pairs: Vec<Option<Pair>> = set.iter().map(|o| best_pair(o, &declared)).collect();
-    // A row that fits one cookie's domain does not also describe the same name on another site:
-    // with `_ga` declared for barnet.gov.uk, a `_ga` on twitter.com is undeclared, not a wrong
-    // domain. Only rows no cookie fits by domain can pair across sites (the nmstat case).
-    let fitting: Vec<usize> = pairs
-        .iter()
-        .flatten()
-        .filter(|p| p.fit != DomainFit::Mismatch)
-        .flat_map(|p| std::iter::once(p.declared).chain(p.also.iter().copied()))
-        .collect();
-    for pair in &mut pairs {
-        if pair
-            .as_ref()
-            .is_some_and(|p| p.fit == DomainFit::Mismatch && fitting.contains(&p.declared))
-        {
-            *pair = None;
-        }
-    }
+    let pairs = pair_all(&set, &declared);
 
     let mut judged = Vec::with_capacity(set.len());
     for (o, pair) in set.into_iter().zip(pairs) {
@@ -142,6 +117,42 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
         observed: Vec::new(),
         warnings,
     }
+}
+
+/// The observed cookies in name, domain, path order, each with what the knowledge base knows.
+fn observed_views<'a>(input: &'a DiffInput<'a>, kb: &'a KnowledgeBase) -> Vec<ObservedView<'a>> {
+    let mut order: Vec<usize> = (0..input.observed.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&input.observed[a], &input.observed[b]);
+        (&a.name, &a.domain, &a.path).cmp(&(&b.name, &b.domain, &b.path))
+    });
+    order
+        .iter()
+        .map(|&i| ObservedView::new(&input.observed[i], kb))
+        .collect()
+}
+
+/// Each set cookie's best row of the page's table. A row that fits one cookie's domain does not
+/// also describe the same name on another site: with `_ga` declared for barnet.gov.uk, a `_ga`
+/// on twitter.com is undeclared, not a wrong domain. Only rows no cookie fits by domain can pair
+/// across sites (the nmstat case).
+fn pair_all(set: &[&ObservedView<'_>], declared: &[DeclaredView<'_>]) -> Vec<Option<Pair>> {
+    let mut pairs: Vec<Option<Pair>> = set.iter().map(|o| best_pair(o, declared)).collect();
+    let fitting: Vec<usize> = pairs
+        .iter()
+        .flatten()
+        .filter(|p| p.fit != DomainFit::Mismatch)
+        .flat_map(|p| std::iter::once(p.declared).chain(p.also.iter().copied()))
+        .collect();
+    for pair in &mut pairs {
+        if pair
+            .as_ref()
+            .is_some_and(|p| p.fit == DomainFit::Mismatch && fitting.contains(&p.declared))
+        {
+            *pair = None;
+        }
+    }
+    pairs
 }
 
 pub(crate) fn finding(

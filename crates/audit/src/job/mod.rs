@@ -230,16 +230,7 @@ pub async fn run_audit(
         let task = tokio::spawn(async move {
             let summary = claim::claim_and_audit(&shared, &task_site, &kb, &turn).await;
             on_site(&summary);
-            // A skipped site has nothing new to say: a retried worker would repeat every post.
-            let webhook_error = match &webhook {
-                Some(hook) if summary.status != SiteStatus::Skipped => {
-                    hook.post(&summary).await.err()
-                }
-                _ => None,
-            };
-            if let Some(error) = &webhook_error {
-                tracing::warn!("webhook for {}: {error}", summary.site);
-            }
+            let webhook_error = announce(webhook.as_deref(), &summary).await;
             (summary, webhook_error)
         });
         tasks.push((site, task));
@@ -283,6 +274,15 @@ pub async fn run_audit(
         summary: Box::new(summary),
         last_run_error,
     })
+}
+
+/// Posts a site's summary to the webhook, if there is one; the error, logged, when it fails.
+/// A skipped site has nothing new to say: a retried worker would repeat every post.
+async fn announce(webhook: Option<&Webhook>, summary: &SiteSummary) -> Option<String> {
+    let hook = webhook.filter(|_| summary.status != SiteStatus::Skipped)?;
+    let error = hook.post(summary).await.err()?;
+    tracing::warn!("webhook for {}: {error}", summary.site);
+    Some(error)
 }
 
 type SiteTask = tokio::task::JoinHandle<(SiteSummary, Option<String>)>;

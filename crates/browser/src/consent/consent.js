@@ -136,6 +136,21 @@
     }
     return null;
   };
+  // Every cookie name the page or its same-origin frames can see (a platform that lets sites
+  // rename its cookie is found by what the cookie holds).
+  const cookieNames = () => {
+    const names = [];
+    for (const doc of documents()) {
+      let jar = "";
+      try { jar = doc.cookie; } catch (e) { continue; }
+      for (const part of jar.split(/;\s*/)) {
+        const eq = part.indexOf("=");
+        const name = eq < 0 ? part : part.slice(0, eq);
+        if (name && !names.includes(name)) names.push(name);
+      }
+    }
+    return names;
+  };
   const cookieIn = (doc, name) => {
     let jar = "";
     try { jar = doc.cookie; } catch (e) { return null; }
@@ -157,7 +172,7 @@
     const method = owner && owner[path.slice(dot + 1)];
     return typeof method === "function" ? method.apply(owner, args) : undefined;
   };
-  const helpers = { cookie, json, storage, global, call, find: (s) => find(s) !== null, exists };
+  const helpers = { cookie, cookieNames, json, storage, global, call, find: (s) => find(s) !== null, exists };
 
   // Runs a rule's expression with the helpers in scope as `ca`.
   const run = (expression) => {

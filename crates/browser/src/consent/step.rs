@@ -180,20 +180,37 @@ pub(crate) async fn step(
             StepDone::Looked
         };
     }
-    if !first {
-        // Clicked again only when the banner came back: one that never closed would cost every
-        // page the whole click-and-check, and a banner back on every page is bounded too.
-        let p = progress.lock().unwrap_or_else(|e| e.into_inner());
-        let closed_before = p.outcome.as_ref().is_some_and(|o| o.verified_by.is_some());
-        if !closed_before || p.look.clicked_again >= MAX_CLICKS_AGAIN {
-            return StepDone::Looked;
-        }
+    if !first && !may_click_again(progress) {
+        return StepDone::Looked;
     }
+    click_and_note(progress, &driver, rules, choice, now, first, on_click).await;
+    StepDone::Acted
+}
+
+/// Clicked again only when the banner came back after a confirmed click: one that never closed
+/// would cost every page the whole click-and-check, and a banner back on every page is bounded.
+fn may_click_again(progress: &Mutex<ConsentProgress>) -> bool {
+    let p = progress.lock().unwrap_or_else(|e| e.into_inner());
+    let closed_before = p.outcome.as_ref().is_some_and(|o| o.verified_by.is_some());
+    closed_before && p.look.clicked_again < MAX_CLICKS_AGAIN
+}
+
+/// Makes the run's choice on the banner `now` shows and keeps what it learned: where the choice
+/// is stored, and the outcome when it is the run's best attempt so far.
+async fn click_and_note(
+    progress: &Mutex<ConsentProgress>,
+    driver: &TabDriver<'_>,
+    rules: &ConsentRules,
+    choice: Choice,
+    now: Survey,
+    first: bool,
+    on_click: impl Fn(chrono::DateTime<chrono::Utc>),
+) {
     let cmp_id = now
         .cmp
         .clone()
         .filter(|_| now.detected_by.as_deref() == Some("rule"));
-    let outcome = choose(&driver, rules, choice, now).await;
+    let outcome = choose(driver, rules, choice, now).await;
     if let Some(at) = outcome.clicked_at {
         on_click(at);
     }
@@ -202,7 +219,7 @@ pub(crate) async fn step(
     if let Some(cmp) = cmp_id.as_deref()
         && outcome.verified_by.is_some()
     {
-        stored_in.extend(own_cookies(&driver, rules, cmp).await);
+        stored_in.extend(own_cookies(driver, rules, cmp).await);
     }
     let mut p = progress.lock().unwrap_or_else(|e| e.into_inner());
     if !first {
@@ -223,7 +240,6 @@ pub(crate) async fn step(
     if better {
         p.outcome = Some(outcome);
     }
-    StepDone::Acted
 }
 
 fn note_first(
