@@ -5,7 +5,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use cookie_audit_model::Report;
-use cookie_audit_report::{Detail, Format, RenderOptions, render, to_json, write_atomic};
+use cookie_audit_report::{
+    Detail, Format, RenderOptions, render, write_atomic, write_atomic_with, write_json,
+};
 
 use crate::cli::OutputArgs;
 
@@ -52,7 +54,9 @@ fn terminal_width() -> u16 {
 /// table on a terminal and nothing otherwise (the JSON is in the file).
 pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
     if let Some(path) = &output.out {
-        write_file(path, to_json(report).as_bytes())?;
+        // Streamed into the file: a large site's JSON is never held whole.
+        write_atomic_with(path, |file| write_json(report, file))
+            .with_context(|| format!("could not write {}", path.display()))?;
     }
     let terminal = std::io::stdout().is_terminal();
     let format = match (output.format, &output.out, terminal) {
@@ -61,8 +65,10 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
         (None, None, false) => Some(Format::Json),
         (None, Some(_), false) => None,
     };
-    if let Some(format) = format {
-        print(&render(report, format, &terminal_options(output.long)))?;
+    match format {
+        Some(Format::Json) => print_json(report)?,
+        Some(format) => print(&render(report, format, &terminal_options(output.long)))?,
+        None => {}
     }
     Ok(())
 }
@@ -70,6 +76,15 @@ pub(crate) fn emit(report: &Report, output: &OutputArgs) -> anyhow::Result<()> {
 /// Writes a file atomically, with the path in the error.
 pub(crate) fn write_file(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     write_atomic(path, contents).with_context(|| format!("could not write {}", path.display()))
+}
+
+/// Prints the report's JSON to stdout as it is made (as [`print`]: a closed pipe is not an
+/// error).
+fn print_json(report: &Report) -> anyhow::Result<()> {
+    match write_json(report, std::io::stdout().lock()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("could not write to stdout"),
+    }
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

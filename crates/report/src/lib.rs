@@ -219,10 +219,22 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
 
 /// The report as pretty JSON with a final newline: the same report gives the same bytes.
 pub fn to_json(report: &Report) -> String {
-    // Serialising plain structs with String/number/enum fields cannot fail.
-    let mut json = serde_json::to_string_pretty(report).expect("a report always serialises");
-    json.push('\n');
-    json
+    let mut json = Vec::new();
+    // Writing into memory cannot fail, and plain structs with String/number/enum fields always
+    // serialise.
+    write_json(report, &mut json).expect("a report always serialises");
+    String::from_utf8(json).expect("serde_json writes UTF-8")
+}
+
+/// [`to_json`]'s bytes written to `out` as they are made, never held whole: a 50,000-page
+/// report is 5 MB of JSON, and building it as one string was the largest allocation of a scan.
+/// Buffers its writes (pretty printing writes a few bytes at a time) and flushes at the end; the
+/// only errors are `out`'s own.
+pub fn write_json(report: &Report, out: impl Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Reads a saved report. Refuses a `schema_version` other than the one this build knows, with a
@@ -287,6 +299,15 @@ pub fn json_schema_string() -> String {
 /// The directory is synced too (on Unix), so the rename itself survives a power cut. A failure
 /// leaves `path` untouched and removes the temporary file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |file| file.write_all(contents))
+}
+
+/// [`write_atomic`] for contents made as they are written (`write` gets the temporary file):
+/// [`write_json`] streams a report into it without holding the JSON in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -312,8 +333,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(|e| with_path(e, dir))?;
-    tmp.write_all(contents)
-        .map_err(|e| with_path(e, tmp.path()))?;
+    write(tmp.as_file_mut()).map_err(|e| with_path(e, tmp.path()))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| with_path(e, tmp.path()))?;

@@ -1,6 +1,8 @@
 //! `write_atomic`: readers see the old file or the new one, and nothing is left behind.
 
-use cookie_audit_report::write_atomic;
+use cookie_audit_report::{to_json, write_atomic, write_atomic_with, write_json};
+
+use crate::sample;
 
 fn entries(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -80,4 +82,50 @@ fn pathdiff(path: &std::path::Path) -> std::path::PathBuf {
         up.push("..");
     }
     up.join(path.strip_prefix("/").unwrap())
+}
+
+#[test]
+fn a_streamed_report_is_the_json_and_a_failed_stream_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let report = sample::report();
+    write_atomic_with(&path, |file| write_json(&report, file)).unwrap();
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(written, to_json(&report), "the same bytes as the whole string");
+    assert!(written.ends_with("}\n"), "with its final newline");
+
+    let failed = write_atomic_with(&path, |file| {
+        std::io::Write::write_all(file, b"{ half a rep")?;
+        Err(std::io::Error::other("the writer gave up"))
+    });
+    let error = failed.unwrap_err();
+    assert!(error.to_string().contains("the writer gave up"), "{error}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), written);
+    assert_eq!(entries(dir.path()), ["report.json"]);
+}
+
+/// A writer that takes `room` bytes and then refuses, as a full disk or a closed pipe does.
+struct Full {
+    room: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn streaming_json_passes_the_writers_error_on() {
+    let error = write_json(&sample::report(), Full { room: 100 }).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
 }
