@@ -91,7 +91,11 @@ fn a_streamed_report_is_the_json_and_a_failed_stream_leaves_the_old_file() {
     let report = sample::report();
     write_atomic_with(&path, |file| write_json(&report, file)).unwrap();
     let written = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(written, to_json(&report), "the same bytes as the whole string");
+    assert_eq!(
+        written,
+        to_json(&report),
+        "the same bytes as the whole string"
+    );
     assert!(written.ends_with("}\n"), "with its final newline");
 
     let failed = write_atomic_with(&path, |file| {
