@@ -179,11 +179,13 @@ impl CrawlState {
     fn new(ctx: &CrawlContext) -> CrawlState {
         let options = &ctx.options;
         let start = ctx.site.start_url.clone();
-        let mut frontier = Frontier::new(options.max_query_variants).max_urls(
-            (options.max_pages as usize)
-                .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
-                .max(MIN_FRONTIER_URLS),
-        );
+        let mut frontier = Frontier::new(options.max_query_variants)
+            .max_urls(
+                (options.max_pages as usize)
+                    .saturating_mul(FRONTIER_URLS_PER_PAGE_BUDGET)
+                    .max(MIN_FRONTIER_URLS),
+            )
+            .common_prefix(&start.origin().ascii_serialization());
         let start_id = frontier.mark_seen(&start);
         CrawlState {
             scope: CrawlScope::new(options.scope, &start),
@@ -252,7 +254,7 @@ impl CrawlState {
             return None;
         }
         // In URL order: ids are in the order URLs were first seen.
-        level.sort_by(|a, b| self.frontier.url(*a).cmp(self.frontier.url(*b)));
+        level.sort_by(|a, b| self.frontier.url(*a).cmp(&self.frontier.url(*b)));
         level.dedup();
         let mut allowed = Vec::with_capacity(level.len());
         for id in level {
@@ -486,14 +488,16 @@ impl CrawlState {
         declaration_sources: Vec<DeclarationSource>,
     ) -> CrawlOutcome {
         self.limit_unresponsive_hosts(ctx);
-        let frontier = &self.frontier;
+        // The page list below copies every visited URL: what else the crawl held goes first.
+        drop(std::mem::take(&mut self.levels));
+        let frontier = self.frontier.into_urls();
         self.pages
             .sort_by(|a, b| (a.depth, frontier.url(a.url)).cmp(&(b.depth, frontier.url(b.url))));
         let pages: Vec<VisitedPage> = self
             .pages
             .iter()
             .map(|page| VisitedPage {
-                url: frontier.url(page.url).to_string(),
+                url: frontier.url(page.url).into(),
                 depth: page.depth,
                 status: page.status,
             })
