@@ -196,6 +196,17 @@ pub enum EngineChoice {
     Auto,
 }
 
+impl EngineChoice {
+    /// The wire name (`http`, `browser`, `auto`), as serde writes it and `--engine` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineChoice::Http => "http",
+            EngineChoice::Browser => "browser",
+            EngineChoice::Auto => "auto",
+        }
+    }
+}
+
 /// Which hosts the crawl may visit as pages.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
