@@ -49,15 +49,7 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
     // A database that is down or unreadable now is a usage-level error (exit 2) before anything
     // is fetched, not a failure of every site.
     let store = Store::open(&db).await?;
-    let round = RoundPlan {
-        round: args
-            .round
-            .clone()
-            .unwrap_or_else(|| RoundId::generate(chrono::Utc::now())),
-        worker: worker_name(),
-        lease: Lease::new(Duration::from_secs(args.lease)),
-        max_attempts: args.max_attempts,
-    };
+    let round = round_plan(&args);
     let announce = !quiet && std::io::stderr().is_terminal();
     if announce {
         let share = match args.shard {
@@ -122,6 +114,19 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         1 => Exit::Findings,
         _ => Exit::Error,
     })
+}
+
+/// This worker's part in its round: `--round` (else a new one), `--lease`, `--max-attempts`.
+fn round_plan(args: &AuditArgs) -> RoundPlan {
+    RoundPlan {
+        round: args
+            .round
+            .clone()
+            .unwrap_or_else(|| RoundId::generate(chrono::Utc::now())),
+        worker: worker_name(),
+        lease: Lease::new(Duration::from_secs(args.lease)),
+        max_attempts: args.max_attempts,
+    }
 }
 
 /// Failures go to stderr whatever the output format, so a cron mail or a journal shows them.
