@@ -1072,6 +1072,8 @@ pub enum FindingField {
     Category,
     /// The declared name's letter case, against the real name's.
     NameCase,
+    /// The declared name, one instance of a varying name, against the instance the site set.
+    NameInstance,
 }
 
 impl FindingField {
@@ -1084,6 +1086,7 @@ impl FindingField {
             FindingField::Party => "party",
             FindingField::Category => "category",
             FindingField::NameCase => "name_case",
+            FindingField::NameInstance => "name_instance",
         }
     }
 }
