@@ -329,7 +329,7 @@ mod tests {
         let pages = pick_pages(crawl.clone().into_iter(), None, 4);
         assert_eq!(paths(pages), ["/", "/a", "/b", "/cookies"]);
         // A small site gives what it has; one page still keeps the start page.
-        let pages = pick_pages(crawl[..2].to_vec().into_iter(), Some(url("/privacy")), 10);
+        let pages = pick_pages(crawl[..2].iter().cloned(), Some(url("/privacy")), 10);
         assert_eq!(paths(pages), ["/", "/a", "/privacy"]);
         let pages = pick_pages(crawl.into_iter(), Some(url("/privacy")), 1);
         assert_eq!(paths(pages), ["/", "/privacy"]);
