@@ -28,20 +28,26 @@ pub(crate) fn choice_pages(outcome: &CrawlOutcome, count: u32) -> Vec<Url> {
         .iter()
         .filter(|p| p.status.is_some_and(|s| s < 400))
         .filter_map(|p| Url::parse(&p.url).ok());
-    let mut pages: Vec<Url> = Vec::new();
-    let count = count.max(1) as usize;
     let cookie_page = outcome
         .declaration_sources
         .iter()
         .find(|s| s.html.is_some())
         .map(|s| s.url.clone());
-    let room = if cookie_page.is_some() {
-        count - 1
-    } else {
-        count
-    };
+    pick_pages(readable, cookie_page, count)
+}
+
+/// `count` distinct pages from `readable`, the cookie page among them: when it is not in the
+/// first `count`, it takes the last place. The start page always stays, so `count` 1 with a
+/// cookie page elsewhere visits both.
+fn pick_pages(
+    readable: impl Iterator<Item = Url>,
+    cookie_page: Option<Url>,
+    count: u32,
+) -> Vec<Url> {
+    let count = count.max(1) as usize;
+    let mut pages: Vec<Url> = Vec::with_capacity(count + 1);
     for url in readable {
-        if pages.len() >= room.max(1) {
+        if pages.len() >= count {
             break;
         }
         if !pages.contains(&url) {
@@ -51,6 +57,7 @@ pub(crate) fn choice_pages(outcome: &CrawlOutcome, count: u32) -> Vec<Url> {
     if let Some(url) = cookie_page
         && !pages.contains(&url)
     {
+        pages.truncate((count - 1).max(1));
         pages.push(url);
     }
     pages
@@ -302,6 +309,31 @@ pub(crate) fn glob_of_regex(source: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_choice_run_visits_exactly_its_pages_with_the_cookie_page() {
+        let url = |path: &str| Url::parse(&format!("https://www.council.test{path}")).unwrap();
+        let crawl: Vec<Url> = ["/", "/a", "/a", "/b", "/cookies", "/c", "/d"]
+            .iter()
+            .map(|p| url(p))
+            .collect();
+        let paths = |pages: Vec<Url>| -> Vec<String> {
+            pages.iter().map(|u| u.path().to_string()).collect()
+        };
+        // The cookie page among the first pages takes no extra place.
+        let pages = pick_pages(crawl.clone().into_iter(), Some(url("/cookies")), 4);
+        assert_eq!(paths(pages), ["/", "/a", "/b", "/cookies"]);
+        // Beyond them, it takes the last place.
+        let pages = pick_pages(crawl.clone().into_iter(), Some(url("/privacy")), 4);
+        assert_eq!(paths(pages), ["/", "/a", "/b", "/privacy"]);
+        let pages = pick_pages(crawl.clone().into_iter(), None, 4);
+        assert_eq!(paths(pages), ["/", "/a", "/b", "/cookies"]);
+        // A small site gives what it has; one page still keeps the start page.
+        let pages = pick_pages(crawl[..2].iter().cloned(), Some(url("/privacy")), 10);
+        assert_eq!(paths(pages), ["/", "/a", "/privacy"]);
+        let pages = pick_pages(crawl.into_iter(), Some(url("/privacy")), 1);
+        assert_eq!(paths(pages), ["/", "/privacy"]);
+    }
 
     #[test]
     fn simple_regular_expressions_become_globs() {

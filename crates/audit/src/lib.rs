@@ -13,10 +13,11 @@
 //! - [`history`]: a site's runs over time, and audit rounds' progress across workers.
 //! - [`job`]: [`run_audit`], the scheduled job: many sites, history, report files, webhook, and
 //!   its summary contract; as one worker of an audit round shared with others (claims, leases,
-//!   `--shard`).
+//!   `--shard`); its config file ([`job::config`]), generic over the options the flags fill.
+//! - [`views`]: the job's summary, a site's history and the rounds as terminal tables.
 //!
-//! **Invariant:** nothing here parses arguments or prints; errors are typed, and a site that fails
-//! page by page is data in its report, not an error.
+//! **Invariant:** nothing here parses arguments or prints (views are strings the binary prints);
+//! errors are typed, and a site that fails page by page is data in its report, not an error.
 
 #![warn(missing_docs)]
 
@@ -29,17 +30,21 @@ pub mod output;
 pub mod page;
 pub mod scan;
 pub mod settings;
+pub mod views;
 
 pub use history::{
     HistoryError, RoundsListing, SiteHistory, list_rounds, round_progress, site_history,
 };
 pub use ignore::{IgnoreError, IgnoreList};
+pub use job::config::{AuditConfig, ConfigError, ConfigOptions};
 pub use job::shard::{Shard, ShardError};
 pub use job::summary::{
     AuditSummary, SiteStatus, SiteSummary, SkipReason, Skipped, WebhookFailure,
 };
 pub use job::webhook::{Webhook, WebhookError};
-pub use job::{AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, RoundPlan, SiteJob, run_audit};
+pub use job::{
+    AuditEnd, AuditError, AuditJob, LAST_RUN_FILE, RoundPlan, SiteJob, history_location, run_audit,
+};
 pub use knowledge::{KnowledgeError, load_knowledge_base};
 pub use output::{OutputError, check_writable};
 pub use page::{PageError, local_path, read_file_page, read_page};

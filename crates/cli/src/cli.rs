@@ -238,6 +238,11 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_enum)]
     pub format: Option<ListFormat>,
 
+    /// Check the config and show the sites this worker would audit, and with which options;
+    /// fetch, write and open nothing (exit 2 if the config is wrong)
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// Scan options: given here, they override the config file for every site
     #[command(flatten)]
     pub options: ScanOptions,

@@ -9,14 +9,11 @@
 mod audit;
 mod cli;
 mod commands;
-#[cfg(test)]
-mod deploy_manifests;
 mod exit;
 mod history;
 mod options;
 mod output;
 mod progress;
-mod rounds;
 
 use std::process::ExitCode;
 
@@ -48,7 +45,7 @@ fn main() -> ExitCode {
             Command::Report(args) => commands::report(args),
             Command::Audit(args) => audit::audit(args, quiet).await,
             Command::History(args) => history::history(args).await,
-            Command::Rounds(args) => rounds::rounds(args).await,
+            Command::Rounds(args) => history::rounds(args).await,
         }
     });
     // Background tasks (fixture listeners, idle connections) must not keep the process alive.

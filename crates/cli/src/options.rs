@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use cookie_audit_audit::{ConsentSettings, IgnoreError, IgnoreList, ScanSettings};
+use cookie_audit_audit::{ConfigOptions, ConsentSettings, IgnoreError, IgnoreList, ScanSettings};
 use cookie_audit_browser::BrowserSettings;
 use cookie_audit_crawl::extras::{ExtraCookie, ExtraError, ExtraHeader};
 use cookie_audit_crawl::paths::{PathFilter, PathPatternError};
@@ -486,6 +486,49 @@ impl OptionsError {
             OptionsError::Paths(_) => "exclude_path",
             OptionsError::Ignore(_) => "ignore_file",
         }
+    }
+}
+
+/// The audit config's `[defaults]` and `[[site]]` entries are these options, by the flag names in
+/// snake_case.
+impl ConfigOptions for ScanOptions {
+    type Error = OptionsError;
+
+    const LIST_KEYS: &'static [&'static str] = &[
+        "privacy_url",
+        "resolve",
+        "include_path",
+        "exclude_path",
+        "header",
+        "cookie",
+    ];
+
+    fn merged_over(self, base: &ScanOptions) -> ScanOptions {
+        ScanOptions::merged_over(self, base)
+    }
+
+    fn resolve(&self) -> Result<ScanSettings, OptionsError> {
+        self.resolve_settings()
+    }
+
+    fn error_key(error: &OptionsError) -> &str {
+        error.key()
+    }
+
+    fn paths_mut(&mut self) -> Vec<&mut PathBuf> {
+        [
+            &mut self.cookie_db,
+            &mut self.chrome,
+            &mut self.consent_rules,
+            &mut self.ignore_file,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn cookie_db(&self) -> Option<PathBuf> {
+        self.cookie_db.clone()
     }
 }
 

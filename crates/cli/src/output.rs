@@ -1,4 +1,5 @@
-//! Where a report goes: `--out` (JSON, atomically) and stdout (`--format`).
+//! Where a report goes: `--out` (JSON, atomically) and stdout (`--format`); the list commands'
+//! tables or JSON.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -8,8 +9,9 @@ use cookie_audit_model::Report;
 use cookie_audit_report::{
     Detail, Format, RenderOptions, render, write_atomic, write_atomic_with, write_json,
 };
+use serde::Serialize;
 
-use crate::cli::OutputArgs;
+use crate::cli::{ListFormat, OutputArgs};
 
 /// Rendering options for stdout: colour unless `NO_COLOR`, and the terminal's width, both only
 /// when stdout is a terminal (a pipe or a file gets plain, uncut lines). `long` is `--long`.
@@ -98,5 +100,23 @@ pub(crate) fn print(text: &str) -> anyhow::Result<()> {
     }) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("could not write to stdout"),
+    }
+}
+
+/// Prints a list command's data (`audit`'s summary, `history`, `rounds`): `--format`, else its
+/// table on a terminal and its JSON (the documented contract) into a pipe or a file.
+pub(crate) fn print_listing<T: Serialize>(
+    data: &T,
+    format: Option<ListFormat>,
+    table: impl FnOnce(&T) -> String,
+) -> anyhow::Result<()> {
+    let terminal = std::io::stdout().is_terminal();
+    match format.unwrap_or(if terminal {
+        ListFormat::Table
+    } else {
+        ListFormat::Json
+    }) {
+        ListFormat::Json => print(&serde_json::to_string_pretty(data)?),
+        ListFormat::Table => print(&table(data)),
     }
 }

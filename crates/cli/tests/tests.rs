@@ -6,6 +6,7 @@ mod audit;
 mod browser;
 mod consent;
 mod declared;
+mod deploy;
 mod docs;
 mod findings;
 mod hostile;

@@ -1,18 +1,21 @@
 //! The fixtures built from the seeds say what the seeds say: every name read from a fixture is
 //! a name in the seed's own text (`<root>/../shared/seeds`), and none of the seed's is missing.
-//! Skipped, with a note, where the seeds are not checked out next to the workspace.
+//! The seeds are at `../shared` for every developer and CI run (its README): a missing seed fails
+//! the test, never skips it.
 
 use std::path::PathBuf;
 
 use cookie_audit_declared::extract_declarations;
 
-fn seed(prefix: &str) -> Option<String> {
+fn seed(prefix: &str) -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
     let entry = std::fs::read_dir(&dir)
-        .ok()?
+        .unwrap_or_else(|e| panic!("the seeds at {}: {e}", dir.display()))
         .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))?;
-    std::fs::read_to_string(entry.path()).ok()
+        .find(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no seed {prefix}… in {}", dir.display()));
+    std::fs::read_to_string(entry.path())
+        .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()))
 }
 
 fn names_of(fixture: &str) -> Vec<String> {
@@ -28,10 +31,7 @@ fn names_of(fixture: &str) -> Vec<String> {
 /// Barnet today: the table is "Used for | Name | Domain", one cell per line ending in " |".
 #[test]
 fn seed_001_names() {
-    let Some(text) = seed("001_") else {
-        eprintln!("seeds not found; skipped");
-        return;
-    };
+    let text = seed("001_");
     let start = text.find("The cookies we use\n").expect("table start");
     let end = text.find("Computer viruses").expect("table end");
     let cells: Vec<&str> = text[start..end]
@@ -52,10 +52,7 @@ fn seed_001_names() {
 /// Barking & Dagenham: every name read is a paragraph of the seed's table, in order.
 #[test]
 fn seed_003_names() {
-    let Some(text) = seed("003_") else {
-        eprintln!("seeds not found; skipped");
-        return;
-    };
+    let text = seed("003_");
     let start = text.find("Expiry period\n").expect("table start");
     let end = text.find("Contact us").expect("table end");
     let paragraphs: Vec<&str> = text[start..end].split("\n\n").map(str::trim).collect();
@@ -81,10 +78,7 @@ fn seed_003_names() {
 /// Barnet 2014: the names of its table, two to a cell for the Google Analytics rows.
 #[test]
 fn seed_000_names() {
-    let Some(text) = seed("000_") else {
-        eprintln!("seeds not found; skipped");
-        return;
-    };
+    let text = seed("000_");
     let names = names_of("seed000_barnet_2014.html");
     assert_eq!(
         names,
@@ -110,10 +104,8 @@ fn prose_seeds_declare_nothing() {
         ("002_", "seed002_barnet_local_offer.html"),
         ("004_", "seed004_buckinghamshire.html"),
     ] {
-        if seed(prefix).is_none() {
-            eprintln!("seeds not found; skipped");
-            return;
-        }
+        let text = seed(prefix);
+        assert!(!text.is_empty(), "{prefix}");
         assert!(names_of(fixture).is_empty(), "{fixture}");
     }
 }

@@ -107,6 +107,23 @@ impl Pattern {
         match_segments(&self.segments, name, &mut captures).then_some(captures)
     }
 
+    /// The family written as a cookie-table name that fits both `a` and `b` (two members'
+    /// placeholder values): a value they share stays, one that differs becomes `*`
+    /// (`incap_ses_*_913011`).
+    pub(crate) fn generalise(&self, a: &[String], b: &[String]) -> String {
+        let mut values = a.iter().zip(b);
+        self.segments
+            .iter()
+            .map(|segment| match segment {
+                Segment::Literal(literal) => literal.as_str(),
+                Segment::Slot(_) => match values.next() {
+                    Some((a, b)) if a == b => a.as_str(),
+                    _ => "*",
+                },
+            })
+            .collect()
+    }
+
     pub(crate) fn text(&self) -> &str {
         &self.text
     }
@@ -178,6 +195,26 @@ mod tests {
                 .is_some()
         );
         assert!(p.captures("SSESSxyz").is_none());
+    }
+
+    #[test]
+    fn a_generalised_name_keeps_the_shared_values() {
+        let p = Pattern::parse("incap_ses_{digits}_{digits}").unwrap();
+        let a = p.captures("incap_ses_459_913011").unwrap();
+        let b = p.captures("incap_ses_771_913011").unwrap();
+        assert_eq!(p.generalise(&a, &b), "incap_ses_*_913011");
+        let c = p.captures("incap_ses_771_100").unwrap();
+        assert_eq!(p.generalise(&a, &c), "incap_ses_*_*");
+        let p = Pattern::parse("_ga_{id}").unwrap();
+        let (a, b) = (
+            p.captures("_ga_AB12").unwrap(),
+            p.captures("_ga_CD12").unwrap(),
+        );
+        assert_eq!(
+            p.generalise(&a, &b),
+            "_ga_*",
+            "values are whole, never split"
+        );
     }
 
     #[test]

@@ -116,6 +116,14 @@ impl KnowledgeBase {
             })
     }
 
+    /// The pattern of the built-in family at `index` (from [`KnowledgeBase::family`]).
+    pub(crate) fn family_pattern(&self, index: usize) -> Option<&Pattern> {
+        match &self.builtin.get(index)?.matcher {
+            NameMatcher::Family(pattern) => Some(pattern),
+            _ => None,
+        }
+    }
+
     /// The vendor a prose term names ("Google Analytics", "siteimprove"), by name or alias.
     pub(crate) fn vendor_named(&self, term: &str) -> Option<&str> {
         let term = fold_name(term);

@@ -172,6 +172,12 @@ pub(crate) fn name_case(declared: &str, observed: &str) -> String {
     )
 }
 
+pub(crate) fn name_instance(declared: &str, observed: &str, family: &str) -> String {
+    format!(
+        "Your cookie table lists {declared}, but the site set {observed}: the same cookie, its number varying (by server or property). List it as {family} so the row fits every one."
+    )
+}
+
 pub(crate) fn persistence_session_declared(name: &str, observed: &Lifetime) -> String {
     format!(
         "{name} is listed as a session cookie, but the site asks browsers to keep it for {}.",

@@ -69,7 +69,7 @@ pub(crate) fn run(input: &DiffInput<'_>, kb: &KnowledgeBase) -> DiffOutput {
                     used[i] = true;
                 }
                 let d = &declared[pair.declared];
-                let (mut pair_findings, corrections) = check_pair(o, d, &pair, input);
+                let (mut pair_findings, corrections) = check_pair(o, d, &pair, input, kb);
                 let row = corrections.apply(suggest::kept_row(d, Some(o.cookie), o.entry));
                 if !corrections.is_empty() {
                     for finding in &mut pair_findings {
@@ -268,10 +268,12 @@ fn check_pair(
     d: &DeclaredView<'_>,
     pair: &Pair,
     input: &DiffInput<'_>,
+    kb: &KnowledgeBase,
 ) -> (Vec<Finding>, Corrections) {
     let mut corrections = Corrections::default();
     let fields = [
         check_name_case(o, d, pair, &mut corrections),
+        check_name_instance(o, d, pair, kb, &mut corrections),
         check_expiry(o, d, &mut corrections),
         check_domain_or_party(o, d, pair, input, &mut corrections),
         check_category(o, d, &mut corrections),
@@ -312,6 +314,41 @@ fn check_name_case(
             Some(&cookie.domain),
             Severity::Low,
             messages::name_case(&d.row.name, name),
+        ),
+        d.row.name.clone(),
+        name.to_string(),
+    ))
+}
+
+/// The row names one member of a family whose names vary (a server or property number) and the
+/// site set another: the table fits today's member only by luck, and tools that go by the table
+/// miss the rest. The fix names the family, its shared values kept (`incap_ses_*_913011`).
+fn check_name_instance(
+    o: &ObservedView<'_>,
+    d: &DeclaredView<'_>,
+    pair: &Pair,
+    kb: &KnowledgeBase,
+    corrections: &mut Corrections,
+) -> Option<FieldFinding> {
+    let NameMatch::Family(differing) = pair.name else {
+        return None;
+    };
+    let ((index, observed_values), (_, declared_values)) = (o.family.as_ref()?, d.family.as_ref()?);
+    if differing == 0 {
+        return None;
+    }
+    let pattern = kb.family_pattern(*index)?;
+    let family_name = pattern.generalise(declared_values, observed_values);
+    let cookie = o.cookie;
+    let name = cookie.name.as_str();
+    corrections.name = Some(family_name.clone());
+    Some(FieldFinding::new(
+        finding(
+            FindingCode::MisdescribedNameInstance,
+            name,
+            Some(&cookie.domain),
+            Severity::Low,
+            messages::name_instance(&d.row.name, name, &family_name),
         ),
         d.row.name.clone(),
         name.to_string(),

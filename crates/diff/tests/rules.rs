@@ -431,6 +431,44 @@ fn knowledge_base_families_pair_varying_ids() {
             observed("_gat_UA-999-1", ".barnet.gov.uk", persistent(MINUTE)),
         ],
     );
+    // Paired, so neither undeclared nor stale; the rows name one member each, so the fix names
+    // the family, keeping the value the two share.
+    assert_eq!(
+        codes(&out),
+        vec!["misdescribed:name_instance", "misdescribed:name_instance"]
+    );
+    let fixes: Vec<(&str, &str)> = out
+        .findings
+        .iter()
+        .map(|f| (f.cookie.as_str(), f.fix.as_ref().unwrap().name.as_str()))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("_gat_UA-999-1", "_gat_UA-*"),
+            ("incap_ses_771_913011", "incap_ses_*_913011")
+        ]
+    );
+    let f = &out.findings[1];
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(f.field, Some(FindingField::NameInstance));
+    assert_eq!(f.declared.as_deref(), Some("incap_ses_459_913011"));
+    assert!(
+        f.message.contains("List it as incap_ses_*_913011"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.fix.as_ref().unwrap().status, SuggestedStatus::Corrected);
+
+    // A row that names the member the site set is right as it stands.
+    let out = run(
+        &[declared_with("incap_ses_771_913011", 0, "Session.")],
+        &[observed(
+            "incap_ses_771_913011",
+            ".barnet.gov.uk",
+            session(),
+        )],
+    );
     assert!(out.findings.is_empty(), "{:#?}", out.findings);
 
     // Typed placeholders keep families apart.

@@ -56,6 +56,10 @@ pub enum FindingCode {
     /// so tools that go by the table miss it.
     #[serde(rename = "misdescribed:name_case")]
     MisdescribedNameCase,
+    /// The declared name is one instance of a family whose names vary (`incap_ses_459_913011`)
+    /// and the site set another (`incap_ses_771_913011`): the row should name the family.
+    #[serde(rename = "misdescribed:name_instance")]
+    MisdescribedNameInstance,
     /// No cookie table could be read: one finding for the whole site, with an empty `cookie`.
     #[serde(rename = "no_declaration")]
     NoDeclaration,
@@ -88,7 +92,7 @@ pub enum FindingCode {
 impl FindingCode {
     /// Every code, in the order docs/findings.md explains them. A new variant must be added here by
     /// hand: the match in [`FindingCode::as_str`] is exhaustive, this list is not.
-    pub const ALL: [FindingCode; 17] = [
+    pub const ALL: [FindingCode; 18] = [
         FindingCode::Undeclared,
         FindingCode::StaleNotObserved,
         FindingCode::StaleRetired,
@@ -98,6 +102,7 @@ impl FindingCode {
         FindingCode::MisdescribedParty,
         FindingCode::MisdescribedCategory,
         FindingCode::MisdescribedNameCase,
+        FindingCode::MisdescribedNameInstance,
         FindingCode::NoDeclaration,
         FindingCode::ConsentBeforeChoice,
         FindingCode::ConsentAfterReject,
@@ -125,6 +130,7 @@ impl FindingCode {
             FindingCode::MisdescribedParty => "misdescribed:party",
             FindingCode::MisdescribedCategory => "misdescribed:category",
             FindingCode::MisdescribedNameCase => "misdescribed:name_case",
+            FindingCode::MisdescribedNameInstance => "misdescribed:name_instance",
             FindingCode::NoDeclaration => "no_declaration",
             FindingCode::ConsentBeforeChoice => "consent:before_choice",
             FindingCode::ConsentAfterReject => "consent:after_reject",
@@ -169,6 +175,7 @@ impl FindingCode {
             FindingCode::MisdescribedParty => FindingField::Party,
             FindingCode::MisdescribedCategory => FindingField::Category,
             FindingCode::MisdescribedNameCase => FindingField::NameCase,
+            FindingCode::MisdescribedNameInstance => FindingField::NameInstance,
             _ => return None,
         })
     }
@@ -210,6 +217,9 @@ impl FindingCode {
             FindingCode::MisdescribedNameCase => {
                 "the declared name differs from the real one only in letter case"
             }
+            FindingCode::MisdescribedNameInstance => {
+                "the declared name is one instance of a varying name, and the site set another"
+            }
             FindingCode::NoDeclaration => "the site publishes no cookie table that could be read",
             FindingCode::ConsentBeforeChoice => {
                 "a cookie that needs consent is stored before the visitor has chosen"
@@ -247,6 +257,7 @@ impl FindingCode {
             FindingCode::MisdescribedParty => Severity::Medium,
             FindingCode::MisdescribedCategory => Severity::Medium,
             FindingCode::MisdescribedNameCase => Severity::Low,
+            FindingCode::MisdescribedNameInstance => Severity::Low,
             FindingCode::NoDeclaration => Severity::High,
             FindingCode::ConsentBeforeChoice => Severity::Medium,
             FindingCode::ConsentAfterReject => Severity::High,

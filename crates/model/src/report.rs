@@ -196,6 +196,17 @@ pub enum EngineChoice {
     Auto,
 }
 
+impl EngineChoice {
+    /// The wire name (`http`, `browser`, `auto`), as serde writes it and `--engine` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineChoice::Http => "http",
+            EngineChoice::Browser => "browser",
+            EngineChoice::Auto => "auto",
+        }
+    }
+}
+
 /// Which hosts the crawl may visit as pages.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
@@ -1061,6 +1072,8 @@ pub enum FindingField {
     Category,
     /// The declared name's letter case, against the real name's.
     NameCase,
+    /// The declared name, one instance of a varying name, against the instance the site set.
+    NameInstance,
 }
 
 impl FindingField {
@@ -1073,6 +1086,7 @@ impl FindingField {
             FindingField::Party => "party",
             FindingField::Category => "category",
             FindingField::NameCase => "name_case",
+            FindingField::NameInstance => "name_instance",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL's own faults: a server down at start, one that accepts and never answers, one that
 //! goes away in the middle of a round and comes back, a network cut mid-operation; bad URLs;
-//! workers migrating a new database together; and the two backends' schemas held equal.
+//! workers migrating a new database together; and the two backends' schemas held equal. TLS as
+//! libpq's `sslmode` says, against a server that takes TLS only.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use cookie_audit_fixtures::partition::Partition;
 use cookie_audit_fixtures::postgres::{TestPostgres, url_for};
 use cookie_audit_fixtures::raw::{Behaviour, RawServer};
+use cookie_audit_model::error_chain;
 use cookie_audit_store::{
     Claim, ClaimRequest, Lease, LeaseLost, Location, OpenOptions, RoundId, RunStatus,
     SCHEMA_VERSION, Store, StoreError,
@@ -96,7 +98,7 @@ async fn a_url_the_driver_cannot_read_is_a_bad_location() {
     for url in [
         "postgres://audit@db:notaport/history",
         "postgresql://audit@db/history?sslmode=sometimes",
-        "postgresql://audit@db/history?sslmode=require",
+        "postgresql://audit@db/history?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
     ] {
         let error = Store::open(Location::parse(url)).await.unwrap_err();
         assert!(
@@ -105,6 +107,74 @@ async fn a_url_the_driver_cannot_read_is_a_bad_location() {
         );
         assert!(!error.is_unavailable());
     }
+}
+
+/// A server that refuses TCP without TLS, its certificate for `localhost` and 127.0.0.1 signed
+/// by a CA of the test's own: each `sslmode` does what libpq's does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_as_sslmode_says() {
+    let server = tokio::task::spawn_blocking(TestPostgres::start_tls)
+        .await
+        .unwrap()
+        .expect("a TLS-only PostgreSQL server for the test");
+    let ca = server.tls_ca().expect("its CA").display().to_string();
+    let url = server
+        .fresh_database()
+        .expect("a database (createdb speaks TLS)");
+    let open = |query: String| {
+        let url = format!("{url}?{query}");
+        async move { Store::open_with(Location::parse(&url), impatient()).await }
+    };
+
+    // Without TLS the server refuses: the error says so, as a database that is there.
+    let error = open("sslmode=disable".into()).await.unwrap_err();
+    assert!(
+        error_chain(&error).contains("no encryption"),
+        "{}",
+        error_chain(&error)
+    );
+
+    // Encrypted, the certificate not checked: `prefer` (the default) and `require`.
+    for query in ["sslmode=prefer", "sslmode=require", "application_name=x"] {
+        let store = open(query.into())
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {}", error_chain(&e)));
+        assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    }
+
+    // Checked against the CA: the certificate names 127.0.0.1.
+    let store = open(format!("sslmode=verify-full&sslrootcert={ca}"))
+        .await
+        .unwrap_or_else(|e| panic!("verify-full: {}", error_chain(&e)));
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+
+    // The system's roots do not know the test's CA.
+    let error = open("sslmode=verify-full".into()).await.unwrap_err();
+    assert!(
+        error_chain(&error).to_lowercase().contains("certificate"),
+        "{}",
+        error_chain(&error)
+    );
+
+    // Reached by another name: verify-ca checks the chain only, verify-full the name too.
+    let port = server.port();
+    let other_name = |mode: &str| {
+        format!(
+            "postgres://postgres@db.example.invalid:{port}/postgres?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={ca}"
+        )
+    };
+    let store = Store::open_with(Location::parse(&other_name("verify-ca")), impatient())
+        .await
+        .unwrap_or_else(|e| panic!("verify-ca: {}", error_chain(&e)));
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    let error = Store::open_with(Location::parse(&other_name("verify-full")), impatient())
+        .await
+        .unwrap_err();
+    assert!(
+        error_chain(&error).contains("not valid for name"),
+        "{}",
+        error_chain(&error)
+    );
 }
 
 /// A server of the test's own, since it is stopped and started.

@@ -10,15 +10,19 @@
 //! waits for sites another worker holds, and stops (exit 2) when the history database goes away,
 //! so its scheduler retries it.
 //!
+//! - [`config`]: the audit config file, generic over the options struct the binary's flags fill.
 //! - `claim`: winning a site in the round, or why not.
 //! - `run`: one site won, start to end (the run's lifecycle in the history).
 //! - [`shard`]: `--shard INDEX/COUNT`, which sites are this worker's.
+//! - [`plan`]: `--dry-run`, what a worker would audit and how.
 //! - `files`: the report files of a site and `last-run.json`.
 //! - [`summary`]: what the job reports, per site and in all (a documented contract).
 //! - [`webhook`]: the POST after each site.
 
 mod claim;
+pub mod config;
 mod files;
+pub mod plan;
 mod run;
 pub mod shard;
 pub mod summary;
@@ -26,7 +30,7 @@ pub mod webhook;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -47,6 +51,20 @@ use webhook::Webhook;
 
 /// The history database's file name when `--db` is not given: beside the config.
 pub const DEFAULT_DB: &str = "cookie-audit.db";
+/// The history database: `db` (`--db`, or `COOKIE_AUDIT_DB`) as a path or a `postgres://` URL,
+/// else [`DEFAULT_DB`] beside the audit config, else in the working directory.
+pub fn history_location(db: Option<&str>, config: Option<&Path>) -> Location {
+    match (db, config) {
+        (Some(db), _) => Location::parse(db),
+        (None, Some(config)) => config
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(DEFAULT_DB)
+            .into(),
+        (None, None) => PathBuf::from(DEFAULT_DB).into(),
+    }
+}
+
 /// Where reports go when `--out-dir` is not given (relative to the working directory).
 pub const DEFAULT_OUT_DIR: &str = "reports";
 /// Sites audited at once when `--sites-concurrency` is not given.

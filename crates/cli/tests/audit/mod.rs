@@ -3,6 +3,7 @@
 //! directory.
 
 mod changes;
+mod config;
 mod kill;
 mod many;
 mod outcomes;

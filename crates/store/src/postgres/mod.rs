@@ -17,6 +17,7 @@
 
 mod rounds;
 pub(crate) mod schema;
+mod tls;
 
 use std::time::Duration;
 
@@ -25,7 +26,6 @@ use cookie_audit_model::{CookieKey, Coverage, FindingKey, Report, Summary};
 use deadpool_postgres::{
     Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime, TimeoutType,
 };
-use tokio_postgres::NoTls;
 
 use crate::error::DbError;
 use crate::record::{self, Placeholder};
@@ -69,17 +69,19 @@ impl Postgres {
     /// the start, not at the first site.
     pub(crate) async fn open(url: String, options: OpenOptions) -> Result<Postgres, StoreError> {
         let location = Location::Postgres(url.clone());
-        let config = driver_config(&url, &options).map_err(|reason| StoreError::BadLocation {
+        let bad_location = |reason| StoreError::BadLocation {
             location: location.clone(),
             reason,
-        })?;
+        };
+        let (config, tls) = driver_config(&url, &options).map_err(bad_location)?;
+        let connector = tls::connector(&tls).map_err(bad_location)?;
         let connect_timeout = config
             .get_connect_timeout()
             .copied()
             .unwrap_or(options.connect_timeout);
         let manager = Manager::from_config(
             config,
-            NoTls,
+            connector,
             ManagerConfig {
                 // A connection the driver saw close is replaced; a live one is not pinged first.
                 recycling_method: RecyclingMethod::Fast,
@@ -414,16 +416,13 @@ impl Postgres {
 
 /// The driver's configuration: the URL's, with our timeouts where it sets none, and the
 /// server-side limits that keep a stuck statement or transaction from holding on for ever.
-fn driver_config(url: &str, options: &OpenOptions) -> Result<tokio_postgres::Config, String> {
+fn driver_config(
+    url: &str,
+    options: &OpenOptions,
+) -> Result<(tokio_postgres::Config, tls::TlsSettings), String> {
+    let (url, tls) = tls::split_url(url)?;
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| format!("{e}"))?;
-    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        // Said here, at open, rather than as a handshake error at the first connection.
-        return Err(
-            "TLS (sslmode=require) is not supported yet: reach the server over a \
-                    private network or through a local TLS proxy, with sslmode=disable or prefer"
-                .into(),
-        );
-    }
+    config.ssl_mode(tls.mode.driver_mode());
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(options.connect_timeout);
     }
@@ -444,7 +443,7 @@ fn driver_config(url: &str, options: &OpenOptions) -> Result<tokio_postgres::Con
     config.options(combined);
     // Notice a dead peer in about a minute rather than the kernel's two hours.
     config.keepalives_idle(Duration::from_secs(30));
-    Ok(config)
+    Ok((config, tls))
 }
 
 /// The cookies and findings of a run, by the identities `changes` compares.

@@ -4,64 +4,101 @@
 //! The file is read through toml's spanned document rather than straight into a struct, for two
 //! reasons: every error can name the line and column of the key or value at fault (serde's
 //! `flatten` would lose them), and a `[[site]]` can mix its own keys with the scan options while
-//! the options stay the one [`ScanOptions`] struct the `scan` flags use, unknown keys refused.
+//! the options stay the one struct the command line's flags fill (the [`ConfigOptions`] the
+//! caller gives), unknown keys refused. The loader is generic over that struct so the library
+//! needs no argument parser: the binary owns its flags, this module owns the file.
 
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use cookie_audit_audit::SiteJob;
 use cookie_audit_model::domain::registrable_domain;
 use cookie_audit_model::url_norm::{host_of, parse_start_url};
 use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
-use crate::options::{OptionsError, ScanOptions};
+use serde::de::DeserializeOwned;
+
+use crate::job::SiteJob;
+use crate::settings::ScanSettings;
 
 /// Keys a `[[site]]` takes besides the scan options.
 const SITE_KEYS: [&str; 5] = ["url", "id", "owner", "contact", "tags"];
 
-/// Scan options that are repeatable flags on the command line: in the file they are lists, and a
-/// single string is taken as a list of one (`privacy_url = "https://…/cookies"`).
-const LIST_OPTIONS: [&str; 6] = [
-    "privacy_url",
-    "resolve",
-    "include_path",
-    "exclude_path",
-    "header",
-    "cookie",
-];
+/// The scan options of a config's `[defaults]` and `[[site]]` entries: the struct the command
+/// line's flags fill, its keys the flag names in snake_case, every field optional so that "not
+/// given" can fall through to the layer below.
+pub trait ConfigOptions: DeserializeOwned + Clone + Default {
+    /// Why options do not resolve into settings.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Keys that are repeatable flags: lists in the file, where a single string is taken as a
+    /// list of one (`privacy_url = "https://…/cookies"`).
+    const LIST_KEYS: &'static [&'static str];
+
+    /// `self` with every option it leaves unset taken from `base`.
+    fn merged_over(self, base: &Self) -> Self;
+
+    /// The settings a scan runs with, every value checked.
+    fn resolve(&self) -> Result<ScanSettings, Self::Error>;
+
+    /// The config key an error is about (`max_pages`), so the error can point at its line.
+    fn error_key(error: &Self::Error) -> &str;
+
+    /// The options that are file paths: taken from the config's directory when relative.
+    fn paths_mut(&mut self) -> Vec<&mut PathBuf>;
+
+    /// `--cookie-db`: the cookie database the site's diff reads.
+    fn cookie_db(&self) -> Option<PathBuf>;
+}
 
 /// An audit config, checked: every site has a URL, a unique id and options that resolve.
 #[derive(Debug)]
-pub(crate) struct AuditConfig {
+pub struct AuditConfig<O> {
     /// `[defaults]`, with the command line over it: what the webhook client is built from.
-    pub defaults: ScanOptions,
+    pub defaults: O,
     /// Every `[[site]]`, its options the command line over the entry over `[defaults]`.
     pub sites: Vec<SiteJob>,
 }
 
+/// Why an audit config cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ConfigError {
+pub enum ConfigError {
+    /// The file cannot be read.
     #[error("cannot read the audit config {}", path.display())]
     Read {
+        /// The config file.
         path: PathBuf,
+        /// Why not.
         #[source]
         source: std::io::Error,
     },
+    /// A key or value at a place in the file.
     #[error("{}:{line}:{column}: {message}\n{snippet}", path.display())]
     At {
+        /// The config file.
         path: PathBuf,
+        /// 1-based line.
         line: usize,
+        /// 1-based column, in characters.
         column: usize,
+        /// What is wrong there.
         message: String,
+        /// The line with the place underlined.
         snippet: String,
     },
+    /// The file as a whole (no sites, or an error toml gives no place for).
     #[error("{}: {message}", path.display())]
-    File { path: PathBuf, message: String },
+    File {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A command-line value, wrong whatever the file says.
     #[error(transparent)]
-    CommandLine(OptionsError),
+    CommandLine(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The `[[site]]` keys that are not scan options.
@@ -78,7 +115,7 @@ struct SiteFields {
 
 /// Reads and checks the config at `path`; `cli` holds the scan flags given on the command line,
 /// which win over the file for every site.
-pub(crate) fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, ConfigError> {
+pub fn load<O: ConfigOptions>(path: &Path, cli: &O) -> Result<AuditConfig<O>, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -87,19 +124,20 @@ pub(crate) fn load(path: &Path, cli: &ScanOptions) -> Result<AuditConfig, Config
 }
 
 /// [`load`] for text already read.
-pub(crate) fn parse(
+pub fn parse<O: ConfigOptions>(
     text: &str,
     path: &Path,
-    cli: &ScanOptions,
-) -> Result<AuditConfig, ConfigError> {
+    cli: &O,
+) -> Result<AuditConfig<O>, ConfigError> {
     // Command-line values are checked on their own first, so a bad flag is blamed on the flag and
     // a bad merged value below can only have come from the file.
-    cli.resolve_settings().map_err(ConfigError::CommandLine)?;
+    cli.resolve()
+        .map_err(|e| ConfigError::CommandLine(Box::new(e)))?;
     let file = File { text, path };
     let base_dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
 
     let root = DeTable::parse(text).map_err(|e| file.toml_error(&e))?;
-    let mut defaults = ScanOptions::default();
+    let mut defaults = O::default();
     let mut defaults_keys = HashMap::new();
     let mut entries: Vec<Spanned<DeValue>> = Vec::new();
     for (key, value) in root.into_inner() {
@@ -160,18 +198,18 @@ pub(crate) fn parse(
 
 /// What every `[[site]]` is merged with: the command line over `[defaults]`, and where relative
 /// paths start.
-struct Base<'a> {
-    cli: &'a ScanOptions,
-    defaults: &'a ScanOptions,
+struct Base<'a, O> {
+    cli: &'a O,
+    defaults: &'a O,
     defaults_keys: &'a HashMap<String, Range<usize>>,
     dir: &'a Path,
 }
 
 /// One `[[site]]`: its own keys, its options merged, its id unique (`ids` remembers the line of
 /// each id seen).
-fn site_entry(
+fn site_entry<O: ConfigOptions>(
     file: &File<'_>,
-    base: &Base<'_>,
+    base: &Base<'_, O>,
     entry: Spanned<DeValue<'_>>,
     ids: &mut HashMap<String, usize>,
 ) -> Result<SiteJob, ConfigError> {
@@ -187,7 +225,7 @@ fn site_entry(
         DeValue::Table(own),
     )))
     .map_err(|e| file.toml_error(&e))?;
-    let mut site_options = scan_options(file, options, span.clone(), true)?;
+    let mut site_options: O = scan_options(file, options, span.clone(), true)?;
     relative_to(&mut site_options, base.dir);
 
     let Some(url_value) = fields.url else {
@@ -217,8 +255,8 @@ fn site_entry(
         .cli
         .clone()
         .merged_over(&site_options.clone().merged_over(base.defaults));
-    let settings = effective.resolve_settings().map_err(|e| {
-        let key = e.key();
+    let settings = effective.resolve().map_err(|e| {
+        let key = O::error_key(&e);
         match site_keys.get(key).or_else(|| base.defaults_keys.get(key)) {
             Some(span) => file.at(span.clone(), e.to_string().replace("--", "")),
             None => file.at(span.clone(), e.to_string()),
@@ -231,7 +269,7 @@ fn site_entry(
         contact: fields.contact,
         tags: fields.tags,
         settings,
-        cookie_db: effective.cookie_db,
+        cookie_db: effective.cookie_db(),
     })
 }
 
@@ -320,14 +358,14 @@ fn split_site<'i>(table: DeTable<'i>) -> (DeTable<'i>, DeTable<'i>) {
 }
 
 /// Scan options from a table, through the same serde struct as the flags.
-fn scan_options(
+fn scan_options<O: ConfigOptions>(
     file: &File<'_>,
     mut table: DeTable<'_>,
     span: Range<usize>,
     in_site: bool,
-) -> Result<ScanOptions, ConfigError> {
+) -> Result<O, ConfigError> {
     for (key, value) in table.iter_mut() {
-        if LIST_OPTIONS.contains(&key.get_ref().as_ref())
+        if O::LIST_KEYS.contains(&key.get_ref().as_ref())
             && matches!(value.get_ref(), DeValue::String(_))
         {
             let span = value.span();
@@ -336,7 +374,7 @@ fn scan_options(
             *value = Spanned::new(span, DeValue::Array(list));
         }
     }
-    ScanOptions::deserialize(ValueDeserializer::from(Spanned::new(
+    O::deserialize(ValueDeserializer::from(Spanned::new(
         span,
         DeValue::Table(table),
     )))
@@ -353,16 +391,8 @@ fn scan_options(
 }
 
 /// Paths in the file are taken from the file's directory, wherever the job runs from.
-fn relative_to(options: &mut ScanOptions, base: &Path) {
-    for path in [
-        &mut options.cookie_db,
-        &mut options.chrome,
-        &mut options.consent_rules,
-        &mut options.ignore_file,
-    ]
-    .into_iter()
-    .flatten()
-    {
+fn relative_to<O: ConfigOptions>(options: &mut O, base: &Path) {
+    for path in options.paths_mut() {
         if path.is_relative() {
             *path = base.join(&*path);
         }
@@ -390,208 +420,29 @@ fn check_id(id: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::FailOnArg;
 
-    fn parse_ok(text: &str) -> AuditConfig {
-        parse(text, Path::new("conf/audit.toml"), &ScanOptions::default())
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn parse_err(text: &str) -> String {
-        parse(text, Path::new("conf/audit.toml"), &ScanOptions::default())
-            .unwrap_err()
-            .to_string()
-    }
-
+    /// Errors are for people: columns count characters, not bytes (Welsh and accented council
+    /// names are common), and the caret sits under the span.
     #[test]
-    fn the_example_config_loads() {
-        let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../config/audit.example.toml"
-        ));
-        let config = load(path, &ScanOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<&str> = config.sites.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["barnet.gov.uk", "lbbd.gov.uk", "buckinghamshire.gov.uk"]
-        );
-        for site in &config.sites {
-            assert!(
-                site.owner.is_some() && site.contact.is_some(),
-                "{}",
-                site.id
-            );
-        }
-    }
-
-    #[test]
-    fn defaults_then_site_then_command_line() {
-        let text = r#"
-[defaults]
-engine = "http"
-max_pages = 50
-rate = 1
-
-[[site]]
-url = "https://www.barnet.gov.uk/"
-max_pages = 20
-privacy_url = "https://www.barnet.gov.uk/cookies"
-tags = ["london"]
-owner = "Digital team"
-
-[[site]]
-url = "www.lbbd.gov.uk"
-"#;
-        let cli = ScanOptions {
-            rate: Some(4.0),
-            fail_on: Some(FailOnArg::Undeclared),
-            ..ScanOptions::default()
+    fn places_count_characters_and_underline_the_span() {
+        let text = "[[site]]\nowner = \"Cyngor Sir Ynys Môn\"\nbad = 1\n";
+        let file = File {
+            text,
+            path: Path::new("audit.toml"),
         };
-        let config = parse(text, Path::new("audit.toml"), &cli).unwrap();
-        let [barnet, lbbd] = &config.sites[..] else {
-            panic!("two sites")
-        };
-        assert_eq!(barnet.id, "barnet.gov.uk");
-        assert_eq!(barnet.settings.crawl.max_pages, 20);
-        assert_eq!(barnet.settings.crawl.rate, 4.0);
+        let n = text.find("Môn").unwrap() + "Mô".len();
         assert_eq!(
-            barnet.settings.crawl.privacy_urls,
-            ["https://www.barnet.gov.uk/cookies"]
+            file.line_col(n),
+            (2, "owner = \"Cyngor Sir Ynys Mô".chars().count() + 1)
         );
-        assert_eq!(barnet.tags, ["london"]);
+        // An offset inside a character counts from the character's start.
+        assert_eq!(file.line_col(n - 1), file.line_col(n - 2));
+
+        let start = text.find("bad").unwrap();
+        let error = file.at(start..start + 3, "unknown field `bad`").to_string();
         assert_eq!(
-            barnet.settings.engine,
-            cookie_audit_model::EngineChoice::Http
-        );
-        assert_eq!(lbbd.id, "lbbd.gov.uk");
-        assert_eq!(lbbd.url.as_str(), "https://www.lbbd.gov.uk/");
-        assert_eq!(lbbd.settings.crawl.max_pages, 50);
-        assert_eq!(
-            lbbd.settings.fail_on,
-            cookie_audit_model::FailOn::Undeclared
-        );
-        assert_eq!(config.defaults.rate, Some(4.0));
-    }
-
-    #[test]
-    fn unknown_keys_point_at_their_line() {
-        let error = parse_err("[defaults]\nmax_page = 10\n\n[[site]]\nurl = \"a.gov.uk\"\n");
-        assert!(
-            error.starts_with("conf/audit.toml:2:1: unknown field `max_page`"),
-            "{error}"
-        );
-        assert!(error.contains("2 | max_page = 10\n  | ^^^^^^^^"), "{error}");
-
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nownr = \"x\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
-        assert!(error.contains("`url`, `id`, `owner`"), "{error}");
-
-        let error = parse_err("[site]\nurl = \"a.gov.uk\"\n");
-        assert!(error.contains("[[site]] (double brackets)"), "{error}");
-        let error = parse_err("[sites]\n");
-        assert!(error.starts_with("conf/audit.toml:1:2: unknown table `sites`"));
-    }
-
-    #[test]
-    fn bad_values_point_at_their_line() {
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nmax_pages = \"many\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:13:"), "{error}");
-        assert!(error.contains("invalid type"), "{error}");
-
-        let error = parse_err("[defaults]\nrate = -1\n[[site]]\nurl = \"a.gov.uk\"\n");
-        assert!(error.starts_with("conf/audit.toml:2:1: rate:"), "{error}");
-
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nresolve = \"a.gov.uk=nowhere\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:1: resolve"), "{error}");
-
-        let error = parse_err("[[site]]\nurl = \"ftp://a.gov.uk/\"\n");
-        assert!(error.starts_with("conf/audit.toml:2:7: `url`:"), "{error}");
-
-        let error = parse_err("[defaults]\nrate = 1\n\n[[site]]\nowner = \"x\"\n");
-        assert!(
-            error.starts_with("conf/audit.toml:") && error.contains("has no `url`"),
-            "{error}"
-        );
-
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nid = \"../up\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:6:"), "{error}");
-
-        let error = parse_err("[defaults\n");
-        assert!(error.starts_with("conf/audit.toml:1:"), "{error}");
-
-        assert!(parse_err("[defaults]\nrate = 1\n").contains("no sites to audit"));
-    }
-
-    #[test]
-    fn two_entries_on_one_registrable_domain_need_an_id() {
-        let text = "[[site]]\nurl = \"https://www.barnet.gov.uk/\"\n\n[[site]]\nurl = \"https://libraries.barnet.gov.uk/\"\n";
-        let error = parse_err(text);
-        assert!(error.starts_with("conf/audit.toml:5:7:"), "{error}");
-        assert!(
-            error.contains("line 1 already has the id `barnet.gov.uk`"),
-            "{error}"
-        );
-
-        let config = parse_ok(&format!("{text}id = \"barnet-libraries\"\n"));
-        assert_eq!(config.sites[1].id, "barnet-libraries");
-        assert_eq!(
-            config.sites[0].politeness_key(),
-            config.sites[1].politeness_key()
-        );
-    }
-
-    #[test]
-    fn a_bad_command_line_value_is_blamed_on_the_flag() {
-        let cli = ScanOptions {
-            max_pages: Some(0),
-            ..ScanOptions::default()
-        };
-        let error = parse("[[site]]\nurl = \"a.gov.uk\"\n", Path::new("a.toml"), &cli)
-            .unwrap_err()
-            .to_string();
-        assert_eq!(error, "--max-pages: must be at least 1");
-    }
-
-    /// Issue 15's options in an audit config: checked before any crawl, each error at its key's
-    /// line; a single string is a list of one; the ignore file is relative to the config.
-    #[test]
-    fn issue_15_options_are_checked_at_their_line() {
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nheader = \"no colon\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
-        assert!(error.contains("NAME: VALUE"), "{error}");
-
-        let error = parse_err(
-            "[defaults]\nexclude_path = [\"/ok\", \"news\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
-        );
-        assert!(error.starts_with("conf/audit.toml:2:1:"), "{error}");
-        assert!(error.contains("starts with /"), "{error}");
-
-        let error = parse_err("[[site]]\nurl = \"a.gov.uk\"\nignore_file = \"accepted.toml\"\n");
-        assert!(error.starts_with("conf/audit.toml:3:1:"), "{error}");
-        assert!(error.contains("conf/accepted.toml"), "{error}");
-
-        let config = parse_ok(
-            "[defaults]\ninclude_path = \"/services\"\ncookie = [\"a=1\", \"b=2\"]\n[[site]]\nurl = \"a.gov.uk\"\n",
-        );
-        let record = config.sites[0].settings.record();
-        assert_eq!(record.include_paths, ["/services"]);
-        let sent: Vec<_> = record.cookies.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(sent, ["a", "b"]);
-    }
-
-    #[test]
-    fn file_paths_are_relative_to_the_config() {
-        let config = parse_ok(
-            "[defaults]\ncookie_db = \"data/ocd.csv\"\n[[site]]\nurl = \"a.gov.uk\"\nchrome = \"/opt/chrome\"\n",
-        );
-        let site = &config.sites[0];
-        assert_eq!(
-            site.cookie_db.as_deref(),
-            Some(Path::new("conf/data/ocd.csv"))
-        );
-        assert_eq!(
-            site.settings.chrome.as_deref(),
-            Some(Path::new("/opt/chrome"))
+            error,
+            "audit.toml:3:1: unknown field `bad`\n  |\n3 | bad = 1\n  | ^^^"
         );
     }
 }

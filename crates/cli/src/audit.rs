@@ -1,29 +1,25 @@
 //! `cookie-audit audit --config FILE`: the scheduled job, run by the library
-//! ([`cookie_audit_audit::run_audit`]). Here: the config file, the progress lines, the summary on
-//! stdout, failures on stderr and the exit code.
-//!
-//! - [`config`]: the TOML file, errors pointing at its lines.
-//! - [`summary`]: the job's summary as a terminal table.
-
-pub(crate) mod config;
-pub(crate) mod summary;
+//! ([`cookie_audit_audit::run_audit`], its config file read by [`config::load`] into the scan
+//! options the flags fill). Here: the progress lines, the summary on stdout, failures on stderr
+//! and the exit code.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cookie_audit_audit::job::DEFAULT_OUT_DIR;
+use cookie_audit_audit::job::plan::{AuditPlan, PlanPlaces};
+use cookie_audit_audit::job::{DEFAULT_OUT_DIR, config};
+use cookie_audit_audit::views::{plan_table, progress_line, summary_table};
 use cookie_audit_audit::{
-    AuditEnd, AuditJob, AuditSummary, RoundPlan, SiteStatus, SiteSummary, Webhook, run_audit,
+    AuditEnd, AuditJob, AuditSummary, RoundPlan, SiteStatus, SiteSummary, Webhook,
+    history_location, run_audit,
 };
 use cookie_audit_store::{Lease, RoundId, Store, worker_name};
 
-use crate::cli::{AuditArgs, ListFormat};
+use crate::cli::AuditArgs;
 use crate::exit::Exit;
-use crate::history::history_location;
-use crate::output::print;
+use crate::output::print_listing;
 use crate::progress::interrupted;
-use summary::{describe_changes, summary_table};
 
 /// `cookie-audit audit`.
 pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> {
@@ -33,9 +29,6 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         .out_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_OUT_DIR));
-    // A database that is down or unreadable now is a usage-level error (exit 2) before anything
-    // is fetched, not a failure of every site.
-    let store = Store::open(&db).await?;
     let webhook = match &args.webhook {
         Some(url) => Some(Webhook::new(
             url,
@@ -43,15 +36,20 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
         )?),
         None => None,
     };
-    let round = RoundPlan {
-        round: args
-            .round
-            .clone()
-            .unwrap_or_else(|| RoundId::generate(chrono::Utc::now())),
-        worker: worker_name(),
-        lease: Lease::new(Duration::from_secs(args.lease)),
-        max_attempts: args.max_attempts,
-    };
+    if args.dry_run {
+        let places = PlanPlaces {
+            config: &args.config,
+            db: &db,
+            out_dir: &out_dir,
+        };
+        let plan = AuditPlan::new(&config.sites, args.shard, args.round.clone(), places);
+        print_listing(&plan, args.format, plan_table)?;
+        return Ok(Exit::Clean);
+    }
+    // A database that is down or unreadable now is a usage-level error (exit 2) before anything
+    // is fetched, not a failure of every site.
+    let store = Store::open(&db).await?;
+    let round = round_plan(&args);
     let announce = !quiet && std::io::stderr().is_terminal();
     if announce {
         let share = match args.shard {
@@ -102,15 +100,7 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
     if let Some(error) = last_run_error {
         eprintln!("error: {error}");
     }
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        ListFormat::Table
-    } else {
-        ListFormat::Json
-    });
-    match format {
-        ListFormat::Json => print(&serde_json::to_string_pretty(&summary)?)?,
-        ListFormat::Table => print(&summary_table(&summary))?,
-    }
+    print_listing(&summary, args.format, summary_table)?;
     report_failures(&summary);
     if let Some(why) = &summary.stopped {
         eprintln!(
@@ -126,29 +116,16 @@ pub(crate) async fn audit(args: AuditArgs, quiet: bool) -> anyhow::Result<Exit> 
     })
 }
 
-/// "✓ barnet.gov.uk: 14 cookies, 6 findings; 1 new cookie(s) (3.2 s)".
-fn progress_line(summary: &SiteSummary) -> String {
-    let secs = (summary.finished_at - summary.started_at).num_milliseconds() as f64 / 1000.0;
-    if let Some(skipped) = &summary.skipped {
-        return format!("– {}: skipped, {}", summary.site, skipped.detail);
-    }
-    match (&summary.counts, &summary.error) {
-        (Some(counts), None) => format!(
-            "✓ {}: {} cookies, {} findings; {} ({secs:.1} s)",
-            summary.site,
-            counts.observed,
-            counts.undeclared + counts.stale + counts.misdescribed,
-            summary
-                .changes
-                .as_ref()
-                .map(describe_changes)
-                .unwrap_or_default(),
-        ),
-        (_, error) => format!(
-            "✗ {}: {} ({secs:.1} s)",
-            summary.site,
-            error.as_deref().unwrap_or("failed")
-        ),
+/// This worker's part in its round: `--round` (else a new one), `--lease`, `--max-attempts`.
+fn round_plan(args: &AuditArgs) -> RoundPlan {
+    RoundPlan {
+        round: args
+            .round
+            .clone()
+            .unwrap_or_else(|| RoundId::generate(chrono::Utc::now())),
+        worker: worker_name(),
+        lease: Lease::new(Duration::from_secs(args.lease)),
+        max_attempts: args.max_attempts,
     }
 }
 

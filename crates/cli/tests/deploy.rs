@@ -1,16 +1,21 @@
-//! The deployment files (`Dockerfile`, `deploy/kubernetes/`) checked against the real binary: the
-//! worker's command line parses with its argument parser once Kubernetes has expanded it for every
-//! index of the Indexed Job, the config it mounts loads with the real config parser, and the
+//! The deployment files (`Dockerfile`, `deploy/kubernetes/`) checked against the real binary:
+//! every worker of the Indexed Job, its command line expanded as Kubernetes would and its config
+//! mounted from the ConfigMap, runs `audit --dry-run` and takes its own shard of the config's
+//! sites in the Job's round, the database from the Secret; the image's default command runs; the
 //! names that tie the files together (the Secret, the mount, the uid) agree. Docker and a cluster
-//! are not available to the tests; what they would read is.
+//! are not available to the tests; what they would read and run is.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use clap::Parser;
+use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::cli::{Cli, Command, DB_ENV};
+use crate::support::{BIN, stderr, stdout};
+
+/// Where the worker finds the history database's URL (the binary's `--db` from the environment).
+const DB_ENV: &str = "COOKIE_AUDIT_DB";
 
 fn repo_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -104,10 +109,39 @@ fn pod_env(container: &Yaml, index: i64, job: &str) -> HashMap<String, String> {
     env
 }
 
-#[test]
-fn every_worker_of_the_cronjob_parses_with_the_binarys_arguments_and_gets_its_own_shard() {
-    let cronjob = manifest("deploy/kubernetes/cronjob.yaml");
+/// The Job of the CronJob, its worker container and that container's arguments.
+struct Worker<'a> {
+    job: &'a Yaml,
+    pod: &'a Yaml,
+    container: &'a Yaml,
+    args: Vec<&'a str>,
+}
+
+fn worker(cronjob: &Yaml) -> Worker<'_> {
     let job = &cronjob["spec"]["jobTemplate"]["spec"];
+    let pod = &job["template"]["spec"];
+    let container = named(list(&pod["containers"], "containers"), "worker");
+    let args = list(&container["args"], "args")
+        .iter()
+        .map(|arg| text(arg, "arg"))
+        .collect();
+    Worker {
+        job,
+        pod,
+        container,
+        args,
+    }
+}
+
+#[test]
+fn every_worker_of_the_cronjob_runs_with_the_binary_and_takes_its_own_shard() {
+    let cronjob = manifest("deploy/kubernetes/cronjob.yaml");
+    let Worker {
+        job,
+        pod,
+        container,
+        args,
+    } = worker(&cronjob);
     assert_eq!(text(&job["completionMode"], "completionMode"), "Indexed");
     // One shard per completion index; fewer pods at once than shards is fine (the rest start as
     // earlier ones finish), more would leave pods without a shard.
@@ -117,69 +151,107 @@ fn every_worker_of_the_cronjob_parses_with_the_binarys_arguments_and_gets_its_ow
         (2..=workers).contains(&parallelism),
         "parallelism {parallelism} of {workers} shards: a scale-out example runs 2 or more at once, and no more than there are shards"
     );
-    let pod = &job["template"]["spec"];
     // Required by backoffLimitPerIndex, and what makes a failed worker a new pod, same index.
     assert_eq!(text(&pod["restartPolicy"], "restartPolicy"), "Never");
-    let container = named(list(&pod["containers"], "containers"), "worker");
-    let args: Vec<&str> = list(&container["args"], "args")
-        .iter()
-        .map(|arg| text(arg, "arg"))
-        .collect();
     assert!(
         !args.contains(&"--db"),
         "the database URL (with its password) comes from ${DB_ENV}, never the command line"
     );
+    let mounted = mount_config(pod, container, &args);
+    let db_url = database_secret(container);
 
     // A Job a CronJob starts is named `<cronjob>-<scheduled time in minutes>`.
     let job_name = format!("{}-29412120", text(&cronjob["metadata"]["name"], "name"));
+    let mut audited: Vec<String> = Vec::new();
+    let mut in_config = None;
     for index in 0..workers {
         let env = pod_env(container, index, &job_name);
-        let argv: Vec<String> = std::iter::once("cookie-audit".to_string())
-            .chain(args.iter().map(|arg| expand(arg, &env)))
+        let argv: Vec<String> = args
+            .iter()
+            .map(|arg| mounted.place(&expand(arg, &env)))
+            .chain(["--dry-run".to_string()])
             .collect();
-        let cli = Cli::try_parse_from(&argv)
-            .unwrap_or_else(|e| panic!("worker {index}: {argv:?} does not parse: {e}"));
-        let Command::Audit(audit) = cli.command else {
-            panic!("worker {index} does not run `audit`: {argv:?}");
-        };
-        let shard = audit.shard.expect("every worker audits a shard");
-        assert_eq!(
-            (i64::from(shard.index()), i64::from(shard.count())),
-            (index, workers)
+        let output = Command::new(BIN)
+            .args(&argv)
+            .env(DB_ENV, &db_url)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("the binary runs");
+        assert!(
+            output.status.success(),
+            "worker {index}: {argv:?} is refused: {}",
+            stderr(&output)
         );
+        let plan: Value = serde_json::from_str(&stdout(&output))
+            .unwrap_or_else(|e| panic!("worker {index}: the args ask for JSON ({e})"));
+        assert_eq!(plan["shard"], format!("{index}/{workers}").as_str());
         // Every worker, and every retry of it, in the one round of the Job.
-        let round = audit.round.expect("workers of one Job share a round");
-        assert_eq!(round.as_str(), job_name);
-        check_config_mount(pod, container, &audit.config);
+        assert_eq!(plan["round"], job_name.as_str());
+        let db = plan["db"].as_str().expect("db");
+        assert!(
+            db.starts_with("postgres://") && !db.contains("CHANGE-ME"),
+            "the Secret's database, its password never shown: {db}"
+        );
+        let sites = plan["sites"].as_array().expect("sites");
+        audited.extend(sites.iter().map(|s| s["id"].as_str().unwrap().to_string()));
+        let total = sites.len() as u64 + plan["other_shards"].as_u64().unwrap();
+        assert_eq!(*in_config.get_or_insert(total), total);
     }
-    check_database_secret(container);
+    let distinct: BTreeSet<&String> = audited.iter().collect();
+    assert!(!audited.is_empty(), "the example config lists sites");
+    assert_eq!(distinct.len(), audited.len(), "no site in two shards");
+    assert_eq!(
+        Some(audited.len() as u64),
+        in_config,
+        "every site in a shard"
+    );
 }
 
-/// `--config` is the ConfigMap's `audit.toml`, mounted where the argument says, and the real
-/// config parser reads it.
-fn check_config_mount(pod: &Yaml, container: &Yaml, config: &Path) {
+/// The ConfigMap, mounted: its files written under a temporary directory that stands for the
+/// volume's mount path.
+struct MountedConfig {
+    mount_path: String,
+    dir: tempfile::TempDir,
+}
+
+impl MountedConfig {
+    /// An argument as the container sees it, with a path under the mount moved to the stand-in.
+    fn place(&self, arg: &str) -> String {
+        match arg.strip_prefix(&self.mount_path) {
+            Some(rest) => format!("{}{rest}", self.dir.path().display()),
+            None => arg.to_string(),
+        }
+    }
+}
+
+/// `--config` is under the mount of the ConfigMap's volume, and the ConfigMap has that file.
+fn mount_config(pod: &Yaml, container: &Yaml, args: &[&str]) -> MountedConfig {
+    let config = args
+        .iter()
+        .skip_while(|arg| **arg != "--config")
+        .nth(1)
+        .expect("the worker passes --config");
     let mount = named(list(&container["volumeMounts"], "volumeMounts"), "config");
-    let dir = Path::new(text(&mount["mountPath"], "mountPath"));
-    let key = config.strip_prefix(dir).unwrap_or_else(|_| {
-        panic!(
-            "--config {} is not under {}",
-            config.display(),
-            dir.display()
-        )
-    });
+    let mount_path = text(&mount["mountPath"], "mountPath");
+    let key = Path::new(config)
+        .strip_prefix(mount_path)
+        .unwrap_or_else(|_| panic!("--config {config} is not under {mount_path}"));
     let volume = named(list(&pod["volumes"], "volumes"), "config");
     let map_name = text(&volume["configMap"]["name"], "configMap name");
     let map = manifest("deploy/kubernetes/configmap.yaml");
     assert_eq!(text(&map["metadata"]["name"], "ConfigMap name"), map_name);
     let key = key.to_str().expect("a UTF-8 key");
     let toml = text(&map["data"][key], "the ConfigMap's audit config");
-    let parsed = crate::audit::config::parse(toml, config, &Default::default())
-        .unwrap_or_else(|e| panic!("the ConfigMap's {key} does not load: {e}"));
-    assert!(!parsed.sites.is_empty(), "the example config lists sites");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    std::fs::write(dir.path().join(key), toml).expect("write the mounted config");
+    MountedConfig {
+        mount_path: mount_path.to_string(),
+        dir,
+    }
 }
 
-/// `COOKIE_AUDIT_DB` comes from the Secret the example defines, by a key it has.
-fn check_database_secret(container: &Yaml) {
+/// `COOKIE_AUDIT_DB` comes from the Secret the example defines, by a key it has: its URL.
+fn database_secret(container: &Yaml) -> String {
     let db = named(list(&container["env"], "env"), DB_ENV);
     let reference = &db["valueFrom"]["secretKeyRef"];
     let secret = manifest("deploy/kubernetes/secret.example.yaml");
@@ -193,6 +265,7 @@ fn check_database_secret(container: &Yaml) {
         url.starts_with("postgres://"),
         "the shared history is PostgreSQL: {url}"
     );
+    url.to_string()
 }
 
 #[test]
@@ -243,14 +316,16 @@ fn the_dockerfile_runs_the_binary_it_installs_as_the_pods_non_root_user() {
                 .any(|dir| Path::new(installed).parent() == Some(Path::new(dir))),
         "ENTRYPOINT runs {binary}, but the binary is copied to {installed}"
     );
-    let argv: Vec<String> = std::iter::once(binary.clone())
-        .chain(exec_form("CMD"))
-        .collect();
-    match Cli::try_parse_from(&argv) {
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelp => {}
-        Err(e) => panic!("the image's default command {argv:?} is refused: {e}"),
-        Ok(_) => {}
-    }
+    let cmd = exec_form("CMD");
+    let output = Command::new(BIN)
+        .args(&cmd)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success() && stdout(&output).contains("Usage:"),
+        "the image's default command {cmd:?} fails: {}",
+        stderr(&output)
+    );
 
     let user = instruction("USER");
     let uid: u32 = user
