@@ -272,11 +272,47 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
     record.value = value.to_string();
 
     // Attributes first, so a rejected cookie still reports its domain and flags.
-    let mut domain_attr: Option<String> = None;
-    let mut path_attr: Option<String> = None;
-    let mut expires_attr: Option<String> = None;
-    let mut max_age_attr: Option<String> = None;
-    let mut same_site_attr: Option<String> = None;
+    let attributes = read_attributes(pairs, &mut record);
+    let domain_attr = attributes.domain.filter(|d| !d.is_empty());
+    if let Some(domain) = &domain_attr {
+        // Stray dots and all: trimmed for the report, refused by `check_domain`.
+        record.domain = canonical_host(&cookie_domain(domain).unwrap_or_else(|| domain.clone()));
+        record.host_only = false;
+    }
+    if let Some(path) = attributes.path.filter(|p| p.starts_with('/')) {
+        record.path = path;
+    }
+    record.same_site = same_site(attributes.same_site.as_deref(), &mut record.warnings);
+    record.lifetime = lifetime(
+        attributes.max_age.as_deref(),
+        attributes.expires.as_deref(),
+        ctx,
+        &mut record.warnings,
+    );
+
+    record.rejected = check_line(raw, name, value)
+        .or_else(|| check_domain(&mut record, &host, domain_attr.as_deref()))
+        .or_else(|| check_security(&record, ctx.request_url));
+    record
+}
+
+/// The attributes whose last value counts, as written; the flags go straight into the record.
+#[derive(Default)]
+struct Attributes {
+    domain: Option<String>,
+    path: Option<String>,
+    expires: Option<String>,
+    max_age: Option<String>,
+    same_site: Option<String>,
+}
+
+/// Reads the `; key=value` attributes after the name-value pair: flags set on `record`, an
+/// unknown or oversized attribute a warning on it.
+fn read_attributes<'a>(
+    pairs: impl Iterator<Item = &'a str>,
+    record: &mut CookieRecord,
+) -> Attributes {
+    let mut attributes = Attributes::default();
     for pair in pairs {
         let (key, val) = match pair.find('=') {
             Some(eq) => (trim_ws(&pair[..eq]), trim_ws(&pair[eq + 1..])),
@@ -293,13 +329,13 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
         }
         match key.to_ascii_lowercase().as_str() {
             // The last one wins even when empty (Chromium: then there is no Domain).
-            "domain" => domain_attr = Some(val.to_string()),
-            "path" => path_attr = Some(val.to_string()),
-            "expires" => expires_attr = Some(val.to_string()),
-            "max-age" => max_age_attr = Some(val.to_string()),
+            "domain" => attributes.domain = Some(val.to_string()),
+            "path" => attributes.path = Some(val.to_string()),
+            "expires" => attributes.expires = Some(val.to_string()),
+            "max-age" => attributes.max_age = Some(val.to_string()),
             "secure" => record.secure = true,
             "httponly" => record.http_only = true,
-            "samesite" => same_site_attr = Some(val.to_string()),
+            "samesite" => attributes.same_site = Some(val.to_string()),
             "partitioned" => record.partitioned = true,
             "priority" | "sameparty" | "version" | "comment" => {}
             other => record.warnings.push(format!(
@@ -308,44 +344,24 @@ pub fn interpret_set_cookie(raw: &str, ctx: &SetCookieContext<'_>) -> CookieReco
             )),
         }
     }
+    attributes
+}
 
-    let domain_attr = domain_attr.filter(|d| !d.is_empty());
-    if let Some(domain) = &domain_attr {
-        // Stray dots and all: trimmed for the report, refused by `check_domain`.
-        record.domain = canonical_host(&cookie_domain(domain).unwrap_or_else(|| domain.clone()));
-        record.host_only = false;
-    }
-    if let Some(path) = path_attr.filter(|p| p.starts_with('/')) {
-        record.path = path;
-    }
-    record.same_site = match same_site_attr
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+/// `SameSite` as browsers read it; an unknown value is a warning (and Lax in browsers).
+fn same_site(value: Option<&str>, warnings: &mut Vec<String>) -> Option<SameSite> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
         None => None,
         Some("strict") => Some(SameSite::Strict),
         Some("lax") => Some(SameSite::Lax),
         Some("none") => Some(SameSite::None),
         Some(other) => {
-            record.warnings.push(format!(
+            warnings.push(format!(
                 "SameSite={} is not a known value; browsers treat the cookie as Lax",
                 truncate_for_message(other)
             ));
             None
         }
-    };
-    record.lifetime = lifetime(
-        max_age_attr.as_deref(),
-        expires_attr.as_deref(),
-        ctx,
-        &mut record.warnings,
-    );
-
-    record.rejected = check_line(raw, name, value)
-        .or_else(|| check_domain(&mut record, &host, domain_attr.as_deref()))
-        .or_else(|| check_security(&record, ctx.request_url));
-    record
+    }
 }
 
 /// A `Domain` value as Chromium reads it: one leading dot dropped, the rest canonicalised as a URL

@@ -222,72 +222,8 @@ impl View {
             totals,
             changes: report.changes.as_ref().map(changes),
             groups: groups(&report.findings),
-            declaration: DeclarationView {
-                found: report.declaration.status == DeclarationStatus::Found,
-                missing: missing_words(&report.declaration),
-                unreadable: report.declaration.status == DeclarationStatus::Unreadable,
-                cmp_list: consent.cmp_list.clone(),
-                pages: report
-                    .declaration
-                    .pages
-                    .iter()
-                    .map(|p| DeclarationPageView {
-                        url: clean(&p.url),
-                        href: href(&p.url),
-                        found_by: clean(&p.found_by),
-                        counts: format!(
-                            "{}, {}",
-                            count(p.tables, "table", "tables"),
-                            count(p.cookies, "cookie", "cookies")
-                        ),
-                        error: p.error.as_deref().map(clean),
-                    })
-                    .collect(),
-                warnings: report
-                    .declaration
-                    .warnings
-                    .iter()
-                    .map(|w| clean(w))
-                    .collect(),
-                prose_mentions: report
-                    .declaration
-                    .prose_mentions
-                    .iter()
-                    .map(|m| clean(&m.term))
-                    .collect(),
-            },
-            crawl: CrawlView {
-                summary: format!(
-                    "{} visited, {} failed, {} fetched, {} by robots.txt",
-                    count(report.crawl.pages_visited, "page", "pages"),
-                    report.crawl.pages_failed,
-                    count(report.crawl.resources_fetched, "resource", "resources"),
-                    count(
-                        report.crawl.robots_disallowed,
-                        "page skipped",
-                        "pages skipped"
-                    ),
-                ),
-                errors: report
-                    .crawl
-                    .errors
-                    .iter()
-                    .map(|e| CrawlErrorView {
-                        url: clean(&e.url),
-                        href: href(&e.url),
-                        error: clean(&e.error),
-                    })
-                    .collect(),
-                limits_hit: report
-                    .crawl
-                    .limits_hit
-                    .iter()
-                    .map(|l| match &l.url {
-                        Some(url) => clean(&format!("{}: {} ({url})", l.limit, l.detail)),
-                        None => clean(&format!("{}: {}", l.limit, l.detail)),
-                    })
-                    .collect(),
-            },
+            declaration: DeclarationView::of(report, &consent),
+            crawl: CrawlView::of(report),
             observed: report.observed.iter().map(observed_row).collect(),
             storage: report.storage.iter().map(extra::storage_row).collect(),
             declared: report
@@ -299,6 +235,84 @@ impl View {
             paste: PasteView::of(report),
             pages: report.crawl.pages.iter().map(extra::page_row).collect(),
             consent,
+        }
+    }
+}
+
+impl DeclarationView {
+    /// The cookie pages read and what came of them; the platform's own list from `consent`.
+    fn of(report: &Report, consent: &ConsentView) -> DeclarationView {
+        DeclarationView {
+            found: report.declaration.status == DeclarationStatus::Found,
+            missing: missing_words(&report.declaration),
+            unreadable: report.declaration.status == DeclarationStatus::Unreadable,
+            cmp_list: consent.cmp_list.clone(),
+            pages: report
+                .declaration
+                .pages
+                .iter()
+                .map(|p| DeclarationPageView {
+                    url: clean(&p.url),
+                    href: href(&p.url),
+                    found_by: clean(&p.found_by),
+                    counts: format!(
+                        "{}, {}",
+                        count(p.tables, "table", "tables"),
+                        count(p.cookies, "cookie", "cookies")
+                    ),
+                    error: p.error.as_deref().map(clean),
+                })
+                .collect(),
+            warnings: report
+                .declaration
+                .warnings
+                .iter()
+                .map(|w| clean(w))
+                .collect(),
+            prose_mentions: report
+                .declaration
+                .prose_mentions
+                .iter()
+                .map(|m| clean(&m.term))
+                .collect(),
+        }
+    }
+}
+
+impl CrawlView {
+    /// The crawl's counts in words, its errors and the limits it hit.
+    fn of(report: &Report) -> CrawlView {
+        CrawlView {
+            summary: format!(
+                "{} visited, {} failed, {} fetched, {} by robots.txt",
+                count(report.crawl.pages_visited, "page", "pages"),
+                report.crawl.pages_failed,
+                count(report.crawl.resources_fetched, "resource", "resources"),
+                count(
+                    report.crawl.robots_disallowed,
+                    "page skipped",
+                    "pages skipped"
+                ),
+            ),
+            errors: report
+                .crawl
+                .errors
+                .iter()
+                .map(|e| CrawlErrorView {
+                    url: clean(&e.url),
+                    href: href(&e.url),
+                    error: clean(&e.error),
+                })
+                .collect(),
+            limits_hit: report
+                .crawl
+                .limits_hit
+                .iter()
+                .map(|l| match &l.url {
+                    Some(url) => clean(&format!("{}: {} ({url})", l.limit, l.detail)),
+                    None => clean(&format!("{}: {}", l.limit, l.detail)),
+                })
+                .collect(),
         }
     }
 }
