@@ -66,8 +66,22 @@ enum Finished {
     Visited(Box<(PageTask, PageVisit)>),
     /// Its host had been given up: it was not visited.
     Skipped(Url),
-    /// The visit panicked: a bug, which must not take the crawl down with it.
-    Panicked,
+    /// The visit panicked (a bug, which must not take the crawl down with it), with the panic's
+    /// message: the page is a failure in the report, never silently missing.
+    Panicked(String),
+}
+
+/// What a panicked (or, at an interruption, aborted) visit's task says.
+fn panic_message(error: tokio::task::JoinError) -> String {
+    if !error.is_panic() {
+        return error.to_string();
+    }
+    let payload = error.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// Crawls the site with `engine` and returns what was observed. The engine is not shut down.
@@ -351,7 +365,7 @@ impl CrawlState {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "a page visit panicked");
-                    (e.id(), Finished::Panicked)
+                    (e.id(), Finished::Panicked(panic_message(e)))
                 }
             };
             if let Some((index, id)) = index_of.remove(&task_id) {
@@ -385,7 +399,19 @@ impl CrawlState {
                 ctx.limiter.not_sent(&host_of(&url));
                 self.left_unresponsive(host_of(&url));
             }
-            Finished::Panicked => {}
+            Finished::Panicked(message) => {
+                let url = self.frontier.parsed(id);
+                self.pages.push(PageRecord {
+                    url: id,
+                    depth,
+                    status: None,
+                });
+                self.pages_failed += 1;
+                ctx.error(
+                    &url,
+                    format!("the visit failed on a bug in cookie-audit: {message}"),
+                );
+            }
         }
     }
 

@@ -350,3 +350,64 @@ async fn progress_counts_pages_known_not_the_page_budget() {
     assert_eq!(calls.len(), 5);
     assert!(calls.iter().all(|&(_, known)| known <= 5), "{calls:?}");
 }
+
+/// The HTTP engine, except that visiting `/contact` panics: a bug in an engine.
+struct PanicsOnContact;
+
+impl cookie_audit_crawl::Engine for PanicsOnContact {
+    fn kind(&self) -> cookie_audit_model::EngineKind {
+        cookie_audit_model::EngineKind::Http
+    }
+
+    async fn visit(
+        &self,
+        task: cookie_audit_crawl::PageTask,
+        ctx: &cookie_audit_crawl::CrawlContext,
+    ) -> cookie_audit_crawl::PageVisit {
+        if task.page.url.path() == "/contact" {
+            panic!("a bug on the contact page");
+        }
+        cookie_audit_crawl::Engine::visit(&cookie_audit_crawl::HttpEngine, task, ctx).await
+    }
+}
+
+/// A visit that panics is a failed page in the report, with the panic's message, and the crawl
+/// goes on: never a page that silently is not there (with the pages only it links to).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_visit_is_a_failed_page_not_a_missing_one() {
+    use std::sync::Arc;
+    let server = council::start().await.unwrap();
+    let start = url::Url::parse(&server.http_url(COUNCIL, "/")).unwrap();
+    let ctx = Arc::new(
+        cookie_audit_crawl::CrawlContext::new(
+            config(&server),
+            start,
+            Box::new(cookie_audit_crawl::NoProgress),
+        )
+        .unwrap(),
+    );
+    let outcome = cookie_audit_crawl::crawl(Arc::new(PanicsOnContact), ctx).await;
+    let contact = server.http_url(COUNCIL, "/contact");
+    let page = outcome
+        .stats
+        .pages
+        .iter()
+        .find(|p| p.url == contact)
+        .expect("the page is listed");
+    assert_eq!(page.status, None);
+    let error = outcome
+        .stats
+        .errors
+        .iter()
+        .find(|e| e.url == contact)
+        .expect("its failure is recorded");
+    assert!(
+        error.error.contains("a bug on the contact page"),
+        "{}",
+        error.error
+    );
+    // The rest of the site is crawled as without the bug.
+    let full = run(&server.http_url(COUNCIL, "/"), config(&server)).await;
+    assert_eq!(outcome.stats.pages_failed, full.stats.pages_failed + 1);
+    assert_eq!(outcome.stats.pages_visited, full.stats.pages_visited);
+}
