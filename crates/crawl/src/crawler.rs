@@ -317,6 +317,10 @@ impl CrawlState {
         let mut finished: BTreeMap<usize, (UrlId, Finished)> = BTreeMap::new();
         let (mut next, mut started, mut abandoned) = (0usize, 0usize, 0usize);
         loop {
+            while let Some((id, page)) = finished.remove(&next) {
+                self.record(ctx, id, page, depth, known);
+                next += 1;
+            }
             while running.len() < concurrency
                 && started - next < window
                 && !past(deadline)
@@ -342,9 +346,15 @@ impl CrawlState {
                 });
                 index_of.insert(handle.id(), (index, id));
             }
-            while let Some((id, page)) = finished.remove(&next) {
-                self.record(ctx, id, page, depth, known);
-                next += 1;
+            if running.is_empty() {
+                // Nothing in flight: pages skipped just now wait to be recorded; else the level
+                // is done, or out of time. (Spawning before recording once ended a level early:
+                // a slow page that filled the window was the last one running, and the loop took
+                // the empty set for the end of the level.)
+                if finished.contains_key(&next) {
+                    continue;
+                }
+                break;
             }
             let joined = tokio::select! {
                 joined = running.join_next_with_id() => joined,
