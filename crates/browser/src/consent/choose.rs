@@ -208,6 +208,7 @@ pub(crate) async fn choose<D: PageDriver>(
         }
     };
     let storage_before = storage_names(driver).await;
+    let mut recorded: Option<String> = None;
     for attempt in 0..2 {
         if attempt == 1 {
             // A click that did nothing: handlers may be attached late (tarteaucitron waits).
@@ -225,15 +226,23 @@ pub(crate) async fn choose<D: PageDriver>(
         }
         outcome.clicked_at.get_or_insert(at);
         outcome.clicked = Some(clicked(driver, &button).await);
-        if let Some(confirmed) = verify(driver, rules, choice, &before, &storage_before).await {
-            outcome.verified_by = Some(confirmed.by);
-            outcome.choice_stored_in = confirmed.stored_in;
-            outcome.problem = None;
-            return outcome;
+        match verify(driver, rules, choice, &before, &storage_before).await {
+            Ok(confirmed) => {
+                outcome.verified_by = Some(confirmed.by);
+                outcome.choice_stored_in = confirmed.stored_in;
+                outcome.problem = None;
+                return outcome;
+            }
+            Err(state) => recorded = state.or(recorded),
         }
     }
     if outcome.problem.is_none() {
-        outcome.problem = Some(not_verified_reason(rules, &before, choice));
+        outcome.problem = Some(not_verified_reason(
+            rules,
+            &before,
+            choice,
+            recorded.as_deref(),
+        ));
     }
     outcome
 }
@@ -357,9 +366,11 @@ async fn verify<D: PageDriver>(
     choice: Choice,
     before: &Survey,
     storage_before: &[String],
-) -> Option<Confirmation> {
+) -> Result<Confirmation, Option<String>> {
     let started = tokio::time::Instant::now();
     let deadline = started + VERIFY_WAIT;
+    // The platform's last state, when it is not the choice: said in the reason.
+    let mut recorded: Option<String> = None;
     loop {
         tokio::time::sleep(POLL).await;
         // The click may navigate: an error here is the old document going away.
@@ -373,31 +384,31 @@ async fn verify<D: PageDriver>(
                 .and_then(|id| rules.get(id));
             match rule.and_then(|r| r.state.as_ref()) {
                 Some(state) if choice.recorded_in(now.state.as_deref()) => {
-                    return Some(Confirmation {
+                    return Ok(Confirmation {
                         by: state.describe.clone(),
                         stored_in: None,
                     });
                 }
                 // The platform's state says otherwise: not confirmed.
-                Some(_) if now.state.is_some() => {}
+                Some(_) if now.state.is_some() => recorded = now.state.clone(),
                 // The rule finds no state at all (a site that renamed what it reads): after a
                 // while, judged as a banner found by its words is.
                 Some(_) if !now.shown && started.elapsed() >= STATE_GRACE => {
                     if let Some(confirmed) = stored_anything(driver, storage_before).await {
-                        return Some(confirmed);
+                        return Ok(confirmed);
                     }
                 }
                 Some(_) => {}
                 None if !now.shown => {
                     if let Some(confirmed) = stored_consent(driver, storage_before).await {
-                        return Some(confirmed);
+                        return Ok(confirmed);
                     }
                 }
                 None => {}
             }
         }
         if tokio::time::Instant::now() >= deadline {
-            return None;
+            return Err(recorded);
         }
     }
 }
@@ -468,16 +479,34 @@ async fn storage_names<D: PageDriver>(driver: &D) -> Vec<String> {
     }
 }
 
-fn not_verified_reason(rules: &ConsentRules, before: &Survey, choice: Choice) -> String {
+/// Why a click is not believed; `recorded`: the state the platform shows instead, if any.
+fn not_verified_reason(
+    rules: &ConsentRules,
+    before: &Survey,
+    choice: Choice,
+    recorded: Option<&str>,
+) -> String {
     match before.cmp.as_deref().and_then(|id| rules.get(id)) {
-        Some(rule) => match &rule.state {
-            Some(state) => format!(
+        Some(rule) => match (&rule.state, recorded) {
+            // The platform recorded a choice, only not this one: an "OK" that saves the
+            // defaults (Klaro without `acceptAll`), a "reject" that leaves categories on.
+            (Some(state), Some(recorded)) => format!(
+                "{} recorded \"{recorded}\", not \"{}\" ({}): {}",
+                rule.name,
+                choice.state(),
+                state.describe,
+                match choice {
+                    Choice::Accept => "the button accepted no more than what is on by default",
+                    Choice::Reject => "some optional categories stayed on",
+                }
+            ),
+            (Some(state), None) => format!(
                 "{} did not record \"{}\" ({} shows no such choice)",
                 rule.name,
                 choice.state(),
                 state.describe
             ),
-            None => format!("{}'s choice cannot be read", rule.name),
+            (None, _) => format!("{}'s choice cannot be read", rule.name),
         },
         None => "the banner's platform is unknown and nothing shows the choice was stored".into(),
     }
@@ -576,6 +605,30 @@ mod tests {
         assert_eq!(page.clicks.lock().unwrap().len(), 2, "one retry");
         let problem = outcome.problem.unwrap();
         assert!(problem.contains("did not record \"accept\""), "{problem}");
+    }
+
+    /// A platform that records a lesser choice than the click asked for: not believed, and the
+    /// reason says what it recorded (Klaro's "That's ok" without `acceptAll` saves the defaults).
+    #[tokio::test(start_paused = true)]
+    async fn a_lesser_choice_is_named_in_the_reason() {
+        let page = Scripted {
+            surveys: Mutex::new(vec![asking(Some("reject"))]),
+            clicks: Mutex::default(),
+        };
+        let outcome = choose(
+            &page,
+            &ConsentRules::builtin(),
+            Choice::Accept,
+            asking(None),
+        )
+        .await;
+        assert_eq!(outcome.verified_by, None);
+        let problem = outcome.problem.unwrap();
+        assert!(
+            problem.starts_with("OneTrust recorded \"reject\", not \"accept\""),
+            "{problem}"
+        );
+        assert!(problem.contains("on by default"), "{problem}");
     }
 
     #[tokio::test(start_paused = true)]
