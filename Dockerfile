@@ -14,10 +14,15 @@
 # later Debian, so the runtime can follow `stable` as it moves on.
 
 FROM rust:1-slim-bookworm AS build
+# make: jemalloc, the binary's allocator, is built from source with configure and make, which the
+# slim image lacks. The bundled SQLite and ring need only the C compiler it has; rustls means no
+# OpenSSL.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends make \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# --locked: the dependencies the tests ran with. The bundled SQLite and ring need only the C
-# compiler the rust image has; rustls means no OpenSSL.
+# --locked: the dependencies the tests ran with.
 RUN cargo build --release --locked -p cookie-audit --bin cookie-audit \
     && strip target/release/cookie-audit
 
